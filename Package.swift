@@ -1,0 +1,77 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Release builds of the numeric kernels need these flags or they run about 3x slower.
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release))
+]
+
+let package = Package(
+    name: "Paperboy",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "paperboy", targets: ["paperboy"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    ],
+    targets: [
+        .target(name: "PaperboyCore"),
+        .target(
+            name: "PaperboyStore",
+            dependencies: [
+                "PaperboyCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "PaperboyIngest",
+            dependencies: [
+                "PaperboyCore", "PaperboyStore", "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "PaperboyWeb",
+            dependencies: [
+                "PaperboyCore", "PaperboyStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources")]
+        ),
+        .executableTarget(
+            name: "paperboy",
+            dependencies: [
+                "PaperboyCore", "PaperboyStore", "PaperboyIngest", "PaperboyWeb",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "PaperboyCoreTests", dependencies: ["PaperboyCore"]),
+        .testTarget(
+            name: "PaperboyStoreTests",
+            dependencies: ["PaperboyStore", "PaperboyCore"]
+        ),
+        .testTarget(
+            name: "PaperboyIngestTests",
+            dependencies: ["PaperboyIngest", "PaperboyStore", "PaperboyCore"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "PaperboyWebTests",
+            dependencies: [
+                "PaperboyWeb", "PaperboyStore", "PaperboyIngest", "PaperboyCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,112 @@
+/// A research paper, identified by its arXiv id. Everything we know about it, whichever
+/// source it came from (the Hugging Face daily feed, arXiv listings).
+public struct Paper: Equatable, Sendable {
+    public var id: String
+    public var title: String
+    public var summary: String
+    /// Author names in the order the paper lists them.
+    public var authors: [String]
+    /// ISO 8601 UTC timestamp, e.g. `2024-05-24T17:34:15.000Z`.
+    public var publishedAt: String?
+    /// arXiv categories, primary first (empty when unknown).
+    public var categories: [String]
+    public var githubRepo: String?
+    public var githubStars: Int?
+    public var projectPage: String?
+    public var aiSummary: String?
+    public var aiKeywords: [String]
+    public var organization: Organization?
+    public var discussionID: String?
+    /// Upvotes as last captured from the source (local votes come on top later).
+    public var upvotes: Int
+    public var source: PaperSource
+
+    public init(
+        id: String, title: String, summary: String = "", authors: [String] = [],
+        publishedAt: String? = nil, categories: [String] = [], githubRepo: String? = nil,
+        githubStars: Int? = nil, projectPage: String? = nil, aiSummary: String? = nil,
+        aiKeywords: [String] = [], organization: Organization? = nil, discussionID: String? = nil,
+        upvotes: Int = 0, source: PaperSource
+    ) {
+        self.id = id
+        self.title = title
+        self.summary = summary
+        self.authors = authors
+        self.publishedAt = publishedAt
+        self.categories = categories
+        self.githubRepo = githubRepo
+        self.githubStars = githubStars
+        self.projectPage = projectPage
+        self.aiSummary = aiSummary
+        self.aiKeywords = aiKeywords
+        self.organization = organization
+        self.discussionID = discussionID
+        self.upvotes = upvotes
+        self.source = source
+    }
+
+    /// The UTC day of `publishedAt`, when known.
+    public var publishedDay: FeedDay? {
+        publishedAt.flatMap { FeedDay($0.prefix(10)) }
+    }
+
+    public var arxivAbsURL: String { "https://arxiv.org/abs/\(id)" }
+    public var arxivPDFURL: String { "https://arxiv.org/pdf/\(id)" }
+}
+
+public enum PaperSource: String, Sendable {
+    case huggingFace = "hf"
+    case arxiv
+}
+
+public struct Organization: Equatable, Sendable {
+    public var name: String
+    public var fullname: String?
+    public var avatar: String?
+
+    public init(name: String, fullname: String? = nil, avatar: String? = nil) {
+        self.name = name
+        self.fullname = fullname
+        self.avatar = avatar
+    }
+}
+
+/// The reader who put a paper on a feed day.
+public struct Submitter: Equatable, Sendable {
+    /// Username, the handle used in URLs and in the `submitter` API filter.
+    public var name: String
+    public var fullname: String?
+    public var avatarURL: String?
+
+    public init(name: String, fullname: String? = nil, avatarURL: String? = nil) {
+        self.name = name
+        self.fullname = fullname
+        self.avatarURL = avatarURL
+    }
+}
+
+/// A paper featured on one feed day, with the community data captured for that day.
+public struct DailyEntry: Equatable, Sendable {
+    public var day: FeedDay
+    public var paper: Paper
+    /// When the paper was put on the daily feed (ISO 8601), when the source says.
+    public var submittedAt: String?
+    public var submitter: Submitter?
+    /// Upvotes at capture time for this day.
+    public var upvotes: Int
+    public var numComments: Int
+    public var thumbnail: String?
+
+    public init(
+        day: FeedDay, paper: Paper, submittedAt: String? = nil, submitter: Submitter? = nil,
+        upvotes: Int, numComments: Int = 0, thumbnail: String? = nil
+    ) {
+        self.day = day
+        self.paper = paper
+        self.submittedAt = submittedAt
+        self.submitter = submitter
+        self.upvotes = upvotes
+        self.numComments = numComments
+        self.thumbnail = thumbnail
+    }
+}

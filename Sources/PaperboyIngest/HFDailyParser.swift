@@ -1,0 +1,171 @@
+import Foundation
+import PaperboyCore
+
+/// Reads one response of the Hugging Face `GET /api/daily_papers?date=` endpoint.
+///
+/// Two years of captures drifted in shape: older days lack `submittedOnDailyAt`, newer ones
+/// add fields, titles keep arXiv's line breaks, one day is wrapped as `{"data": [...]}` and
+/// some days hold items that are Python `repr` strings instead of objects. Unknown fields are
+/// ignored; each item that cannot be used becomes a `Rejection`, never a failed file.
+public struct HFDailyParser: Sendable {
+    public init() {}
+
+    public struct ParsedDay: Sendable {
+        public var day: FeedDay
+        public var entries: [DailyEntry]
+        public var rejections: [Rejection]
+    }
+
+    public enum FileError: Error, CustomStringConvertible, Equatable {
+        case notJSON(file: String, reason: String)
+        case unexpectedShape(file: String)
+        case noDate(file: String)
+
+        public var description: String {
+            switch self {
+            case .notJSON(let file, let reason): return "\(file): not valid JSON (\(reason))"
+            case .unexpectedShape(let file):
+                return "\(file): expected a JSON array of daily-paper items or an object with \"data\""
+            case .noDate(let file):
+                return "\(file): cannot tell the feed day (name the file YYYY-MM-DD.json)"
+            }
+        }
+    }
+
+    /// - Parameter fileName: used for the feed day (`YYYY-MM-DD.json`) and in rejections.
+    public func parse(_ data: Data, fileName: String) throws -> ParsedDay {
+        let root: Any
+        do {
+            root = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            throw FileError.notJSON(file: fileName, reason: Self.shortReason(error))
+        }
+        var items: [Any]
+        var day = FeedDay(fileName.split(separator: "/").last?.prefix(10) ?? "")
+        if let array = root as? [Any] {
+            items = array
+        } else if let object = root as? [String: Any], let array = object["data"] as? [Any] {
+            items = array
+            if let date = object["date"] as? String, let inner = FeedDay(date) { day = inner }
+        } else {
+            throw FileError.unexpectedShape(file: fileName)
+        }
+        guard let day else { throw FileError.noDate(file: fileName) }
+
+        var entries: [DailyEntry] = []
+        var rejections: [Rejection] = []
+        var seen = Set<String>()
+        for (index, item) in items.enumerated() {
+            switch entry(from: item, day: day) {
+            case .success(let entry):
+                if seen.insert(entry.paper.id).inserted {
+                    entries.append(entry)
+                } else {
+                    rejections.append(Rejection(file: fileName, index: index, reason: "duplicate paper \(entry.paper.id) on the same day"))
+                }
+            case .failure(let problem):
+                rejections.append(Rejection(file: fileName, index: index, reason: problem.reason))
+            }
+        }
+        items.removeAll()
+        return ParsedDay(day: day, entries: entries, rejections: rejections)
+    }
+
+    struct Problem: Error { var reason: String }
+
+    func entry(from item: Any, day: FeedDay) -> Result<DailyEntry, Problem> {
+        guard let object = item as? [String: Any] else {
+            if let text = item as? String {
+                let looksLikeRepr = text.hasPrefix("{'") || text.hasPrefix("{\"")
+                return .failure(Problem(reason: looksLikeRepr
+                    ? "item is a string holding a Python repr, not a JSON object"
+                    : "item is a string, not a JSON object"))
+            }
+            return .failure(Problem(reason: "item is \(Self.kind(of: item)), not a JSON object"))
+        }
+        guard let paperObject = object["paper"] as? [String: Any] else {
+            return .failure(Problem(reason: "missing \"paper\" object"))
+        }
+        guard let rawID = paperObject["id"] as? String else {
+            return .failure(Problem(reason: "missing paper.id"))
+        }
+        guard let id = ArxivID(rawID) else {
+            return .failure(Problem(reason: "paper.id \"\(rawID.prefix(40))\" is not an arXiv id"))
+        }
+        let rawTitle = (paperObject["title"] as? String) ?? (object["title"] as? String) ?? ""
+        let title = rawTitle.collapsingWhitespace()
+        guard !title.isEmpty else { return .failure(Problem(reason: "paper \(id) has no title")) }
+        let summary = ((paperObject["summary"] as? String) ?? (object["summary"] as? String) ?? "")
+            .unwrappingParagraphs()
+
+        let authors = (paperObject["authors"] as? [Any] ?? []).compactMap { author -> String? in
+            ((author as? [String: Any])?["name"] as? String)?.collapsingWhitespace()
+        }.filter { !$0.isEmpty }
+        let organization = Self.organization(paperObject["organization"] ?? object["organization"])
+        let upvotes = Self.int(paperObject["upvotes"]) ?? 0
+        let paper = Paper(
+            id: id.base,
+            title: title,
+            summary: summary,
+            authors: authors,
+            publishedAt: Self.timestamp(paperObject["publishedAt"]),
+            githubRepo: Self.nonEmpty(paperObject["githubRepo"]),
+            githubStars: Self.int(paperObject["githubStars"]),
+            projectPage: Self.nonEmpty(paperObject["projectPage"]),
+            aiSummary: Self.nonEmpty(paperObject["ai_summary"]),
+            aiKeywords: (paperObject["ai_keywords"] as? [Any] ?? []).compactMap { $0 as? String },
+            organization: organization,
+            discussionID: Self.nonEmpty(paperObject["discussionId"]),
+            upvotes: upvotes,
+            source: .huggingFace)
+        let submitterObject = (object["submittedBy"] ?? paperObject["submittedOnDailyBy"]) as? [String: Any]
+        let submitter = submitterObject.flatMap { user -> Submitter? in
+            guard let name = Self.nonEmpty(user["name"] ?? user["user"]) else { return nil }
+            return Submitter(name: name, fullname: Self.nonEmpty(user["fullname"]), avatarURL: Self.nonEmpty(user["avatarUrl"]))
+        }
+        return .success(DailyEntry(
+            day: day,
+            paper: paper,
+            submittedAt: Self.timestamp(paperObject["submittedOnDailyAt"] ?? object["publishedAt"]),
+            submitter: submitter,
+            upvotes: upvotes,
+            numComments: Self.int(object["numComments"]) ?? 0,
+            thumbnail: Self.nonEmpty(object["thumbnail"])))
+    }
+
+    static func organization(_ value: Any?) -> Organization? {
+        guard let object = value as? [String: Any], let name = nonEmpty(object["name"]) else { return nil }
+        return Organization(name: name, fullname: nonEmpty(object["fullname"]), avatar: nonEmpty(object["avatar"]))
+    }
+
+    static func nonEmpty(_ value: Any?) -> String? {
+        guard let text = (value as? String)?.trimmingWhitespace(), !text.isEmpty else { return nil }
+        return text
+    }
+
+    static func int(_ value: Any?) -> Int? {
+        if let number = value as? NSNumber, !(value is Bool) { return number.intValue }
+        if let text = value as? String { return Int(text) }
+        return nil
+    }
+
+    /// Keeps an ISO 8601 timestamp when it starts with a real date; anything else is dropped.
+    static func timestamp(_ value: Any?) -> String? {
+        guard let text = nonEmpty(value), FeedDay(text.prefix(10)) != nil else { return nil }
+        return text.count == 10 ? text + "T00:00:00.000Z" : text
+    }
+
+    static func kind(of value: Any) -> String {
+        switch value {
+        case is NSNull: return "null"
+        case is [Any]: return "an array"
+        case is NSNumber: return "a number"
+        default: return "\(type(of: value))"
+        }
+    }
+
+    static func shortReason(_ error: Error) -> String {
+        let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+        return String(text.prefix(120))
+    }
+}

@@ -1,0 +1,54 @@
+import GRDB
+
+/// The schema, one migration per change. Migrations are only ever added, never edited.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("001-papers-and-daily-entries") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE papers (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        title TEXT NOT NULL,
+                        summary TEXT NOT NULL DEFAULT '',
+                        authors TEXT NOT NULL DEFAULT '[]',      -- JSON array of names, in order
+                        published_at TEXT,                       -- ISO 8601, UTC
+                        categories TEXT NOT NULL DEFAULT '[]',   -- JSON array, primary first
+                        github_repo TEXT,
+                        github_stars INTEGER,
+                        project_page TEXT,
+                        ai_summary TEXT,
+                        ai_keywords TEXT NOT NULL DEFAULT '[]',
+                        organization_name TEXT,
+                        organization_fullname TEXT,
+                        organization_avatar TEXT,
+                        discussion_id TEXT,
+                        upvotes INTEGER NOT NULL DEFAULT 0,
+                        upvotes_day TEXT,                        -- feed day the upvotes were captured for
+                        source TEXT NOT NULL CHECK (source IN ('hf', 'arxiv'))
+                    );
+
+                    CREATE TABLE daily_entries (
+                        day TEXT NOT NULL,                       -- YYYY-MM-DD
+                        paper_id TEXT NOT NULL REFERENCES papers(id),
+                        submitted_at TEXT,
+                        submitter_name TEXT,
+                        submitter_fullname TEXT,
+                        submitter_avatar TEXT,
+                        upvotes INTEGER NOT NULL DEFAULT 0,      -- as captured for this day
+                        num_comments INTEGER NOT NULL DEFAULT 0,
+                        thumbnail TEXT,
+                        PRIMARY KEY (day, paper_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX daily_entries_by_paper ON daily_entries(paper_id, day);
+                    CREATE INDEX daily_entries_by_submitter ON daily_entries(submitter_name, day);
+
+                    -- Bumped by every write transaction so that caches in any process can
+                    -- tell that the data changed.
+                    CREATE TABLE store_meta (key TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
+                    INSERT INTO store_meta (key, value) VALUES ('change_counter', 0);
+                    """)
+        }
+        return migrator
+    }
+}

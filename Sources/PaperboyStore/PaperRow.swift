@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+import PaperboyCore
+
+/// Maps papers and feed entries to and from their SQL rows.
+enum PaperRow {
+    static func insert(_ paper: Paper, upvotesDay: FeedDay?, db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO papers (title, summary, authors, published_at, categories, github_repo,
+                    github_stars, project_page, ai_summary, ai_keywords, organization_name,
+                    organization_fullname, organization_avatar, discussion_id, upvotes, upvotes_day,
+                    source, id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: arguments(paper, upvotesDay: upvotesDay))
+    }
+
+    static func update(_ paper: Paper, upvotesDay: FeedDay?, db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                UPDATE papers SET title = ?, summary = ?, authors = ?, published_at = ?,
+                    categories = ?, github_repo = ?, github_stars = ?, project_page = ?,
+                    ai_summary = ?, ai_keywords = ?, organization_name = ?,
+                    organization_fullname = ?, organization_avatar = ?, discussion_id = ?,
+                    upvotes = ?, upvotes_day = ?, source = ?
+                WHERE id = ?
+                """
+        ).execute(arguments: arguments(paper, upvotesDay: upvotesDay))
+    }
+
+    private static func arguments(_ paper: Paper, upvotesDay: FeedDay?) -> StatementArguments {
+        [
+            paper.title, paper.summary, JSONList.encode(paper.authors), paper.publishedAt,
+            JSONList.encode(paper.categories), paper.githubRepo, paper.githubStars,
+            paper.projectPage, paper.aiSummary, JSONList.encode(paper.aiKeywords),
+            paper.organization?.name, paper.organization?.fullname, paper.organization?.avatar,
+            paper.discussionID, paper.upvotes, upvotesDay?.description, paper.source.rawValue,
+            paper.id,
+        ]
+    }
+
+    static func decode(_ row: Row) throws -> Paper {
+        let organizationName: String? = row["organization_name"]
+        return Paper(
+            id: row["id"],
+            title: row["title"],
+            summary: row["summary"],
+            authors: JSONList.decode(row["authors"]),
+            publishedAt: row["published_at"],
+            categories: JSONList.decode(row["categories"]),
+            githubRepo: row["github_repo"],
+            githubStars: row["github_stars"],
+            projectPage: row["project_page"],
+            aiSummary: row["ai_summary"],
+            aiKeywords: JSONList.decode(row["ai_keywords"]),
+            organization: organizationName.map {
+                Organization(name: $0, fullname: row["organization_fullname"], avatar: row["organization_avatar"])
+            },
+            discussionID: row["discussion_id"],
+            upvotes: row["upvotes"],
+            source: PaperSource(rawValue: row["source"]) ?? .arxiv)
+    }
+
+    /// Decodes a row of `papers` joined with its `daily_entries` columns (`entry_upvotes`).
+    static func decodeEntry(_ row: Row) throws -> DailyEntry {
+        let submitterName: String? = row["submitter_name"]
+        let day: String = row["day"]
+        return DailyEntry(
+            day: FeedDay(day) ?? FeedDay(daysSinceEpoch: 0),
+            paper: try decode(row),
+            submittedAt: row["submitted_at"],
+            submitter: submitterName.map {
+                Submitter(name: $0, fullname: row["submitter_fullname"], avatarURL: row["submitter_avatar"])
+            },
+            upvotes: row["entry_upvotes"],
+            numComments: row["num_comments"],
+            thumbnail: row["thumbnail"])
+    }
+}
+
+/// Lists of strings are stored as JSON arrays: readable in the sqlite3 shell, and jsonb-ready.
+enum JSONList {
+    static func encode(_ values: [String]) -> String {
+        guard let data = try? JSONEncoder().encode(values) else { return "[]" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decode(_ text: String?) -> [String] {
+        guard let text, text != "[]" else { return [] }
+        return (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+    }
+}

@@ -1,0 +1,95 @@
+import PaperboyCore
+
+/// Everything the application asks of persistence. SQLite is the default implementation;
+/// a PostgreSQL one can follow without touching the web layer.
+///
+/// Each write method runs in one transaction: it either lands whole or not at all.
+public protocol PaperStore: Sendable {
+    /// Stores one feed day's capture. Importing the same capture again changes nothing;
+    /// a later capture of the day updates upvotes and comment counts.
+    func importFeedDay(_ day: FeedDay, entries: [DailyEntry]) async throws -> ImportCounts
+
+    /// Adds arXiv listing records; known papers only gain what the store lacked (categories).
+    func importArxivPapers(_ papers: [Paper]) async throws -> ImportCounts
+
+    func paper(id: String) async throws -> Paper?
+
+    /// The feed days a paper was featured on, oldest first.
+    func featuredDays(of paperID: String) async throws -> [FeedDay]
+
+    /// Feed entries matching a query; a paper featured on several days of the range appears
+    /// once, with its latest day.
+    func feedEntries(_ query: FeedQuery) async throws -> [DailyEntry]
+
+    func latestFeedDay() async throws -> FeedDay?
+
+    /// The nearest feed days with papers before and after a range, for previous/next links.
+    func neighbours(of days: ClosedRange<FeedDay>) async throws -> FeedNeighbours
+
+    /// All papers ordered by id, after `cursor` (exclusive): keyset pagination.
+    func papers(after cursor: String?, limit: Int) async throws -> [Paper]
+
+    func statistics() async throws -> StoreStatistics
+
+    /// A number that grows with every committed write, from any process: caches compare it.
+    func changeCounter() async throws -> Int
+}
+
+public struct FeedQuery: Sendable, Equatable {
+    public enum Order: Sendable, Equatable {
+        /// Most upvoted first.
+        case upvotes
+        /// Latest feed day first, most upvoted first within a day.
+        case newest
+    }
+
+    public var days: ClosedRange<FeedDay>?
+    public var submitter: String?
+    public var order: Order
+    public var limit: Int
+    public var offset: Int
+
+    public init(
+        days: ClosedRange<FeedDay>? = nil, submitter: String? = nil, order: Order = .upvotes,
+        limit: Int = 50, offset: Int = 0
+    ) {
+        self.days = days
+        self.submitter = submitter
+        self.order = order
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+public struct FeedNeighbours: Sendable, Equatable {
+    public var before: FeedDay?
+    public var after: FeedDay?
+
+    public init(before: FeedDay?, after: FeedDay?) {
+        self.before = before
+        self.after = after
+    }
+}
+
+public struct StoreStatistics: Sendable, Equatable {
+    public var papers: Int
+    public var feedDays: Int
+    public var entries: Int
+
+    public init(papers: Int, feedDays: Int, entries: Int) {
+        self.papers = papers
+        self.feedDays = feedDays
+        self.entries = entries
+    }
+}
+
+/// Failures of the store that callers can act on; each message is one line for a person.
+public enum StoreError: Error, CustomStringConvertible, Equatable {
+    case cannotOpen(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason): return "cannot open database \(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,231 @@
+import Foundation
+import GRDB
+import PaperboyCore
+
+/// The default store: one SQLite file in WAL mode, through GRDB.
+public final class SQLitePaperStore: PaperStore {
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Migrations.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw StoreError.cannotOpen(path: path, reason: error.message ?? "\(error.resultCode)")
+        } catch let error as CocoaError {
+            throw StoreError.cannotOpen(path: path, reason: error.localizedDescription)
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: "\(error)")
+        }
+    }
+
+    // MARK: - Writes
+
+    public func importFeedDay(_ day: FeedDay, entries: [DailyEntry]) async throws -> ImportCounts {
+        try await pool.write { db in
+            var counts = ImportCounts(days: 1)
+            for entry in entries {
+                let paperOutcome = try Self.upsertFeedPaper(entry.paper, day: day, db: db)
+                let entryOutcome = try Self.upsertEntry(entry, db: db)
+                counts.papers += 1
+                switch (paperOutcome, entryOutcome) {
+                case (.inserted, _), (_, .inserted): counts.new += 1
+                case (.updated, _), (_, .updated): counts.updated += 1
+                default: break
+                }
+            }
+            try Self.bumpChangeCounter(db)
+            return counts
+        }
+    }
+
+    public func importArxivPapers(_ papers: [Paper]) async throws -> ImportCounts {
+        try await pool.write { db in
+            var counts = ImportCounts()
+            for paper in papers {
+                counts.papers += 1
+                switch try Self.upsertListedPaper(paper, db: db) {
+                case .inserted: counts.new += 1
+                case .updated: counts.updated += 1
+                case .unchanged: break
+                }
+            }
+            try Self.bumpChangeCounter(db)
+            return counts
+        }
+    }
+
+    static func upsertFeedPaper(_ paper: Paper, day: FeedDay, db: Database) throws -> UpsertOutcome {
+        guard let (stored, storedDay) = try fetchPaperForUpdate(id: paper.id, db: db) else {
+            try PaperRow.insert(paper, upvotesDay: day, db: db)
+            return .inserted
+        }
+        // An older capture never overwrites what a newer day taught us.
+        if let storedDay, storedDay > day { return .unchanged }
+        let merged = stored.merging(feedCapture: paper)
+        if merged == stored && storedDay == day { return .unchanged }
+        try PaperRow.update(merged, upvotesDay: day, db: db)
+        return merged == stored ? .unchanged : .updated
+    }
+
+    static func upsertListedPaper(_ paper: Paper, db: Database) throws -> UpsertOutcome {
+        guard let (stored, storedDay) = try fetchPaperForUpdate(id: paper.id, db: db) else {
+            try PaperRow.insert(paper, upvotesDay: nil, db: db)
+            return .inserted
+        }
+        let merged = stored.merging(arxivListing: paper)
+        if merged == stored { return .unchanged }
+        try PaperRow.update(merged, upvotesDay: storedDay, db: db)
+        return .updated
+    }
+
+    static func upsertEntry(_ entry: DailyEntry, db: Database) throws -> UpsertOutcome {
+        let day = entry.day.description
+        let existing = try Row.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT upvotes, num_comments FROM daily_entries WHERE day = ? AND paper_id = ?"),
+            arguments: [day, entry.paper.id])
+        let arguments: StatementArguments = [
+            day, entry.paper.id, entry.submittedAt, entry.submitter?.name,
+            entry.submitter?.fullname, entry.submitter?.avatarURL, entry.upvotes,
+            entry.numComments, entry.thumbnail,
+        ]
+        if let existing {
+            let unchanged =
+                existing["upvotes"] as Int == entry.upvotes
+                && existing["num_comments"] as Int == entry.numComments
+            if unchanged { return .unchanged }
+        }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO daily_entries (day, paper_id, submitted_at, submitter_name,
+                    submitter_fullname, submitter_avatar, upvotes, num_comments, thumbnail)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (day, paper_id) DO UPDATE SET
+                    submitted_at = excluded.submitted_at, submitter_name = excluded.submitter_name,
+                    submitter_fullname = excluded.submitter_fullname,
+                    submitter_avatar = excluded.submitter_avatar, upvotes = excluded.upvotes,
+                    num_comments = excluded.num_comments, thumbnail = excluded.thumbnail
+                """
+        ).execute(arguments: arguments)
+        return existing == nil ? .inserted : .updated
+    }
+
+    static func fetchPaperForUpdate(id: String, db: Database) throws -> (Paper, FeedDay?)? {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM papers WHERE id = ?"), arguments: [id])
+        else { return nil }
+        let upvotesDay: String? = row["upvotes_day"]
+        return (try PaperRow.decode(row), upvotesDay.flatMap { FeedDay($0) })
+    }
+
+    static func bumpChangeCounter(_ db: Database) throws {
+        try db.execute(sql: "UPDATE store_meta SET value = value + 1 WHERE key = 'change_counter'")
+    }
+
+    // MARK: - Reads
+
+    public func paper(id: String) async throws -> Paper? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM papers WHERE id = ?", arguments: [id])
+                .map(PaperRow.decode)
+        }
+    }
+
+    public func featuredDays(of paperID: String) async throws -> [FeedDay] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT day FROM daily_entries WHERE paper_id = ? ORDER BY day",
+                arguments: [paperID]
+            ).compactMap { FeedDay($0) }
+        }
+    }
+
+    public func feedEntries(_ query: FeedQuery) async throws -> [DailyEntry] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let days = query.days {
+            conditions.append("e.day BETWEEN ? AND ?")
+            arguments += [days.lowerBound.description, days.upperBound.description]
+        }
+        if let submitter = query.submitter {
+            conditions.append("e.submitter_name = ?")
+            arguments += [submitter]
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let order =
+            switch query.order {
+            case .upvotes: "p.upvotes DESC, e.day DESC, p.id"
+            case .newest: "e.day DESC, p.upvotes DESC, p.id"
+            }
+        arguments += [query.limit, query.offset]
+        // The inner query keeps one entry per paper: its latest day in the range.
+        let sql = """
+            SELECT p.*, e.day, e.submitted_at, e.submitter_name, e.submitter_fullname,
+                e.submitter_avatar, e.upvotes AS entry_upvotes, e.num_comments, e.thumbnail
+            FROM (
+                SELECT paper_id, MAX(day) AS latest_day FROM daily_entries e \(filter)
+                GROUP BY paper_id
+            ) latest
+            JOIN daily_entries e ON e.paper_id = latest.paper_id AND e.day = latest.latest_day
+            JOIN papers p ON p.id = e.paper_id
+            ORDER BY \(order)
+            LIMIT ? OFFSET ?
+            """
+        let boundArguments = arguments
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: boundArguments).map(PaperRow.decodeEntry)
+        }
+    }
+
+    public func latestFeedDay() async throws -> FeedDay? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT MAX(day) FROM daily_entries").flatMap { FeedDay($0) }
+        }
+    }
+
+    public func neighbours(of days: ClosedRange<FeedDay>) async throws -> FeedNeighbours {
+        try await pool.read { db in
+            let before = try String.fetchOne(
+                db, sql: "SELECT MAX(day) FROM daily_entries WHERE day < ?",
+                arguments: [days.lowerBound.description])
+            let after = try String.fetchOne(
+                db, sql: "SELECT MIN(day) FROM daily_entries WHERE day > ?",
+                arguments: [days.upperBound.description])
+            return FeedNeighbours(before: before.flatMap { FeedDay($0) }, after: after.flatMap { FeedDay($0) })
+        }
+    }
+
+    public func papers(after cursor: String?, limit: Int) async throws -> [Paper] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM papers WHERE id > ? ORDER BY id LIMIT ?",
+                arguments: [cursor ?? "", limit]
+            ).map(PaperRow.decode)
+        }
+    }
+
+    public func statistics() async throws -> StoreStatistics {
+        try await pool.read { db in
+            StoreStatistics(
+                papers: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM papers") ?? 0,
+                feedDays: try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT day) FROM daily_entries") ?? 0,
+                entries: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM daily_entries") ?? 0)
+        }
+    }
+
+    public func changeCounter() async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'change_counter'") ?? 0
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PaperboyCore
+
+/// The Hugging Face compatible JSON API.
+struct APIRoutes: Sendable {
+    let feed: FeedService
+    let cache: ResponseCache
+    let publicURL: String?
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/api/daily_papers") { request, _ in
+            let query = try Self.dailyPapersQuery(request.uri.queryParameters)
+            return try await cachedJSON(request) { try await feed.dailyPapers(query).map(HFAPI.DailyItem.init) }
+        }
+        router.get("/api/papers/:id") { request, context in
+            let id = try context.parameters.require("id")
+            return try await cachedJSON(request) {
+                let detail = try await feed.paper(id: id)
+                return HFAPI.Paper(detail.paper, entry: detail.latestEntry)
+            }
+        }
+        router.get("/api/papers") { request, _ in
+            let parameters = request.uri.queryParameters
+            let limit = try Self.integer(parameters, "limit", default: 50, range: 1...100)
+            let cursor = parameters.get("cursor").flatMap { $0.isEmpty ? nil : $0 }
+            if let cursor, cursor.count > 64 { throw AppError.badRequest("cursor is not one this server gave out") }
+            let papers = try await feed.listPapers(after: cursor, limit: limit)
+            var headers: HTTPFields = [:]
+            if papers.count == limit, let last = papers.last {
+                // Link header pagination, as huggingface_hub's `paginate` follows it.
+                let next = "\(baseURL(request))/api/papers?cursor=\(Self.percentEncode(last.id))&limit=\(limit)"
+                headers[HTTPField.Name("Link")!] = "<\(next)>; rel=\"next\""
+            }
+            let body = try Self.encoder.encode(papers.map { HFAPI.Paper($0, entry: nil) })
+            headers[.contentType] = "application/json; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+    }
+
+    func cachedJSON<Body: Encodable>(_ request: Request, build: () async throws -> Body) async throws -> Response {
+        let entry = try await cache.body(for: request.uri.description, contentType: "application/json; charset=utf-8") {
+            ByteBuffer(bytes: try Self.encoder.encode(try await build()))
+        }
+        return Responses.make(entry)
+    }
+
+    func baseURL(_ request: Request) -> String {
+        if let publicURL { return publicURL }
+        return "http://\(request.head.authority ?? "localhost")"
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// Validates `p, limit, date, week, month, submitter, sort` as Hugging Face defines them.
+    static func dailyPapersQuery(_ parameters: Parameters) throws -> FeedService.DailyPapersQuery {
+        var query = FeedService.DailyPapersQuery()
+        query.page = try integer(parameters, "p", default: 0, range: 0...100_000)
+        query.limit = try integer(parameters, "limit", default: 50, range: 1...100)
+        var periods: [FeedPeriod] = []
+        if let text = parameters.get("date") {
+            guard let day = FeedDay(text) else { throw AppError.badRequest("date must be YYYY-MM-DD, got “\(text.prefix(40))”") }
+            periods.append(.day(day))
+        }
+        if let text = parameters.get("week") {
+            guard let week = FeedPeriod.parseWeek(text) else { throw AppError.badRequest("week must be YYYY-Www, got “\(text.prefix(40))”") }
+            periods.append(week)
+        }
+        if let text = parameters.get("month") {
+            guard let month = FeedPeriod.parseMonth(text) else { throw AppError.badRequest("month must be YYYY-MM, got “\(text.prefix(40))”") }
+            periods.append(month)
+        }
+        guard periods.count <= 1 else { throw AppError.badRequest("use only one of date, week and month") }
+        query.period = periods.first
+        if let submitter = parameters.get("submitter") {
+            guard !submitter.isEmpty, submitter.count <= 100 else { throw AppError.badRequest("submitter must be a username of 1 to 100 characters") }
+            query.submitter = submitter
+        }
+        if let sort = parameters.get("sort") {
+            guard let value = FeedService.DailyPapersQuery.Sort(rawValue: sort) else {
+                throw AppError.badRequest("sort must be publishedAt or trending")
+            }
+            query.sort = value
+        }
+        return query
+    }
+
+    static func integer(_ parameters: Parameters, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = parameters.get(name) else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw AppError.badRequest("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    static func percentEncode(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: ".-_"))) ?? text
+    }
+}

@@ -1,0 +1,105 @@
+import PaperboyCore
+
+/// JSON shapes of the Hugging Face Papers API, field names as HF spells them, so that
+/// `huggingface_hub` and other existing clients read Paperboy unchanged.
+enum HFAPI {
+    struct Author: Encodable {
+        var name: String
+        var hidden = false
+    }
+
+    struct User: Encodable {
+        /// HF sends both: `name` in `submittedBy`, `user` in `submittedOnDailyBy`.
+        var name: String
+        var user: String
+        var fullname: String?
+        var avatarUrl: String?
+        var type = "user"
+
+        init(_ submitter: Submitter) {
+            name = submitter.name
+            user = submitter.name
+            fullname = submitter.fullname
+            avatarUrl = submitter.avatarURL
+        }
+    }
+
+    struct Organization: Encodable {
+        var name: String
+        var fullname: String?
+        var avatar: String?
+
+        init(_ organization: PaperboyCore.Organization) {
+            name = organization.name
+            fullname = organization.fullname
+            avatar = organization.avatar
+        }
+    }
+
+    /// `paper` inside a daily item, and the whole body of `GET /api/papers/{id}`.
+    struct Paper: Encodable {
+        var id: String
+        var authors: [Author]
+        var publishedAt: String?
+        var submittedOnDailyAt: String?
+        var submittedOnDailyBy: User?
+        var title: String
+        var summary: String
+        var upvotes: Int
+        var discussionId: String?
+        var githubRepo: String?
+        var githubStars: Int?
+        var projectPage: String?
+        var ai_summary: String?
+        var ai_keywords: [String]
+        var organization: Organization?
+        var categories: [String]?
+
+        init(_ paper: PaperboyCore.Paper, entry: DailyEntry?) {
+            id = paper.id
+            authors = paper.authors.map { Author(name: $0) }
+            publishedAt = paper.publishedAt
+            submittedOnDailyAt = entry?.submittedAt ?? entry.map { "\($0.day)T00:00:00.000Z" }
+            submittedOnDailyBy = entry?.submitter.map(User.init)
+            title = paper.title
+            summary = paper.summary
+            upvotes = paper.upvotes
+            discussionId = paper.discussionID
+            githubRepo = paper.githubRepo
+            githubStars = paper.githubStars
+            projectPage = paper.projectPage
+            ai_summary = paper.aiSummary
+            ai_keywords = paper.aiKeywords
+            organization = paper.organization.map(Organization.init)
+            categories = paper.categories.isEmpty ? nil : paper.categories
+        }
+    }
+
+    /// One item of `GET /api/daily_papers`.
+    struct DailyItem: Encodable {
+        var paper: Paper
+        var publishedAt: String
+        var title: String
+        var summary: String
+        var thumbnail: String?
+        var numComments: Int
+        var submittedBy: User?
+        var organization: Organization?
+        var isAuthorParticipating = false
+
+        init(_ entry: DailyEntry) {
+            paper = Paper(entry.paper, entry: entry)
+            publishedAt = entry.submittedAt ?? "\(entry.day)T00:00:00.000Z"
+            title = entry.paper.title
+            summary = entry.paper.summary
+            thumbnail = entry.thumbnail
+            numComments = entry.numComments
+            submittedBy = entry.submitter.map(User.init)
+            organization = entry.paper.organization.map(Organization.init)
+        }
+    }
+
+    struct ErrorBody: Encodable {
+        var error: String
+    }
+}

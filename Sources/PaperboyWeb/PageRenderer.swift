@@ -1,0 +1,171 @@
+import Foundation
+import Mustache
+import PaperboyCore
+import PaperboyStore
+
+/// Turns domain values into HTML through the Mustache templates in `Resources/templates`.
+/// Every `{{value}}` is HTML-escaped by Mustache; no template uses triple braces.
+public struct PageRenderer: Sendable {
+    let library: MustacheLibrary
+
+    public init() async throws {
+        guard let header = WebResources.path("header.mustache", in: "templates") else {
+            throw RendererError.missingTemplates
+        }
+        library = try await MustacheLibrary(directory: URL(fileURLWithPath: header).deletingLastPathComponent().path)
+        guard library.getTemplate(named: "feed") != nil else { throw RendererError.missingTemplates }
+    }
+
+    enum RendererError: Error, CustomStringConvertible {
+        case missingTemplates, missingStylesheet, missingTemplate(String)
+
+        var description: String {
+            switch self {
+            case .missingTemplates: return "page templates are missing from the PaperboyWeb resource bundle"
+            case .missingStylesheet: return "style.css is missing from the PaperboyWeb resource bundle"
+            case .missingTemplate(let name): return "no page template named \(name)"
+            }
+        }
+    }
+
+    func render(_ template: String, _ context: [String: Any]) throws -> String {
+        guard let html = library.render(context, withTemplate: template) else {
+            throw RendererError.missingTemplate(template)
+        }
+        return html
+    }
+
+    func feedPage(_ page: FeedService.FeedPage, latest: Bool) throws -> String {
+        let period = page.period
+        let anchor = page.period.days.lowerBound
+        var context: [String: Any] = [
+            "pageTitle": latest ? "Daily Papers" : heading(for: period),
+            "heading": latest ? "Daily Papers · \(Self.longDate(anchor))" : heading(for: period),
+            "cards": page.entries.map(card),
+            "emptyMessage": "No papers were featured in this period.",
+            "dayURL": FeedPeriod.day(period.days.upperBound).path,
+            "weekURL": FeedPeriod.week(containing: anchor).path,
+            "monthURL": FeedPeriod.month(containing: anchor).path,
+        ]
+        switch period {
+        case .day: context["isDay"] = true
+        case .week: context["isWeek"] = true
+        case .month: context["isMonth"] = true
+        }
+        context.merge(pager(period: period, neighbours: page.neighbours)) { _, new in new }
+        return try render("feed", context)
+    }
+
+    func trendingPage(_ entries: [DailyEntry], windowDays: Int) throws -> String {
+        try render("trending", ["pageTitle": "Trending", "cards": entries.map(card), "windowDays": windowDays])
+    }
+
+    func paperPage(_ detail: FeedService.PaperDetail) throws -> String {
+        let paper = detail.paper
+        let paragraphs = paper.summary.split(separator: "\n\n").map(String.init)
+        let featured = detail.featuredDays.reversed().map { day in
+            ["url": FeedPeriod.day(day).path, "label": Self.longDate(day)]
+        }
+        let context: [String: Any?] = [
+            "pageTitle": paper.title,
+            "title": paper.title,
+            "authors": paper.authors,
+            "published": paper.publishedDay.map(Self.longDate),
+            "upvotes": paper.upvotes,
+            "organization": paper.organization.map { $0.fullname ?? $0.name },
+            "categories": paper.categories,
+            "absURL": paper.arxivAbsURL,
+            "pdfURL": paper.arxivPDFURL,
+            "githubRepo": Self.safeURL(paper.githubRepo),
+            "githubStars": paper.githubStars,
+            "projectPage": Self.safeURL(paper.projectPage),
+            "markdownURL": "/papers/\(paper.id).md",
+            "aiSummary": paper.aiSummary,
+            "abstract": paragraphs,
+            "keywords": paper.aiKeywords,
+            "hasKeywords": !paper.aiKeywords.isEmpty,
+            "featured": featured,
+            "hasFeatured": !featured.isEmpty,
+        ]
+        return try render("paper", context.compactMapValues { $0 })
+    }
+
+    func errorPage(status: Int, reason: String, message: String, previous: AppError.Link?, next: AppError.Link?) throws -> String {
+        var context: [String: Any] = ["pageTitle": reason, "status": status, "reason": reason, "message": message]
+        if let previous { context["previousURL"] = previous.url; context["previousLabel"] = previous.label }
+        if let next { context["nextURL"] = next.url; context["nextLabel"] = next.label }
+        return try render("error", context)
+    }
+
+    // MARK: - View models
+
+    func card(_ entry: DailyEntry) -> [String: Any] {
+        let paper = entry.paper
+        let shown = paper.authors.prefix(3).joined(separator: ", ")
+        var card: [String: Any] = [
+            "url": "/papers/\(paper.id)",
+            "title": paper.title,
+            "authorsShort": paper.authors.count > 3 ? shown + " et al." : shown,
+            "upvotes": paper.upvotes,
+            "keywords": Array(paper.aiKeywords.prefix(6)),
+            "hasKeywords": !paper.aiKeywords.isEmpty,
+        ]
+        if paper.authors.count > 1 { card["authorCount"] = paper.authors.count }
+        if let day = paper.publishedDay { card["published"] = Self.longDate(day) }
+        if let submitter = entry.submitter { card["submitter"] = submitter.fullname ?? submitter.name }
+        if let repo = Self.safeURL(paper.githubRepo) {
+            card["githubRepo"] = repo
+            if let stars = paper.githubStars { card["githubStars"] = stars }
+        }
+        if entry.numComments > 0 { card["numComments"] = entry.numComments }
+        return card
+    }
+
+    func pager(period: FeedPeriod, neighbours: FeedNeighbours) -> [String: Any] {
+        var context: [String: Any] = [:]
+        if let before = neighbours.before {
+            let previous = period.sameKind(containing: before)
+            context["previousURL"] = previous.path
+            context["previousLabel"] = label(for: previous)
+        }
+        if let after = neighbours.after {
+            let next = period.sameKind(containing: after)
+            context["nextURL"] = next.path
+            context["nextLabel"] = label(for: next)
+        }
+        return context
+    }
+
+    func heading(for period: FeedPeriod) -> String {
+        switch period {
+        case .day(let day): return "Daily Papers · \(Self.longDate(day))"
+        case .week: return "Papers of the week \(period.identifier)"
+        case .month(let year, let month): return "Papers of \(Self.monthNames[month - 1]) \(year)"
+        }
+    }
+
+    func label(for period: FeedPeriod) -> String {
+        switch period {
+        case .day(let day): return Self.longDate(day)
+        case .week: return period.identifier
+        case .month(let year, let month): return "\(Self.monthNames[month - 1]) \(year)"
+        }
+    }
+
+    static let monthNames = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+        "November", "December",
+    ]
+
+    /// "May 27, 2024".
+    static func longDate(_ day: FeedDay) -> String {
+        let (year, month, dayOfMonth) = day.components
+        return "\(monthNames[month - 1].prefix(3)) \(dayOfMonth), \(year)"
+    }
+
+    /// Only http(s) links reach an `href`: a `javascript:` URL in imported data must not.
+    static func safeURL(_ url: String?) -> String? {
+        guard let url, url.hasPrefix("https://") || url.hasPrefix("http://") else { return nil }
+        return url
+    }
+}

@@ -1,0 +1,96 @@
+import Hummingbird
+import NIOCore
+import PaperboyCore
+import PaperboyStore
+
+/// The server-rendered pages.
+struct PageRoutes: Sendable {
+    let feed: FeedService
+    let renderer: PageRenderer
+    let cache: ResponseCache
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/") { request, _ in try await cachedHTML(request) { try await latestPage() } }
+        router.get("/papers/date/:date") { request, context in
+            let text = try context.parameters.require("date")
+            guard let day = FeedDay(text) else {
+                throw AppError.badRequest("“\(text.prefix(40))” is not a date: use YYYY-MM-DD, e.g. 2024-05-27.")
+            }
+            return try await cachedHTML(request) { try await periodPage(.day(day)) }
+        }
+        router.get("/papers/week/:week") { request, context in
+            let text = try context.parameters.require("week")
+            guard let week = FeedPeriod.parseWeek(text) else {
+                throw AppError.badRequest("“\(text.prefix(40))” is not an ISO week: use YYYY-Www, e.g. 2024-W22.")
+            }
+            return try await cachedHTML(request) { try await periodPage(week) }
+        }
+        router.get("/papers/month/:month") { request, context in
+            let text = try context.parameters.require("month")
+            guard let month = FeedPeriod.parseMonth(text) else {
+                throw AppError.badRequest("“\(text.prefix(40))” is not a month: use YYYY-MM, e.g. 2024-05.")
+            }
+            return try await cachedHTML(request) { try await periodPage(month) }
+        }
+        router.get("/papers/trending") { request, _ in
+            try await cachedHTML(request) {
+                let ranked = try await feed.trendingEntries(limit: 50)
+                return try renderer.trendingPage(ranked.map(\.entry), windowDays: feed.trendingWindowDays)
+            }
+        }
+        router.get("/papers/:id") { request, context in
+            try await paperResponse(request, id: try context.parameters.require("id"))
+        }
+        // Old-style arXiv ids contain a slash: /papers/hep-th/9901001
+        // (The router needs the same parameter name at the same depth, hence `id` for the archive.)
+        router.get("/papers/:id/:number") { request, context in
+            let id = "\(try context.parameters.require("id"))/\(try context.parameters.require("number"))"
+            return try await paperResponse(request, id: id)
+        }
+    }
+
+    func latestPage() async throws -> String {
+        guard let latest = try await feed.latestDay() else {
+            let empty = FeedService.FeedPage(period: .day(FeedDay(daysSinceEpoch: 0)), entries: [], neighbours: .init(before: nil, after: nil))
+            return try renderer.feedPage(empty, latest: true)
+        }
+        return try renderer.feedPage(try await feed.feed(for: .day(latest)), latest: true)
+    }
+
+    func periodPage(_ period: FeedPeriod) async throws -> String {
+        let page = try await feed.feed(for: period)
+        guard !page.entries.isEmpty else {
+            let links = renderer.pager(period: period, neighbours: page.neighbours)
+            throw AppError.notFound(
+                "No papers were featured in \(renderer.label(for: period)).",
+                previous: (links["previousURL"] as? String).map { .init(url: $0, label: links["previousLabel"] as? String ?? "") },
+                next: (links["nextURL"] as? String).map { .init(url: $0, label: links["nextLabel"] as? String ?? "") })
+        }
+        return try renderer.feedPage(page, latest: false)
+    }
+
+    func paperResponse(_ request: Request, id: String) async throws -> Response {
+        if id.hasSuffix(".md") {
+            let entry = try await cache.body(for: request.uri.description, contentType: "text/markdown; charset=utf-8") {
+                ByteBuffer(string: PaperMarkdown.render(try await feed.paper(id: String(id.dropLast(3)))))
+            }
+            return Responses.make(entry)
+        }
+        return try await cachedHTML(request) { try renderer.paperPage(try await feed.paper(id: id)) }
+    }
+
+    func cachedHTML(_ request: Request, render: () async throws -> String) async throws -> Response {
+        let entry = try await cache.body(for: request.uri.description, contentType: "text/html; charset=utf-8") {
+            ByteBuffer(string: try await render())
+        }
+        return Responses.make(entry)
+    }
+}
+
+enum Responses {
+    static func make(_ entry: ResponseCache.Entry, headers extra: HTTPFields = [:]) -> Response {
+        var headers = extra
+        headers[.contentType] = entry.contentType
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: entry.body))
+    }
+}

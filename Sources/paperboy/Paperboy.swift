@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Paperboy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "paperboy",
+        abstract: "A self-hosted research-paper hub: daily feed, trending, JSON API.",
+        subcommands: [Serve.self, Import.self])
+}
