@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "PaperboyCoreTests", dependencies: ["PaperboyCore"]),
         .testTarget(
             name: "PaperboyStoreTests",
-            dependencies: ["PaperboyStore", "PaperboyCore"]
+            dependencies: ["PaperboyStore", "PaperboyCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "PaperboyIngestTests",

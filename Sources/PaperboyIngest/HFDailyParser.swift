@@ -144,7 +144,8 @@ public struct HFDailyParser: Sendable {
     }
 
     static func int(_ value: Any?) -> Int? {
-        if let number = value as? NSNumber, !(value is Bool) { return number.intValue }
+        // (On Linux every JSON number also casts to Bool, so no Bool check here.)
+        if let number = value as? NSNumber { return number.intValue }
         if let text = value as? String { return Int(text) }
         return nil
     }
