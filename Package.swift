@@ -71,7 +71,9 @@ let package = Package(
             dependencies: [
                 "PaperboyWeb", "PaperboyStore", "PaperboyIngest", "PaperboyCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ]
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            resources: [.copy("Fixtures")]
         ),
     ]
 )

@@ -1,0 +1,137 @@
+import Foundation
+import HummingbirdTesting
+import PaperboyCore
+import Testing
+
+@Suite struct PageTests {
+    @Test func homeShowsTheLatestDayMostUpvotedFirst() async throws {
+        try await TestApp.withApp { client in
+            let page = try await client.get("/")
+            #expect(page.status == .ok)
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(page.body.contains("Daily Papers · May 28, 2024"))
+            // 2405.17247 has the most upvotes (33) on 2024-05-28 with 41 authors.
+            let firstCard = try #require(page.body.range(of: "<article class=\"card\">"))
+            let card = String(page.body[firstCard.lowerBound...].prefix(1500))
+            #expect(card.contains("An Introduction to Vision-Language Modeling"))
+            #expect(card.contains("Florian Bordes"))
+            #expect(card.contains("41 authors"))
+            #expect(card.contains("<span class=\"count\">33</span>"))
+            #expect(page.body.contains("href=\"/papers/date/2024-05-27\""), "previous-day link")
+            #expect(!page.body.contains("rel=\"next\""), "nothing after the latest day")
+        }
+    }
+
+    @Test func dayWeekAndMonthPagesHaveNeighbourLinks() async throws {
+        try await TestApp.withApp { client in
+            let day = try await client.get("/papers/date/2024-05-27")
+            #expect(day.status == .ok)
+            #expect(day.body.contains("ConvLLaVA: Hierarchical Backbones as Visual Encoder for Large Multimodal Models"))
+            #expect(day.body.contains("rel=\"next\" href=\"/papers/date/2024-05-28\""))
+
+            let week = try await client.get("/papers/week/2024-W22")
+            #expect(week.status == .ok)
+            #expect(week.body.components(separatedBy: "<article class=\"card\">").count - 1 == 28)
+
+            let month = try await client.get("/papers/month/2024-05")
+            #expect(month.status == .ok)
+            #expect(month.body.contains("Papers of May 2024"))
+        }
+    }
+
+    @Test func badAndEmptyPeriodsGet400And404Pages() async throws {
+        try await TestApp.withApp { client in
+            let malformed = try await client.get("/papers/date/2024-13-45")
+            #expect(malformed.status == .badRequest)
+            #expect(malformed.body.contains("is not a date"))
+            #expect(try await client.get("/papers/week/2024-W99").status == .badRequest)
+            #expect(try await client.get("/papers/month/May").status == .badRequest)
+
+            let empty = try await client.get("/papers/date/2024-05-26")
+            #expect(empty.status == .notFound)
+            #expect(empty.body.contains("No papers were featured in May 26, 2024"))
+            #expect(empty.body.contains("href=\"/papers/date/2024-05-27\""), "an empty day still links onwards")
+
+            let nowhere = try await client.get("/no/such/page")
+            #expect(nowhere.status == .notFound)
+            #expect(nowhere.body.contains("<!doctype html>"))
+        }
+    }
+
+    @Test func paperPageShowsEverythingWeKnow() async throws {
+        try await TestApp.withApp { client in
+            let page = try await client.get("/papers/2405.15738")
+            #expect(page.status == .ok)
+            #expect(page.body.contains("<h1>ConvLLaVA: Hierarchical Backbones as Visual Encoder for Large Multimodal Models</h1>"))
+            #expect(page.body.contains("High-resolution Large Multimodal Models (LMMs) encounter the challenges of excessive visual tokens"))
+            #expect(page.body.contains("<span class=\"author\">Chunjiang Ge</span>"))
+            #expect(page.body.contains("href=\"https://arxiv.org/abs/2405.15738\""))
+            #expect(page.body.contains("href=\"https://arxiv.org/pdf/2405.15738\""))
+            #expect(page.body.contains("href=\"/papers/date/2024-05-27\""), "featured day")
+
+            #expect(try await client.get("/papers/2405.99999").status == .notFound)
+            #expect(try await client.get("/papers/not-an-id").status == .notFound)
+            #expect(try await client.get("/papers/hep-th/9901001").status == .notFound)
+        }
+    }
+
+    @Test func paperAsMarkdown() async throws {
+        try await TestApp.withApp { client in
+            let page = try await client.get("/papers/2405.15738.md")
+            #expect(page.status == .ok)
+            #expect(page.headers[.contentType] == "text/markdown; charset=utf-8")
+            #expect(page.body.hasPrefix("# ConvLLaVA: Hierarchical Backbones as Visual Encoder for Large Multimodal Models\n"))
+            #expect(page.body.contains("## Abstract"))
+            #expect(page.body.contains("- 2024-05-27"))
+        }
+    }
+
+    @Test func trendingRanksByDecayedUpvotesWithTheFixedClock() async throws {
+        // A fresh paper on 2024-05-28 with 20 votes beats 2024-05-27's 32-vote paper at noon
+        // on the 28th: 20/(12+2)^1.5 = 0.38 > 32/(36+2)^1.5 = 0.137.
+        try await TestApp.withApp { client in
+            let page = try await client.get("/papers/trending")
+            #expect(page.status == .ok)
+            let positionOfTop28 = try #require(page.body.range(of: "An Introduction to Vision-Language Modeling")).lowerBound
+            let positionOfTop27 = try #require(page.body.range(of: "ConvLLaVA")).lowerBound
+            #expect(positionOfTop28 < positionOfTop27)
+        }
+    }
+
+    @Test func importedMarkupIsEscapedEverywhere() async throws {
+        let hostile = DailyEntry(
+            day: FeedDay("2024-05-28")!,
+            paper: Paper(
+                id: "2405.99999", title: "<script>alert('t')</script> Title", summary: "<img src=x onerror=alert(1)>",
+                authors: ["<b>Mallory</b>"], githubRepo: "javascript:alert(1)", aiKeywords: ["<i>kw</i>"], upvotes: 500,
+                source: .huggingFace),
+            submitter: Submitter(name: "eve", fullname: "\"><svg onload=alert(1)>"), upvotes: 500)
+        try await TestApp.withApp(extraEntries: [hostile]) { client in
+            for path in ["/", "/papers/2405.99999", "/papers/trending", "/papers/week/2024-W22"] {
+                let page = try await client.get(path)
+                #expect(page.status == .ok)
+                #expect(!page.body.contains("<script>alert"), "\(path)")
+                #expect(!page.body.contains("<img src=x"), "\(path)")
+                #expect(!page.body.contains("<b>Mallory"), "\(path)")
+                #expect(!page.body.contains("<svg"), "\(path)")
+                #expect(!page.body.contains("href=\"javascript:"), "\(path)")
+            }
+            let paper = try await client.get("/papers/2405.99999")
+            #expect(paper.body.contains("&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt; Title") || paper.body.contains("&lt;script&gt;"))
+        }
+    }
+
+    @Test func stylesheetHealthAndPing() async throws {
+        try await TestApp.withApp { client in
+            let css = try await client.get("/static/style.css")
+            #expect(css.status == .ok)
+            #expect(css.body.contains("@media (max-width: 480px)"))
+            let health = try await client.get("/healthz")
+            let body = try #require(try json(health.body) as? [String: Any])
+            #expect(body["status"] as? String == "ok")
+            #expect(body["papers"] as? Int == 28)
+            #expect(body["feedDays"] as? Int == 2)
+            #expect(try await client.get("/ping").body == "pong")
+        }
+    }
+}

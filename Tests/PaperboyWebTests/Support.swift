@@ -1,0 +1,48 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PaperboyCore
+import PaperboyIngest
+import PaperboyStore
+import PaperboyWeb
+
+/// A running application (in-process test client) over a fresh SQLite file holding two real
+/// feed days, 2024-05-27 (13 papers) and 2024-05-28 (15 papers), and a fixed clock.
+struct TestApp {
+    static let noonAfterLastDay = FixedClock(FeedDay("2024-05-28")!, hour: 12)
+
+    static func withApp(
+        extraEntries: [DailyEntry] = [],
+        clock: any WallClock = noonAfterLastDay,
+        _ body: @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-web-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLitePaperStore(path: directory.appendingPathComponent("db.sqlite").path)
+        let fixtures = ["2024-05-27.json", "2024-05-28.json"].map {
+            Bundle.module.url(forResource: "Fixtures/\($0)", withExtension: nil)!.path
+        }
+        _ = try await Importer(store: store).importHFDaily(paths: fixtures) { _ in }
+        for entry in extraEntries {
+            _ = try await store.importFeedDay(entry.day, entries: [entry])
+        }
+        let app = try await buildApplication(
+            configuration: AppConfiguration(port: 0), store: store, clock: clock,
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        try await app.test(.router, body)
+    }
+}
+
+extension TestClientProtocol {
+    /// GET a path; returns status, body text and headers.
+    func get(_ uri: String) async throws -> (status: HTTPResponse.Status, body: String, headers: HTTPFields) {
+        try await execute(uri: uri, method: .get) { response in
+            (response.status, String(buffer: response.body), response.headers)
+        }
+    }
+}
+
+func json(_ text: String) throws -> Any {
+    try JSONSerialization.jsonObject(with: Data(text.utf8))
+}
