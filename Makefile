@@ -1,0 +1,30 @@
+# Paperboy — the two commands are `make run` and `make test`.
+SWIFT ?= swift
+DATABASE ?= var/paperboy.sqlite
+PORT ?= 8080
+
+.PHONY: run test build release setup-test import-demo bench clean
+
+## Build in release, import the bundled demo data and serve on http://localhost:$(PORT)
+run: release
+	@mkdir -p var
+	.build/release/paperboy import hf-daily data/demo --database $(DATABASE)
+	.build/release/paperboy serve --port $(PORT) --database $(DATABASE)
+
+## Run the whole test suite (installs what it needs first)
+test: setup-test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+	PAPERBOY_BIN=.build/debug/paperboy .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider
+
+release:
+	$(SWIFT) build -c release --product paperboy
+
+build:
+	$(SWIFT) build
+
+setup-test:
+	scripts/setup-test.sh
+
+clean:
+	rm -rf .build var

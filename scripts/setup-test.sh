@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what the end-to-end tests need, and nothing when it is already there:
+# a Python virtualenv with huggingface_hub and pytest (.venv/), and Debian's chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import huggingface_hub, pytest" 2>/dev/null; then
+    echo "setup-test: creating .venv with huggingface_hub and pytest"
+    python3 -m venv .venv
+    .venv/bin/pip install --quiet --disable-pip-version-check "huggingface_hub>=0.30" "pytest>=8"
+fi
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium fonts-dejavu-core)
+if [ ! -f /usr/include/zlib.h ]; then need_apt+=(zlib1g-dev); fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+    echo "setup-test: installing ${need_apt[*]} with apt-get"
+    if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi

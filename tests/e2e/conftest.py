@@ -1,0 +1,83 @@
+"""End-to-end fixtures: a real `paperboy` binary, a real SQLite file, a real HTTP server."""
+import json
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DEMO = ROOT / "data" / "demo"
+
+
+def paperboy_binary() -> str:
+    return os.environ.get("PAPERBOY_BIN", str(ROOT / ".build" / "debug" / "paperboy"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_paperboy(*args, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([paperboy_binary(), *args], capture_output=True, text=True, timeout=600, **kwargs)
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, deadline_s: float = 60) -> None:
+    """Polls /healthz until the server answers (start-up takes a moment)."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early: {process.stderr.read()}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("server did not become healthy")
+
+
+class Server:
+    def __init__(self, database: pathlib.Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [paperboy_binary(), "serve", "--port", str(self.port), "--database", str(database)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_until_healthy(self.url, self.process)
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory) -> pathlib.Path:
+    database = tmp_path_factory.mktemp("db") / "demo.sqlite"
+    result = run_paperboy("import", "hf-daily", str(DEMO), "--database", str(database))
+    assert result.returncode == 0, result.stderr
+    return database
+
+
+@pytest.fixture(scope="session")
+def server(demo_database):
+    running = Server(demo_database)
+    yield running
+    running.stop()
+
+
+def demo_items():
+    """The demo data as the Hugging Face API gave it, read without Paperboy: {day: [items]}."""
+    days = {}
+    for path in sorted(DEMO.glob("*.json")):
+        data = json.loads(path.read_text())
+        if isinstance(data, dict):
+            data = data["data"]
+        days[path.stem] = [item for item in data if isinstance(item, dict)]
+    return days
