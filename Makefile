@@ -7,6 +7,7 @@ PORT ?= 8080
 
 ## Build in release, import the bundled demo data and serve on http://localhost:$(PORT)
 run: release
+	scripts/fetch-model.sh
 	@mkdir -p var
 	.build/release/paperboy import hf-daily data/demo --database $(DATABASE)
 	.build/release/paperboy serve --port $(PORT) --database $(DATABASE)
@@ -24,6 +25,7 @@ build:
 	$(SWIFT) build
 
 setup-test:
+	scripts/fetch-model.sh
 	scripts/setup-test.sh
 
 clean:

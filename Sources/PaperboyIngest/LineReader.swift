@@ -52,12 +52,15 @@ public final class LineReader {
     /// The next line without its terminator, or nil at the end of the file.
     public func nextLine() throws -> Data? {
         while true {
-            if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                var line = pending[pending.startIndex..<newline]
+            if let newline = pending[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+                var line = pending[lineStart..<newline]
                 if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-                pending.removeSubrange(pending.startIndex...newline)
+                lineStart = newline + 1
                 return Data(line)
             }
+            // Drop consumed lines only now, once per buffer refill rather than once per line.
+            pending.removeSubrange(pending.startIndex..<lineStart)
+            lineStart = pending.startIndex
             if finished {
                 guard !pending.isEmpty else { return nil }
                 defer { pending.removeAll() }
@@ -66,6 +69,9 @@ public final class LineReader {
             try fill()
         }
     }
+
+    /// Start of the first unread line in `pending`.
+    private var lineStart = 0
 
     /// Set when the gzip stream reached its end marker; a file that stops before it is truncated.
     private var streamEnded = false

@@ -49,6 +49,23 @@ enum Migrations {
                     INSERT INTO store_meta (key, value) VALUES ('change_counter', 0);
                     """)
         }
+        migrator.registerMigration("002-revisions-and-embeddings") { db in
+            try db.execute(
+                sql: """
+                    -- The change counter value of the write that last touched the paper, so an
+                    -- in-memory search index can pick up exactly what changed since it was built.
+                    ALTER TABLE papers ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+                    CREATE INDEX papers_by_revision ON papers(revision);
+
+                    -- One sentence embedding per paper and model: little-endian float32 values.
+                    -- Deleted whenever the paper's title or abstract changes.
+                    CREATE TABLE paper_embeddings (
+                        paper_id TEXT PRIMARY KEY NOT NULL REFERENCES papers(id),
+                        model TEXT NOT NULL,
+                        vector BLOB NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -4,39 +4,39 @@ import PaperboyCore
 
 /// Maps papers and feed entries to and from their SQL rows.
 enum PaperRow {
-    static func insert(_ paper: Paper, upvotesDay: FeedDay?, db: Database) throws {
+    static func insert(_ paper: Paper, upvotesDay: FeedDay?, revision: Int, db: Database) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO papers (title, summary, authors, published_at, categories, github_repo,
                     github_stars, project_page, ai_summary, ai_keywords, organization_name,
                     organization_fullname, organization_avatar, discussion_id, upvotes, upvotes_day,
-                    source, id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    source, revision, id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: arguments(paper, upvotesDay: upvotesDay))
+        ).execute(arguments: arguments(paper, upvotesDay: upvotesDay, revision: revision))
     }
 
-    static func update(_ paper: Paper, upvotesDay: FeedDay?, db: Database) throws {
+    static func update(_ paper: Paper, upvotesDay: FeedDay?, revision: Int, db: Database) throws {
         try db.cachedStatement(
             sql: """
                 UPDATE papers SET title = ?, summary = ?, authors = ?, published_at = ?,
                     categories = ?, github_repo = ?, github_stars = ?, project_page = ?,
                     ai_summary = ?, ai_keywords = ?, organization_name = ?,
                     organization_fullname = ?, organization_avatar = ?, discussion_id = ?,
-                    upvotes = ?, upvotes_day = ?, source = ?
+                    upvotes = ?, upvotes_day = ?, source = ?, revision = ?
                 WHERE id = ?
                 """
-        ).execute(arguments: arguments(paper, upvotesDay: upvotesDay))
+        ).execute(arguments: arguments(paper, upvotesDay: upvotesDay, revision: revision))
     }
 
-    private static func arguments(_ paper: Paper, upvotesDay: FeedDay?) -> StatementArguments {
+    private static func arguments(_ paper: Paper, upvotesDay: FeedDay?, revision: Int) -> StatementArguments {
         [
             paper.title, paper.summary, JSONList.encode(paper.authors), paper.publishedAt,
             JSONList.encode(paper.categories), paper.githubRepo, paper.githubStars,
             paper.projectPage, paper.aiSummary, JSONList.encode(paper.aiKeywords),
             paper.organization?.name, paper.organization?.fullname, paper.organization?.avatar,
             paper.discussionID, paper.upvotes, upvotesDay?.description, paper.source.rawValue,
-            paper.id,
+            revision, paper.id,
         ]
     }
 
@@ -80,14 +80,36 @@ enum PaperRow {
 }
 
 /// Lists of strings are stored as JSON arrays: readable in the sqlite3 shell, and jsonb-ready.
+/// Encoding is hand-written because it runs for every imported paper (three lists each).
 enum JSONList {
     static func encode(_ values: [String]) -> String {
-        guard let data = try? JSONEncoder().encode(values) else { return "[]" }
-        return String(decoding: data, as: UTF8.self)
+        guard !values.isEmpty else { return "[]" }
+        var out = "["
+        for (index, value) in values.enumerated() {
+            if index > 0 { out += "," }
+            out += "\""
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case _ where scalar.value < 0x20:
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            out += "\""
+        }
+        return out + "]"
     }
 
     static func decode(_ text: String?) -> [String] {
         guard let text, text != "[]" else { return [] }
-        return (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+        return (try? decoder.decode([String].self, from: Data(text.utf8))) ?? []
     }
+
+    private static let decoder = JSONDecoder()
 }

@@ -31,9 +31,10 @@ public final class SQLitePaperStore: PaperStore {
 
     public func importFeedDay(_ day: FeedDay, entries: [DailyEntry]) async throws -> ImportCounts {
         try await pool.write { db in
+            let revision = try Self.nextRevision(db)
             var counts = ImportCounts(days: 1)
             for entry in entries {
-                let paperOutcome = try Self.upsertFeedPaper(entry.paper, day: day, db: db)
+                let paperOutcome = try Self.upsertFeedPaper(entry.paper, day: day, revision: revision, db: db)
                 let entryOutcome = try Self.upsertEntry(entry, db: db)
                 counts.papers += 1
                 switch (paperOutcome, entryOutcome) {
@@ -42,49 +43,56 @@ public final class SQLitePaperStore: PaperStore {
                 default: break
                 }
             }
-            try Self.bumpChangeCounter(db)
             return counts
         }
     }
 
     public func importArxivPapers(_ papers: [Paper]) async throws -> ImportCounts {
         try await pool.write { db in
+            let revision = try Self.nextRevision(db)
             var counts = ImportCounts()
             for paper in papers {
                 counts.papers += 1
-                switch try Self.upsertListedPaper(paper, db: db) {
+                switch try Self.upsertListedPaper(paper, revision: revision, db: db) {
                 case .inserted: counts.new += 1
                 case .updated: counts.updated += 1
                 case .unchanged: break
                 }
             }
-            try Self.bumpChangeCounter(db)
             return counts
         }
     }
 
-    static func upsertFeedPaper(_ paper: Paper, day: FeedDay, db: Database) throws -> UpsertOutcome {
+    static func upsertFeedPaper(_ paper: Paper, day: FeedDay, revision: Int, db: Database) throws -> UpsertOutcome {
         guard let (stored, storedDay) = try fetchPaperForUpdate(id: paper.id, db: db) else {
-            try PaperRow.insert(paper, upvotesDay: day, db: db)
+            try PaperRow.insert(paper, upvotesDay: day, revision: revision, db: db)
             return .inserted
         }
         // An older capture never overwrites what a newer day taught us.
         if let storedDay, storedDay > day { return .unchanged }
         let merged = stored.merging(feedCapture: paper)
         if merged == stored && storedDay == day { return .unchanged }
-        try PaperRow.update(merged, upvotesDay: day, db: db)
+        try write(merged, replacing: stored, upvotesDay: day, revision: revision, db: db)
         return merged == stored ? .unchanged : .updated
     }
 
-    static func upsertListedPaper(_ paper: Paper, db: Database) throws -> UpsertOutcome {
+    static func upsertListedPaper(_ paper: Paper, revision: Int, db: Database) throws -> UpsertOutcome {
         guard let (stored, storedDay) = try fetchPaperForUpdate(id: paper.id, db: db) else {
-            try PaperRow.insert(paper, upvotesDay: nil, db: db)
+            try PaperRow.insert(paper, upvotesDay: nil, revision: revision, db: db)
             return .inserted
         }
         let merged = stored.merging(arxivListing: paper)
         if merged == stored { return .unchanged }
-        try PaperRow.update(merged, upvotesDay: storedDay, db: db)
+        try write(merged, replacing: stored, upvotesDay: storedDay, revision: revision, db: db)
         return .updated
+    }
+
+    /// Updates a paper; an embedding of text that changed is dropped so it gets recomputed.
+    static func write(_ paper: Paper, replacing stored: Paper, upvotesDay: FeedDay?, revision: Int, db: Database) throws {
+        try PaperRow.update(paper, upvotesDay: upvotesDay, revision: revision, db: db)
+        if paper.title != stored.title || paper.summary != stored.summary {
+            try db.cachedStatement(sql: "DELETE FROM paper_embeddings WHERE paper_id = ?").execute(arguments: [paper.id])
+        }
     }
 
     static func upsertEntry(_ entry: DailyEntry, db: Database) throws -> UpsertOutcome {
@@ -128,8 +136,10 @@ public final class SQLitePaperStore: PaperStore {
         return (try PaperRow.decode(row), upvotesDay.flatMap { FeedDay($0) })
     }
 
-    static func bumpChangeCounter(_ db: Database) throws {
+    /// Bumps the change counter; its new value is the revision stamped on what this write touches.
+    static func nextRevision(_ db: Database) throws -> Int {
         try db.execute(sql: "UPDATE store_meta SET value = value + 1 WHERE key = 'change_counter'")
+        return try Int.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'change_counter'") ?? 0
     }
 
     // MARK: - Reads

@@ -151,6 +151,16 @@ func entry(_ id: String, day: String, upvotes: Int, title: String? = nil, submit
         #expect(try await temporary.store.statistics().papers == 1)
     }
 
+    @Test func listsWithAnyCharactersRoundTrip() async throws {
+        let temporary = try TemporaryStore()
+        let authors = ["O\"Brien", "back\\slash", "tab\there", "line\nbreak", "\u{1}control", "日本語 🚀", ""]
+        let paper = Paper(id: "2405.00001", title: "T", authors: authors, categories: ["cs.CL"], aiKeywords: ["a,b", "[x]"], source: .arxiv)
+        _ = try await temporary.store.importArxivPapers([paper])
+        let stored = try await temporary.store.paper(id: "2405.00001")
+        #expect(stored?.authors == authors)
+        #expect(stored?.aiKeywords == ["a,b", "[x]"])
+    }
+
     @Test func reportsAnUnwritableLocationInOneLine() {
         #expect(throws: StoreError.self) { try SQLitePaperStore(path: "/proc/paperboy/cannot.sqlite") }
     }

@@ -1,0 +1,89 @@
+// Measures MiniLM embedding speed:
+//     swift run -c release minilm-bench [model directory]
+// Speed lives here, not in the unit tests, so that tests never depend on machine load. Each
+// figure is taken several times; on a shared machine the best run is the least disturbed one.
+import Dispatch
+import Foundation
+import MiniLM
+
+let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let modelDirectory =
+    CommandLine.arguments.dropFirst().first.map { URL(fileURLWithPath: $0) }
+    ?? ProcessInfo.processInfo.environment["PAPERBOY_MODEL_DIR"].map { URL(fileURLWithPath: $0) }
+    ?? repositoryRoot.appendingPathComponent(".models/all-MiniLM-L6-v2")
+
+func seconds(_ work: () -> Void) -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    work()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// CPU time of the calling thread: unlike wall time, it leaves out the time this thread waited
+/// for a core while other processes ran, so single-threaded figures stay comparable on a busy
+/// machine.
+func threadCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+func cpuSeconds(_ work: () -> Void) -> Double {
+    let start = threadCPUSeconds()
+    work()
+    return threadCPUSeconds() - start
+}
+
+func format(_ value: Double) -> String { String(format: "%.2f", value) }
+
+/// An abstract-like text long enough to be truncated to 256 tokens; `variant` varies the words.
+func abstract(_ variant: Int) -> String {
+    String(
+        repeating: "We study sparse retrieval model \(variant) with contrastive pre-training and distillation. ",
+        count: 30)
+}
+
+let threadCounts = Array(Set([1, ProcessInfo.processInfo.activeProcessorCount])).sorted()
+let embedders: [(threads: Int, embedder: MiniLMEmbedder)]
+do {
+    let loading = try threadCounts.map { threads in
+        (threads, try MiniLMEmbedder(modelDirectory: modelDirectory, maximumConcurrency: threads))
+    }
+    embedders = loading
+} catch {
+    FileHandle.standardError.write(Data("\(error)\n".utf8))
+    exit(1)
+}
+let load = seconds { _ = try? MiniLMEmbedder(modelDirectory: modelDirectory) }
+print("model load: \(format(load * 1e3)) ms")
+
+let query = "dense passage retrieval for open-domain question answering with contrastive learning methods"
+let tokenizer = embedders[0].embedder.tokenizer
+print("query: \(tokenizer.encode(query).count) tokens; abstract: \(tokenizer.encode(abstract(0)).count) tokens")
+
+// Short texts run on one thread whatever maximumConcurrency says (see parallelTokenThreshold).
+let queryEmbedder = embedders.last!.embedder
+for _ in 0..<10 { _ = queryEmbedder.embed(query) }
+let wall = (0..<300).map { _ in seconds { _ = queryEmbedder.embed(query) } }.sorted()
+let cpu = (0..<300).map { _ in cpuSeconds { _ = queryEmbedder.embed(query) } }.sorted()
+print(
+    "query: median \(format(wall[150] * 1e3)) ms, best \(format(wall[0] * 1e3)) ms, p90 \(format(wall[270] * 1e3)) ms; CPU time median \(format(cpu[150] * 1e3)) ms"
+)
+
+let abstracts = (0..<24).map(abstract)
+let tokenizing = seconds { for text in abstracts { _ = tokenizer.encode(text) } }
+print("tokenizer: \(format(tokenizing / Double(abstracts.count) * 1e3)) ms per abstract")
+for (threads, embedder) in embedders {
+    _ = embedder.embed(batch: Array(abstracts.prefix(threads)))
+    let rates = (0..<5).map { _ in Double(abstracts.count) / seconds { _ = embedder.embed(batch: abstracts) } }.sorted()
+    print(
+        "batch of \(abstracts.count) abstracts, 256 tokens, \(threads) thread(s): best \(format(rates[4])) abstracts/s, median \(format(rates[2])) abstracts/s"
+    )
+    if threads == 1 {
+        let cpu = (0..<3).map { _ in cpuSeconds { _ = embedder.embed(batch: abstracts) } }.min()!
+        print("batch, 1 thread, CPU time: \(format(Double(abstracts.count) / cpu)) abstracts/s")
+    }
+}
+let single = embedders.last!
+let oneAtATime = seconds { for text in abstracts.prefix(8) { _ = single.embedder.embed(text) } }
+print("one abstract per call, \(single.threads) thread(s): \(format(8 / oneAtATime)) abstracts/s")
