@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "PaperboyWeb",
             dependencies: [
-                "PaperboyCore", "PaperboyStore",
+                "PaperboyCore", "PaperboyStore", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -41,10 +41,11 @@ struct APIRoutes: Sendable {
     }
 
     func cachedJSON<Body: Encodable>(_ request: Request, build: () async throws -> Body) async throws -> Response {
-        let entry = try await cache.body(for: request.uri.description, contentType: "application/json; charset=utf-8") {
+        let key = request.uri.description
+        let entry = try await cache.body(for: key, contentType: "application/json; charset=utf-8") {
             ByteBuffer(bytes: try Self.encoder.encode(try await build()))
         }
-        return Responses.make(entry)
+        return Responses.make(entry, for: request, key: key, cache: cache)
     }
 
     func baseURL(_ request: Request) -> String {

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import NIOCore
 import PaperboyCore
@@ -74,23 +75,37 @@ struct PageRoutes: Sendable {
             let entry = try await cache.body(for: request.uri.description, contentType: "text/markdown; charset=utf-8") {
                 ByteBuffer(string: PaperMarkdown.render(try await feed.paper(id: String(id.dropLast(3)))))
             }
-            return Responses.make(entry)
+            return Responses.make(entry, for: request, key: request.uri.description, cache: cache)
         }
         return try await cachedHTML(request) { try renderer.paperPage(try await feed.paper(id: id)) }
     }
 
     func cachedHTML(_ request: Request, render: () async throws -> String) async throws -> Response {
-        let entry = try await cache.body(for: request.uri.description, contentType: "text/html; charset=utf-8") {
+        let key = request.uri.description
+        let entry = try await cache.body(for: key, contentType: "text/html; charset=utf-8") {
             ByteBuffer(string: try await render())
         }
-        return Responses.make(entry)
+        return Responses.make(entry, for: request, key: key, cache: cache)
     }
 }
 
 enum Responses {
-    static func make(_ entry: ResponseCache.Entry, headers extra: HTTPFields = [:]) -> Response {
-        var headers = extra
-        headers[.contentType] = entry.contentType
+    /// A 200 with a cached body, gzip-encoded when the client accepts it.
+    static func make(_ entry: ResponseCache.Entry, for request: Request, key: String, cache: ResponseCache) -> Response {
+        var headers: HTTPFields = [.contentType: entry.contentType, .vary: "Accept-Encoding"]
+        if acceptsGzip(request), let gzipped = cache.gzipped(entry, for: key) {
+            headers[.contentEncoding] = "gzip"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: gzipped))
+        }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: entry.body))
+    }
+
+    static func acceptsGzip(_ request: Request) -> Bool {
+        guard let accepted = request.headers[.acceptEncoding] else { return false }
+        return accepted.split(separator: ",").contains { part in
+            let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard fields.first?.lowercased() == "gzip" else { return false }
+            return !fields.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" }
+        }
     }
 }

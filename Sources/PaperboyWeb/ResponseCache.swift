@@ -13,6 +13,8 @@ public final class ResponseCache: Sendable {
     struct Entry {
         var body: ByteBuffer
         var contentType: String
+        /// The gzip variant, made on the first request that accepts it.
+        var gzipped: ByteBuffer?
     }
 
     struct State {
@@ -37,11 +39,25 @@ public final class ResponseCache: Sendable {
         try await refreshIfDue()
         if let hit = state.withLock({ $0.entries[key] }) { return hit }
         let entry = Entry(body: try await render(), contentType: contentType)
+        store(entry, for: key)
+        return entry
+    }
+
+    /// The gzip body for a cached entry, compressed on first use (small bodies are not worth it).
+    func gzipped(_ entry: Entry, for key: String) -> ByteBuffer? {
+        if let gzipped = entry.gzipped { return gzipped }
+        guard entry.body.readableBytes >= 1024, let gzipped = Gzip.compress(entry.body) else { return nil }
+        var updated = entry
+        updated.gzipped = gzipped
+        store(updated, for: key)
+        return gzipped
+    }
+
+    private func store(_ entry: Entry, for key: String) {
         state.withLock { state in
             if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
             state.entries[key] = entry
         }
-        return entry
     }
 
     public func invalidate() {

@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdTesting
+import PaperboyIngest
 import PaperboyCore
 import Testing
 
@@ -132,6 +133,33 @@ import Testing
             #expect(body["papers"] as? Int == 28)
             #expect(body["feedDays"] as? Int == 2)
             #expect(try await client.get("/ping").body == "pong")
+        }
+    }
+}
+
+@Suite struct CompressionTests {
+    @Test func gzipWhenTheClientAcceptsIt() async throws {
+        try await TestApp.withApp { client in
+            let plain = try await client.get("/api/daily_papers?date=2024-05-27")
+            let (headers, body) = try await client.execute(
+                uri: "/api/daily_papers?date=2024-05-27", method: .get, headers: [.acceptEncoding: "gzip, deflate"]
+            ) { response in (response.headers, Array(response.body.readableBytesView)) }
+            #expect(headers[.contentEncoding] == "gzip")
+            #expect(headers[.vary] == "Accept-Encoding")
+            #expect(body.prefix(2) == [0x1f, 0x8b])
+            #expect(body.count < plain.body.utf8.count / 2)
+
+            // Inflate with the importer's gzip reader and compare with the identity body.
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("gz-\(UUID().uuidString).gz")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try Data(body).write(to: file)
+            let reader = try LineReader(path: file.path)
+            var lines: [String] = []
+            while let line = try reader.nextLine() { lines.append(String(decoding: line, as: UTF8.self)) }
+            #expect(lines.joined(separator: "\n") == plain.body)
+
+            let refused = try await client.execute(uri: "/", method: .get, headers: [.acceptEncoding: "gzip;q=0"]) { $0.headers }
+            #expect(refused[.contentEncoding] == nil)
         }
     }
 }
