@@ -33,6 +33,55 @@ public protocol PaperStore: Sendable {
 
     /// A number that grows with every committed write, from any process: caches compare it.
     func changeCounter() async throws -> Int
+
+    // MARK: Search support
+
+    /// Papers in (revision, id) order after `position`: what an in-memory index must (re)load.
+    /// Start with `RevisionPosition(revision: r)` for everything written after revision r,
+    /// then pass the position of the last paper received.
+    func papers(after position: RevisionPosition, limit: Int) async throws -> [RevisedPaper]
+
+    /// Papers that have no embedding for `model` yet.
+    func papersWithoutEmbedding(model: String, limit: Int) async throws -> [Paper]
+
+    /// Stores embeddings (replacing older ones) in one transaction.
+    func saveEmbeddings(_ embeddings: [PaperEmbedding], model: String) async throws
+
+    /// Embeddings for `model`, in paper id order after `cursor`.
+    func embeddings(model: String, after cursor: String?, limit: Int) async throws -> [PaperEmbedding]
+
+    func embeddingCount(model: String) async throws -> Int
+
+    /// Deletes every embedding of `model` (for a full recompute).
+    func deleteEmbeddings(model: String) async throws
+}
+
+public struct RevisedPaper: Sendable {
+    public var paper: Paper
+    public var revision: Int
+
+    public var position: RevisionPosition { RevisionPosition(revision: revision, id: paper.id) }
+}
+
+public struct RevisionPosition: Sendable, Equatable {
+    public var revision: Int
+    /// nil: after every paper of `revision`.
+    public var id: String?
+
+    public init(revision: Int, id: String? = nil) {
+        self.revision = revision
+        self.id = id
+    }
+}
+
+public struct PaperEmbedding: Sendable, Equatable {
+    public var paperID: String
+    public var vector: [Float]
+
+    public init(paperID: String, vector: [Float]) {
+        self.paperID = paperID
+        self.vector = vector
+    }
 }
 
 public struct FeedQuery: Sendable, Equatable {

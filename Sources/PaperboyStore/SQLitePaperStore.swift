@@ -238,4 +238,83 @@ public final class SQLitePaperStore: PaperStore {
             try Int.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'change_counter'") ?? 0
         }
     }
+
+    // MARK: - Search support
+
+    public func papers(after position: RevisionPosition, limit: Int) async throws -> [RevisedPaper] {
+        let (condition, arguments): (String, StatementArguments) =
+            if let id = position.id {
+                ("(revision, id) > (?, ?)", [position.revision, id, limit])
+            } else {
+                ("revision > ?", [position.revision, limit])
+            }
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM papers WHERE \(condition) ORDER BY revision, id LIMIT ?", arguments: arguments)
+                .map { RevisedPaper(paper: try PaperRow.decode($0), revision: $0["revision"]) }
+        }
+    }
+
+    public func papersWithoutEmbedding(model: String, limit: Int) async throws -> [Paper] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT p.* FROM papers p
+                    WHERE NOT EXISTS (SELECT 1 FROM paper_embeddings e WHERE e.paper_id = p.id AND e.model = ?)
+                    ORDER BY p.id LIMIT ?
+                    """,
+                arguments: [model, limit]
+            ).map(PaperRow.decode)
+        }
+    }
+
+    public func saveEmbeddings(_ embeddings: [PaperEmbedding], model: String) async throws {
+        try await pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: "INSERT OR REPLACE INTO paper_embeddings (paper_id, model, vector) VALUES (?, ?, ?)")
+            for embedding in embeddings {
+                try statement.execute(arguments: [embedding.paperID, model, VectorBlob.encode(embedding.vector)])
+            }
+        }
+    }
+
+    public func embeddings(model: String, after cursor: String?, limit: Int) async throws -> [PaperEmbedding] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT paper_id, vector FROM paper_embeddings WHERE model = ? AND paper_id > ? ORDER BY paper_id LIMIT ?",
+                arguments: [model, cursor ?? "", limit]
+            ).map { row in PaperEmbedding(paperID: row["paper_id"], vector: VectorBlob.decode(row["vector"])) }
+        }
+    }
+
+    public func embeddingCount(model: String) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM paper_embeddings WHERE model = ?", arguments: [model]) ?? 0
+        }
+    }
+
+    public func deleteEmbeddings(model: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM paper_embeddings WHERE model = ?", arguments: [model])
+        }
+    }
+}
+
+/// float32 vectors as little-endian BLOBs (4 bytes a value).
+enum VectorBlob {
+    static func encode(_ vector: [Float]) -> Data {
+        var data = Data(capacity: vector.count * 4)
+        for value in vector {
+            withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
+        }
+        return data
+    }
+
+    static func decode(_ data: Data) -> [Float] {
+        let count = data.count / 4
+        return data.withUnsafeBytes { raw in
+            (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        }
+    }
 }

@@ -165,3 +165,41 @@ func entry(_ id: String, day: String, upvotes: Int, title: String? = nil, submit
         #expect(throws: StoreError.self) { try SQLitePaperStore(path: "/proc/paperboy/cannot.sqlite") }
     }
 }
+
+@Suite struct SearchSupportTests {
+    @Test func revisionsTellWhatChangedSinceAnIndexWasBuilt() async throws {
+        let temporary = try TemporaryStore()
+        let store = temporary.store
+        _ = try await store.importArxivPapers((1...3).map { Paper(id: "2405.0000\($0)", title: "P\($0)", source: .arxiv) })
+        let all = try await store.papers(after: RevisionPosition(revision: 0), limit: 100)
+        #expect(all.map(\.paper.id) == ["2405.00001", "2405.00002", "2405.00003"])
+        let builtAt = try #require(all.last?.revision)
+
+        let firstPage = try await store.papers(after: RevisionPosition(revision: 0), limit: 2)
+        let rest = try await store.papers(after: try #require(firstPage.last?.position), limit: 2)
+        #expect((firstPage + rest).map(\.paper.id) == all.map(\.paper.id))
+
+        _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00002", day: "2024-05-27", upvotes: 4)])
+        let changed = try await store.papers(after: RevisionPosition(revision: builtAt), limit: 100)
+        #expect(changed.map(\.paper.id) == ["2405.00002"])
+    }
+
+    @Test func embeddingsRoundTripAndAreDroppedWhenTheTextChanges() async throws {
+        let temporary = try TemporaryStore()
+        let store = temporary.store
+        _ = try await store.importArxivPapers([
+            Paper(id: "2405.00001", title: "One", source: .arxiv), Paper(id: "2405.00002", title: "Two", source: .arxiv),
+        ])
+        #expect(try await store.papersWithoutEmbedding(model: "m", limit: 10).map(\.id) == ["2405.00001", "2405.00002"])
+        let vector: [Float] = [0.25, -1.5, .pi, 0]
+        try await store.saveEmbeddings([PaperEmbedding(paperID: "2405.00001", vector: vector)], model: "m")
+        #expect(try await store.embeddings(model: "m", after: nil, limit: 10) == [PaperEmbedding(paperID: "2405.00001", vector: vector)])
+        #expect(try await store.papersWithoutEmbedding(model: "m", limit: 10).map(\.id) == ["2405.00002"])
+        #expect(try await store.embeddingCount(model: "m") == 1)
+        #expect(try await store.embeddingCount(model: "other") == 0)
+
+        // The feed brings a new title: the old embedding no longer describes the paper.
+        _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 1, title: "One, revised")])
+        #expect(try await store.embeddingCount(model: "m") == 0)
+    }
+}
