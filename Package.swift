@@ -27,6 +27,9 @@ let package = Package(
         // Pure-Swift all-MiniLM-L6-v2 sentence embedder; Swift 5 mode for its raw-pointer kernels.
         .target(name: "MiniLM", swiftSettings: fastMath + [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "minilm-bench", dependencies: ["MiniLM"], swiftSettings: fastMath),
+        // In-memory BM25, dense top-k, fusion, suggestions and evaluation metrics; Foundation only.
+        .target(name: "PaperboySearch", swiftSettings: fastMath),
+        .executableTarget(name: "search-bench", dependencies: ["PaperboySearch"], swiftSettings: fastMath),
         .target(
             name: "PaperboyStore",
             dependencies: [
@@ -63,6 +66,7 @@ let package = Package(
         ),
         .testTarget(name: "PaperboyCoreTests", dependencies: ["PaperboyCore"]),
         .testTarget(name: "MiniLMTests", dependencies: ["MiniLM"], exclude: ["Fixtures"]),
+        .testTarget(name: "PaperboySearchTests", dependencies: ["PaperboySearch"]),
         .testTarget(
             name: "PaperboyStoreTests",
             dependencies: ["PaperboyStore", "PaperboyCore", .product(name: "GRDB", package: "GRDB.swift")]

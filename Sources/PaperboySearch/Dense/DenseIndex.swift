@@ -1,0 +1,110 @@
+/// How `DenseIndex.search` scans the vectors.
+public enum DenseSearchMode: Sendable, Hashable {
+    /// A Float32 dot product with every vector: exact. Bound by memory bandwidth: p50 7.5 ms
+    /// for 80k × 384 on the 2-core development VM (10× fewer vectors: 0.2 ms).
+    case exact
+    /// Int8 dot products over 8-bit copies of the vectors (a quarter of the memory traffic,
+    /// p50 2.0 ms for 80k × 384) shortlist max(`candidates`, 2k) rows, which are then rescored
+    /// exactly in Float32. Scores returned are exact cosines; only a true top-k vector ranked
+    /// below the shortlist by the 8-bit scan can be missed. With real MiniLM vectors (SciFact,
+    /// 1,109 queries) the top 10 and top 100 were identical to the exact scan's.
+    case quantized(candidates: Int)
+}
+
+/// Brute-force nearest neighbours over unit-length vectors stored contiguously.
+///
+/// At Paperboy's scale (10⁵ papers × 384 dimensions ≈ 150 MB) a scan needs no tuning and no
+/// build step, unlike an approximate graph index, and updates are an append.
+public struct DenseIndex: Sendable {
+    public let dimension: Int
+    /// The default scan; a search can ask for another.
+    public var mode: DenseSearchMode = .quantized(candidates: 100)
+    /// Row `i` holds internal id `i`'s normalised vector...
+    private(set) var vectors: [Float] = []
+    /// ...and its 8-bit copy: each component × 127 / the row's largest magnitude, rounded.
+    private(set) var codes: [Int8] = []
+    /// What to multiply an 8-bit row's dot product by to get back to Float32 scale.
+    private(set) var codeScales: [Float] = []
+    private var externalIDs: [String] = []
+    private var internalIDs: [String: Int32] = [:]
+    private(set) var isLive: [Bool] = []
+
+    public init(dimension: Int) {
+        precondition(dimension > 0, "a vector needs at least one dimension")
+        self.dimension = dimension
+    }
+
+    public var count: Int { internalIDs.count }
+
+    /// Makes room for `count` vectors in total, so a bulk load does not reallocate.
+    public mutating func reserveCapacity(_ count: Int) {
+        vectors.reserveCapacity(count * dimension)
+        codes.reserveCapacity(count * dimension)
+        codeScales.reserveCapacity(count)
+        externalIDs.reserveCapacity(count)
+        isLive.reserveCapacity(count)
+    }
+
+    public func externalID(of doc: Int32) -> String { externalIDs[Int(doc)] }
+
+    public func internalID(of id: String) -> Int32? { internalIDs[id] }
+
+    /// Adds `vector` for `id`, replacing any earlier one. Vectors are normalised here so the
+    /// dot product is the cosine. Returns false (and stores nothing) for a vector of the wrong
+    /// size or with no direction.
+    @discardableResult
+    public mutating func upsert(id: String, vector: [Float]) -> Bool {
+        guard vector.count == dimension, let unit = DenseIndex.normalised(vector) else { return false }
+        let (rowCodes, scale) = DenseIndex.quantised(unit)
+        if let existing = internalIDs[id] {
+            let start = Int(existing) * dimension
+            vectors.replaceSubrange(start..<start + dimension, with: unit)
+            codes.replaceSubrange(start..<start + dimension, with: rowCodes)
+            codeScales[Int(existing)] = scale
+            return true
+        }
+        internalIDs[id] = Int32(externalIDs.count)
+        externalIDs.append(id)
+        isLive.append(true)
+        vectors.append(contentsOf: unit)
+        codes.append(contentsOf: rowCodes)
+        codeScales.append(scale)
+        return true
+    }
+
+    public mutating func remove(id: String) {
+        guard let doc = internalIDs.removeValue(forKey: id) else { return }
+        isLive[Int(doc)] = false
+    }
+
+    /// The `k` most similar vectors by cosine, best first. A query of the wrong size or with
+    /// no direction has no neighbours.
+    public func search(
+        _ query: [Float], k: Int = 10, filter: ((Int32) -> Bool)? = nil, mode: DenseSearchMode? = nil
+    ) -> [ScoredDoc] {
+        guard k > 0, query.count == dimension, let unit = DenseIndex.normalised(query) else { return [] }
+        switch mode ?? self.mode {
+        case .exact:
+            return exactScan(unit, k: k, filter: filter)
+        case .quantized(let candidates):
+            let shortlist = quantisedScan(unit, k: max(candidates, 2 * k), filter: filter)
+            return rescore(unit, shortlist, k: k)
+        }
+    }
+
+    static func normalised(_ vector: [Float]) -> [Float]? {
+        var sum: Float = 0
+        for x in vector { sum += x * x }
+        guard sum > 0, sum.isFinite else { return nil }
+        let scale = 1 / sum.squareRoot()
+        return vector.map { $0 * scale }
+    }
+
+    /// 8-bit codes using the full −127...127 range for this vector, and the factor back.
+    static func quantised(_ unit: [Float]) -> (codes: [Int8], scale: Float) {
+        let largest = unit.reduce(Float(0)) { max($0, abs($1)) }
+        guard largest > 0 else { return ([Int8](repeating: 0, count: unit.count), 0) }
+        let factor = 127 / largest
+        return (unit.map { Int8(($0 * factor).rounded()) }, largest / 127)
+    }
+}

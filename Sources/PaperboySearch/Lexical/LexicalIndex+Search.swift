@@ -1,0 +1,92 @@
+/// How a query's posting lists are turned into a top-k.
+public enum ScoringStrategy: Sendable, Hashable, CaseIterable {
+    /// Add up every posting of every query term, then select.
+    case exhaustive
+    /// Term-at-a-time MaxScore: once the terms left to process cannot lift an unseen document
+    /// into the top k, only the documents still in contention are looked up in the remaining
+    /// (long, low-idf) lists. Exact: returns the same results as `exhaustive`.
+    case maxScore
+}
+
+extension LexicalIndex {
+    /// A term of an analyzed query and how much each unit of its impact is worth (idf × repeats).
+    struct WeightedTerm {
+        var term: Int32
+        var weight: Float
+    }
+
+    /// The best `k` documents for free-text `query`, best first. Any input is accepted: text
+    /// is only ever split into words, never parsed, so odd input gives results or nothing.
+    /// `filter` receives internal ids and keeps a document when it returns true.
+    public func search(_ query: String, k: Int = 10, filter: ((Int32) -> Bool)? = nil)
+        -> [(id: String, score: Float)]
+    {
+        searchInternal(query, k: k, filter: filter).map { (externalIDs[Int($0.doc)], $0.score) }
+    }
+
+    /// Like `search`, with internal ids, for fusion with other retrievers.
+    public func searchInternal(_ query: String, k: Int = 10, filter: ((Int32) -> Bool)? = nil)
+        -> [ScoredDoc]
+    {
+        score(weightedTerms(query), k: k, filter: filter)
+    }
+
+    /// Longer queries (pasted abstracts) keep their most distinctive terms: a 10 kB paste has
+    /// ~600 distinct terms and took 5 ms scored in full; the rarest 128 decide its ranking.
+    static let maximumQueryTerms = 128
+
+    /// Query terms known to the index, with idf × number of occurrences in the query.
+    func weightedTerms(_ query: String) -> [WeightedTerm] {
+        var repeats: [Int32: Float] = [:]
+        analyzer.tokens(query) { token in
+            guard let term = analyzer.term(forToken: token), let id = vocabulary.id(of: term) else { return }
+            repeats[id, default: 0] += 1
+        }
+        let terms = repeats.map { WeightedTerm(term: $0.key, weight: $0.value * idf(of: $0.key)) }
+        guard terms.count > LexicalIndex.maximumQueryTerms else { return terms }
+        return Array(
+            terms.sorted { ($0.weight, $1.term) > ($1.weight, $0.term) }.prefix(LexicalIndex.maximumQueryTerms))
+    }
+
+    func idf(of term: Int32) -> Float {
+        parameters.idf(documentFrequency: postings[Int(term)].count, documentCount: max(liveCount, 1))
+    }
+
+    /// The most `term` can add to any document's score.
+    func upperBound(_ term: WeightedTerm) -> Float { term.weight * postings[Int(term.term)].maxImpact }
+
+    /// Term-at-a-time scoring into a dense accumulator, then heap selection.
+    ///
+    /// Terms are processed in decreasing upper bound (then id) whatever the strategy, so every
+    /// strategy adds the same floats in the same order and ties break identically.
+    func score(
+        _ terms: [WeightedTerm], k: Int, filter: ((Int32) -> Bool)?, strategy: ScoringStrategy? = nil,
+        selection: Selection? = nil
+    ) -> [ScoredDoc] {
+        guard k > 0, !terms.isEmpty, liveCount > 0 else { return [] }
+        let ordered = terms.sorted { (upperBound($0), $1.term) > (upperBound($1), $0.term) }
+        let docCount = internalIDLimit
+        let totalPostings = ordered.reduce(0) { $0 + postings[Int($1.term)].count }
+        return scratch.withAccumulator(count: docCount) { accumulator in
+            accumulator.withUnsafeMutableBufferPointer { scores in
+                isLive.withUnsafeBufferPointer { live in
+                    let query = QueryScoring(
+                        index: self, terms: ordered, k: k, scores: scores, live: live, filter: filter)
+                    switch strategy ?? self.strategy {
+                    case .maxScore:
+                        return query.maxScore(totalPostings: totalPostings)
+                    case .exhaustive:
+                        // Few postings: remember which documents were touched instead of
+                        // scanning the whole accumulator.
+                        let chosen = selection ?? (totalPostings < docCount / 8 ? .touchedOnly : .fullScan)
+                        return chosen == .touchedOnly
+                            ? query.exhaustiveTouched(totalPostings: totalPostings) : query.exhaustiveFullScan()
+                    }
+                }
+            }
+        }
+    }
+
+    /// How exhaustive scoring reads the accumulator back.
+    enum Selection { case touchedOnly, fullScan }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import PaperboySearch
+
+/// `dense [--count 80000] [--dimension 384]`: brute-force top-10 cosine latency over random
+/// unit vectors, the size of the embedded arXiv corpus.
+enum DenseCommand {
+    static func run(_ arguments: Arguments) throws {
+        let count = Int(arguments.value("count", default: "80000")) ?? 80_000
+        let dimension = Int(arguments.value("dimension", default: "384")) ?? 384
+        var random = SplitMix64(state: 42)
+        func vector() -> [Float] { (0..<dimension).map { _ in Float.random(in: -1...1, using: &random) } }
+        var index = DenseIndex(dimension: dimension)
+        index.reserveCapacity(count)
+        let start = now()
+        for i in 0..<count { index.upsert(id: "v\(i)", vector: vector()) }
+        let queries = (0..<300).map { _ in vector() }
+        print("dense vectors=\(count) dim=\(dimension) fill_s=\(String(format: "%.2f", now() - start))")
+        var misses = 0
+        for mode in [DenseSearchMode.exact, .quantized(candidates: 100)] {
+            let times = LatencyCommand.measure(queries.indices.map(String.init)) { i in
+                _ = index.search(queries[Int(i)!], k: 10, mode: mode)
+            }
+            print("dense[\(mode)] \(LatencyCommand.percentiles(times)) n=\(times.count)")
+        }
+        for query in queries {
+            let exact = Set(index.search(query, k: 10, mode: .exact).map(\.doc))
+            misses += 10 - exact.intersection(index.search(query, k: 10).map(\.doc)).count
+        }
+        print(
+            "quantized recall@10 vs exact: \(String(format: "%.4f", 1 - Double(misses) / Double(10 * queries.count)))")
+    }
+}
+
+/// Fast deterministic random numbers for synthetic vectors.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+// search-bench: measures PaperboySearch. Each subcommand lives in its own file.
+let arguments = Arguments(CommandLine.arguments.dropFirst())
+do {
+    switch arguments.command {
+    case "eval": try EvalCommand.run(arguments)
+    case "related": try RelatedCommand.run(arguments)
+    case "tune": try TuneCommand.run(arguments)
+    case "latency": try LatencyCommand.run(arguments)
+    case "stems": try StemsCommand.run(arguments)
+    case "dense": try DenseCommand.run(arguments)
+    default:
+        print(
+            """
+            usage: search-bench eval --dataset DIR [--split test|train]
+                   search-bench related --dataset DIR        (precision@10 from links.tsv)
+                   search-bench tune --dataset DIR [--split train]
+                   search-bench latency --queries FILE [--data DIR (default ../shared/data)] [--strategy exhaustive|maxScore] [--repeat N]
+                   search-bench dense [--count 80000] [--dimension 384]
+                   search-bench stems < words             (prints word<TAB>stem)
+            """)
+        exit(arguments.command == nil ? 0 : 2)
+    }
+} catch {
+    FileHandle.standardError.write("error: \(error)\n".data(using: .utf8)!)
+    exit(1)
+}
