@@ -29,4 +29,9 @@ for path in "/ping" "/" "/api/daily_papers?date=$DAY" "/papers/trending"; do
     echo "## wrk -t2 -c64 -d${DURATION}s $path"
     wrk -t2 -c64 -d"${DURATION}s" --latency "http://127.0.0.1:$PORT$path" | grep -E "Requests/sec|99%|Non-2xx|Socket errors|requests in"
 done
+# Real clients (browsers, requests/huggingface_hub) ask for gzip; measure that too.
+for path in "/" "/api/daily_papers?date=$DAY"; do
+    echo "## wrk -t2 -c64 -d${DURATION}s -H 'Accept-Encoding: gzip' $path"
+    wrk -t2 -c64 -d"${DURATION}s" --latency -H "Accept-Encoding: gzip" "http://127.0.0.1:$PORT$path" | grep -E "Requests/sec|99%|Non-2xx|Socket errors|requests in"
+done
 echo "## server RSS after both imports and the load: $(awk '/VmRSS/ {print $2 " " $3}' /proc/$SERVER/status)"
