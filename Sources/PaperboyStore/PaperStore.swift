@@ -14,6 +14,9 @@ public protocol PaperStore: Sendable {
 
     func paper(id: String) async throws -> Paper?
 
+    /// The papers with these ids, in the order given; unknown ids are left out.
+    func papers(ids: [String]) async throws -> [Paper]
+
     /// The feed days a paper was featured on, oldest first.
     func featuredDays(of paperID: String) async throws -> [FeedDay]
 

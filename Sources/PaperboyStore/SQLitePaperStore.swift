@@ -151,6 +151,18 @@ public final class SQLitePaperStore: PaperStore {
         }
     }
 
+    public func papers(ids: [String]) async throws -> [Paper] {
+        guard !ids.isEmpty else { return [] }
+        let found = try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM papers WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
+                arguments: StatementArguments(ids)
+            ).map(PaperRow.decode)
+        }
+        let byID = Dictionary(found.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        return ids.compactMap { byID[$0] }
+    }
+
     public func featuredDays(of paperID: String) async throws -> [FeedDay] {
         try await pool.read { db in
             try String.fetchAll(

@@ -12,7 +12,7 @@ struct APIRoutes: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/api/daily_papers") { request, _ in
-            let query = try Self.dailyPapersQuery(request.uri.queryParameters)
+            let query = try Self.dailyPapersQuery(QueryString(request))
             return try await cachedJSON(request) { try await feed.dailyPapers(query).map(HFAPI.DailyItem.init) }
         }
         router.get("/api/papers/:id") { request, context in
@@ -23,7 +23,7 @@ struct APIRoutes: Sendable {
             }
         }
         router.get("/api/papers") { request, _ in
-            let parameters = request.uri.queryParameters
+            let parameters = QueryString(request)
             let limit = try Self.integer(parameters, "limit", default: 50, range: 1...100)
             let cursor = parameters.get("cursor").flatMap { $0.isEmpty ? nil : $0 }
             if let cursor, cursor.count > 64 { throw AppError.badRequest("cursor is not one this server gave out") }
@@ -60,7 +60,7 @@ struct APIRoutes: Sendable {
     }()
 
     /// Validates `p, limit, date, week, month, submitter, sort` as Hugging Face defines them.
-    static func dailyPapersQuery(_ parameters: Parameters) throws -> FeedService.DailyPapersQuery {
+    static func dailyPapersQuery(_ parameters: QueryString) throws -> FeedService.DailyPapersQuery {
         var query = FeedService.DailyPapersQuery()
         query.page = try integer(parameters, "p", default: 0, range: 0...100_000)
         query.limit = try integer(parameters, "limit", default: 50, range: 1...100)
@@ -92,7 +92,7 @@ struct APIRoutes: Sendable {
         return query
     }
 
-    static func integer(_ parameters: Parameters, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+    static func integer(_ parameters: QueryString, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
         guard let text = parameters.get(name) else { return value }
         guard let number = Int(text), range.contains(number) else {
             throw AppError.badRequest("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")

@@ -3,34 +3,36 @@ import Hummingbird
 import Logging
 import PaperboyCore
 import PaperboyStore
+import ServiceLifecycle
 
 /// Builds the whole web application. `paperboy serve` and the tests call this same function.
+/// - Parameters:
+///   - search: the in-memory search engine, already loaded.
+///   - services: background work to run beside the server (embedding backfill, index refresh).
 public func buildApplication(
     configuration: AppConfiguration,
     store: any PaperStore,
+    search: SearchEngine,
     clock: any WallClock = SystemClock(),
+    embeddingProgress: EmbeddingProgress = EmbeddingProgress(),
+    services: [any Service] = [],
     logger: Logger
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(configuration: configuration, store: store, clock: clock)
-    return Application(
-        router: router,
-        configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "Paperboy"),
-        logger: logger)
-}
-
-/// The router alone, for tests that drive it without a socket.
-public func buildRouter(
-    configuration: AppConfiguration, store: any PaperStore, clock: any WallClock
-) async throws -> Router<BasicRequestContext> {
     let renderer = try await PageRenderer()
     let feed = FeedService(store: store, clock: clock, trendingWindowDays: configuration.trendingWindowDays)
+    let searchService = SearchService(engine: search, store: store)
     let cache = ResponseCache(store: store)
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: ErrorMiddleware(renderer: renderer))
 
-    PageRoutes(feed: feed, renderer: renderer, cache: cache).register(on: router)
+    PageRoutes(feed: feed, search: searchService, renderer: renderer, cache: cache).register(on: router)
     APIRoutes(feed: feed, cache: cache, publicURL: configuration.publicURL).register(on: router)
-    try OperationsRoutes(store: store).register(on: router)
-    return router
+    SearchRoutes(search: searchService, feed: feed, renderer: renderer).register(on: router)
+    try OperationsRoutes(store: store, search: search, embeddingProgress: embeddingProgress).register(on: router)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "Paperboy"),
+        services: services,
+        logger: logger)
 }

@@ -99,6 +99,23 @@ enum HFAPI {
         }
     }
 
+    /// One item of `GET /api/papers/search`: the daily-item shape, for papers that may never
+    /// have been on the feed.
+    struct SearchItem: Encodable {
+        var paper: Paper
+        var title: String
+        var summary: String
+        var publishedAt: String?
+        var numComments = 0
+
+        init(_ paper: PaperboyCore.Paper) {
+            self.paper = Paper(paper, entry: nil)
+            title = paper.title
+            summary = paper.summary
+            publishedAt = paper.publishedAt
+        }
+    }
+
     struct ErrorBody: Encodable {
         var error: String
     }

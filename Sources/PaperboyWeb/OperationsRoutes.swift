@@ -6,26 +6,38 @@ import PaperboyStore
 /// Health, liveness and static assets.
 struct OperationsRoutes: Sendable {
     let store: any PaperStore
+    let search: SearchEngine
+    let embeddingProgress: EmbeddingProgress
 
     func register(on router: Router<BasicRequestContext>) throws {
-        guard let cssPath = WebResources.path("style.css", in: "static"),
-            let css = FileManager.default.contents(atPath: cssPath)
-        else { throw PageRenderer.RendererError.missingStylesheet }
-        let stylesheet = ByteBuffer(bytes: css)
-
-        router.get("/static/style.css") { _, _ in
-            Response(
-                status: .ok,
-                headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
-                body: .init(byteBuffer: stylesheet))
+        for (name, type) in [("style.css", "text/css; charset=utf-8"), ("suggest.js", "text/javascript; charset=utf-8")] {
+            guard let path = WebResources.path(name, in: "static"), let bytes = FileManager.default.contents(atPath: path) else {
+                throw PageRenderer.RendererError.missingStylesheet
+            }
+            let body = ByteBuffer(bytes: bytes)
+            router.get("/static/\(name)") { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=3600"],
+                    body: .init(byteBuffer: body))
+            }
         }
         // The cheapest possible route: liveness probes, and the yardstick in BENCHMARKS.md.
         router.get("/ping") { _, _ in "pong" }
         router.get("/healthz") { _, _ in
             let statistics = try await store.statistics()
+            let embeddings = embeddingProgress.snapshot
             let body: [String: Any] = [
                 "status": "ok", "papers": statistics.papers, "feedDays": statistics.feedDays,
                 "dailyEntries": statistics.entries,
+                "search": [
+                    "indexedPapers": search.paperCount,
+                    "embeddedPapers": search.embeddedCount,
+                    "semantic": search.embedder != nil,
+                ] as [String: Any],
+                "embeddingBackfill": [
+                    "running": embeddings.running, "embedded": embeddings.embedded, "total": embeddings.total,
+                    "papersPerSecond": (embeddings.papersPerSecond * 10).rounded() / 10,
+                ] as [String: Any],
             ]
             let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -1,6 +1,7 @@
 import Foundation
 import Mustache
 import PaperboyCore
+import PaperboySearch
 import PaperboyStore
 
 /// Turns domain values into HTML through the Mustache templates in `Resources/templates`.
@@ -60,7 +61,7 @@ public struct PageRenderer: Sendable {
         try render("trending", ["pageTitle": "Trending", "cards": entries.map(card), "windowDays": windowDays])
     }
 
-    func paperPage(_ detail: FeedService.PaperDetail) throws -> String {
+    func paperPage(_ detail: FeedService.PaperDetail, related: [Paper] = []) throws -> String {
         let paper = detail.paper
         let paragraphs = paper.summary.split(separator: "\n\n").map(String.init)
         let featured = detail.featuredDays.reversed().map { day in
@@ -86,6 +87,10 @@ public struct PageRenderer: Sendable {
             "hasKeywords": !paper.aiKeywords.isEmpty,
             "featured": featured,
             "hasFeatured": !featured.isEmpty,
+            "related": related.map { paper -> [String: Any] in
+                ["url": "/papers/\(paper.id)", "title": paper.title, "authorsShort": Self.shortAuthors(paper.authors)]
+            },
+            "hasRelated": !related.isEmpty,
         ]
         return try render("paper", context.compactMapValues { $0 })
     }
@@ -101,11 +106,10 @@ public struct PageRenderer: Sendable {
 
     func card(_ entry: DailyEntry) -> [String: Any] {
         let paper = entry.paper
-        let shown = paper.authors.prefix(3).joined(separator: ", ")
         var card: [String: Any] = [
             "url": "/papers/\(paper.id)",
             "title": paper.title,
-            "authorsShort": paper.authors.count > 3 ? shown + " et al." : shown,
+            "authorsShort": Self.shortAuthors(paper.authors),
             "upvotes": paper.upvotes,
             "keywords": Array(paper.aiKeywords.prefix(6)),
             "hasKeywords": !paper.aiKeywords.isEmpty,
@@ -119,6 +123,47 @@ public struct PageRenderer: Sendable {
         }
         if entry.numComments > 0 { card["numComments"] = entry.numComments }
         return card
+    }
+
+    static func shortAuthors(_ authors: [String]) -> String {
+        let shown = authors.prefix(3).joined(separator: ", ")
+        return authors.count > 3 ? shown + " et al." : shown
+    }
+
+    func searchPage(
+        _ results: SearchService.Results?, query: String, filters: SearchFilters, mode: SearchMode,
+        analyzer: Analyzer, notice: String?, pageURL: (Int) -> String
+    ) throws -> String {
+        var context: [String: Any] = [
+            "pageTitle": query.isEmpty ? "Search" : "Search: \(query.prefix(80))",
+            "searchQuery": query,
+            "query": query,
+            "hasQuery": !query.isEmpty,
+            "from": filters.from?.description ?? "",
+            "to": filters.to?.description ?? "",
+            "category": filters.category ?? "",
+            "hasFilters": !filters.isEmpty || mode != .hybrid,
+            "modes": SearchMode.allCases.map { ["value": $0.rawValue, "label": $0.rawValue.capitalized, "selected": $0 == mode] },
+        ]
+        if let notice { context["notice"] = notice }
+        if let results {
+            let highlighter = Highlighter(analyzer: analyzer, terms: results.terms)
+            context["results"] = results.papers.map { hit -> [String: Any] in
+                var item: [String: Any] = [
+                    "url": "/papers/\(hit.paper.id)",
+                    "titleHTML": highlighter.html(hit.paper.title),
+                    "snippetHTML": highlighter.html(Highlighter.snippet(hit.paper.summary)),
+                    "authors": Self.shortAuthors(hit.paper.authors),
+                    "upvotes": hit.paper.upvotes,
+                    "categories": hit.paper.categories,
+                ]
+                if let day = hit.paper.publishedDay { item["published"] = Self.longDate(day) }
+                return item
+            }
+            if results.page > 0 { context["previousURL"] = pageURL(results.page - 1) }
+            if results.hasMore { context["nextURL"] = pageURL(results.page + 1) }
+        }
+        return try render("search", context)
     }
 
     func pager(period: FeedPeriod, neighbours: FeedNeighbours) -> [String: Any] {

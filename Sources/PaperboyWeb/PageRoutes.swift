@@ -7,6 +7,7 @@ import PaperboyStore
 /// The server-rendered pages.
 struct PageRoutes: Sendable {
     let feed: FeedService
+    let search: SearchService
     let renderer: PageRenderer
     let cache: ResponseCache
 
@@ -77,7 +78,14 @@ struct PageRoutes: Sendable {
             }
             return Responses.make(entry, for: request, key: request.uri.description, cache: cache)
         }
-        return try await cachedHTML(request) { try renderer.paperPage(try await feed.paper(id: id)) }
+        // Related papers improve as embeddings land, so they are part of the cache key.
+        let key = "\(request.uri.description)#\(search.engine.embeddedCount)"
+        let entry = try await cache.body(for: key, contentType: "text/html; charset=utf-8") {
+            let detail = try await feed.paper(id: id)
+            let related = try await search.related(to: detail.paper, limit: 5)
+            return ByteBuffer(string: try renderer.paperPage(detail, related: related))
+        }
+        return Responses.make(entry, for: request, key: key, cache: cache)
     }
 
     func cachedHTML(_ request: Request, render: () async throws -> String) async throws -> Response {

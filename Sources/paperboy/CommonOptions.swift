@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MiniLM
 import PaperboyStore
 import PaperboyWeb
 
@@ -27,6 +28,18 @@ struct StoreOptions: ParsableArguments {
         guard Logger.Level(rawValue: text.lowercased()) != nil else {
             throw ValidationError("unknown log level “\(text)”")
         }
+    }
+
+    @Option(name: .long, help: "Folder with the MiniLM model.safetensors and vocab.txt (env PAPERBOY_MODEL_DIR, default ./.models/all-MiniLM-L6-v2).")
+    var modelDir: String?
+
+    var modelDirectory: URL {
+        URL(fileURLWithPath: modelDir ?? ProcessInfo.processInfo.environment["PAPERBOY_MODEL_DIR"] ?? ".models/all-MiniLM-L6-v2")
+    }
+
+    /// The sentence embedder, or nil (with the reason) when its files are missing.
+    func loadEmbedder(maximumConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount) -> Result<MiniLMTextEmbedder, Error> {
+        Result { try MiniLMTextEmbedder(modelDirectory: modelDirectory, maximumConcurrency: maximumConcurrency) }
     }
 
     func makeLogger(_ label: String) -> Logger {

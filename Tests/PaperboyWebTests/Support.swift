@@ -12,9 +12,21 @@ import PaperboyWeb
 struct TestApp {
     static let noonAfterLastDay = FixedClock(FeedDay("2024-05-28")!, hour: 12)
 
+    /// The MiniLM weights fetched by `scripts/fetch-model.sh` (run by `make test`).
+    static let modelDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".models/all-MiniLM-L6-v2")
+
+    /// Loaded once: every semantic test shares it.
+    static let embedder: Result<MiniLMTextEmbedder, Error> = Result {
+        try MiniLMTextEmbedder(modelDirectory: modelDirectory)
+    }
+
+    /// - Parameter semantic: also embed every paper with MiniLM, so hybrid search and related
+    ///   papers use embeddings.
     static func withApp(
         extraEntries: [DailyEntry] = [],
         clock: any WallClock = noonAfterLastDay,
+        semantic: Bool = false,
         _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-web-\(UUID().uuidString)")
@@ -27,9 +39,17 @@ struct TestApp {
         for entry in extraEntries {
             _ = try await store.importFeedDay(entry.day, entries: [entry])
         }
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let embedder: MiniLMTextEmbedder? = semantic ? try embedder.get() : nil
+        let search = SearchEngine(store: store, embedder: embedder, logger: logger)
+        try await search.load()
+        let progress = EmbeddingProgress()
+        if let embedder {
+            try await EmbeddingBackfill(store: store, embedder: embedder, engine: search, progress: progress, logger: logger).runOnce()
+        }
         let app = try await buildApplication(
-            configuration: AppConfiguration(port: 0), store: store, clock: clock,
-            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            configuration: AppConfiguration(port: 0), store: store, search: search, clock: clock,
+            embeddingProgress: progress, logger: logger)
         try await app.test(.router, body)
     }
 }

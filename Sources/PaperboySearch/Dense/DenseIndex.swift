@@ -49,6 +49,12 @@ public struct DenseIndex: Sendable {
 
     public func internalID(of id: String) -> Int32? { internalIDs[id] }
 
+    /// The stored (normalised) vector of an internal id.
+    public func vector(of doc: Int32) -> [Float] {
+        let start = Int(doc) * dimension
+        return Array(vectors[start..<start + dimension])
+    }
+
     /// Adds `vector` for `id`, replacing any earlier one. Vectors are normalised here so the
     /// dot product is the cosine. Returns false (and stores nothing) for a vector of the wrong
     /// size or with no direction.

@@ -1,0 +1,126 @@
+import Foundation
+import Logging
+import PaperboyStore
+import ServiceLifecycle
+import Synchronization
+
+/// How far the embedding backfill is, for `/healthz` and the logs.
+public final class EmbeddingProgress: Sendable {
+    public struct Snapshot: Sendable, Equatable {
+        public var embedded = 0
+        public var total = 0
+        public var running = false
+        public var papersPerSecond = 0.0
+    }
+
+    private let state = Mutex(Snapshot())
+    public init() {}
+    public var snapshot: Snapshot { state.withLock { $0 } }
+    func update(_ change: (inout Snapshot) -> Void) { state.withLock { change(&$0) } }
+}
+
+/// Computes the embeddings papers are missing, in batches, and adds them to the search
+/// engine as they land. Runs as a service of the server (search stays lexical for papers not
+/// embedded yet) and once from `paperboy embed`.
+public struct EmbeddingBackfill: Service {
+    let store: any PaperStore
+    let embedder: any TextEmbedder
+    let engine: SearchEngine?
+    let progress: EmbeddingProgress
+    let logger: Logger
+    var batchSize = 32
+    /// How long to wait before looking for new papers again when everything is embedded.
+    var idleInterval: Duration = .seconds(10)
+
+    public init(store: any PaperStore, embedder: any TextEmbedder, engine: SearchEngine?, progress: EmbeddingProgress, logger: Logger) {
+        self.store = store
+        self.embedder = embedder
+        self.engine = engine
+        self.progress = progress
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let embedded = try await runOnce()
+                if embedded == 0 { try await Task.sleep(for: idleInterval) }
+            }
+        }
+    }
+
+    /// Embeds every paper that lacks an embedding, then returns how many it embedded.
+    @discardableResult
+    public func runOnce(onBatch: (EmbeddingProgress.Snapshot) -> Void = { _ in }) async throws -> Int {
+        let statistics = try await store.statistics()
+        let already = try await store.embeddingCount(model: embedder.modelName)
+        progress.update {
+            $0.total = statistics.papers
+            $0.embedded = already
+        }
+        var done = 0
+        let started = Date()
+        var lastLog = Date.distantPast
+        while !Task.isCancelled {
+            let papers = try await store.papersWithoutEmbedding(model: embedder.modelName, limit: batchSize)
+            guard !papers.isEmpty else { break }
+            progress.update { $0.running = true }
+            let texts = papers.map { embeddingText(title: $0.title, abstract: $0.summary) }
+            let embedder = self.embedder
+            let vectors = await onComputeThread { embedder.embed(batch: texts) }
+            let embeddings = zip(papers, vectors).map { PaperEmbedding(paperID: $0.id, vector: $1) }
+            try await store.saveEmbeddings(embeddings, model: embedder.modelName)
+            engine?.addEmbeddings(embeddings)
+            done += embeddings.count
+            let rate = Double(done) / max(Date().timeIntervalSince(started), 0.001)
+            progress.update {
+                $0.embedded += embeddings.count
+                $0.papersPerSecond = rate
+            }
+            let snapshot = progress.snapshot
+            onBatch(snapshot)
+            if Date().timeIntervalSince(lastLog) >= 30 {
+                lastLog = Date()
+                logger.info("embedding papers", metadata: [
+                    "embedded": "\(snapshot.embedded)", "total": "\(snapshot.total)",
+                    "papers_per_second": "\(String(format: "%.1f", rate))",
+                ])
+            }
+        }
+        progress.update { $0.running = false }
+        if done > 0 { logger.info("embeddings up to date", metadata: ["embedded": "\(done)"]) }
+        return done
+    }
+}
+
+/// Keeps the search engine in step with the store: imports by another process show up within
+/// `interval`.
+public struct SearchIndexRefresher: Service {
+    let engine: SearchEngine
+    let store: any PaperStore
+    let logger: Logger
+    var interval: Duration = .seconds(2)
+
+    public init(engine: SearchEngine, store: any PaperStore, logger: Logger) {
+        self.engine = engine
+        self.store = store
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            var seen = try await store.changeCounter()
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                let counter = try await store.changeCounter()
+                guard counter != seen else { continue }
+                seen = counter
+                do {
+                    try await engine.refresh()
+                } catch {
+                    logger.error("search index refresh failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,245 @@
+import Foundation
+import Logging
+import PaperboyCore
+import PaperboySearch
+import PaperboyStore
+import Synchronization
+
+/// Filters a reader can put on a search.
+public struct SearchFilters: Sendable, Equatable {
+    /// Published on or after / on or before these days (inclusive).
+    public var from: FeedDay?
+    public var to: FeedDay?
+    /// An arXiv category such as `cs.CL`.
+    public var category: String?
+
+    public init(from: FeedDay? = nil, to: FeedDay? = nil, category: String? = nil) {
+        self.from = from
+        self.to = to
+        self.category = category
+    }
+
+    var isEmpty: Bool { from == nil && to == nil && category == nil }
+}
+
+public enum SearchMode: String, Sendable, CaseIterable {
+    case hybrid, lexical, dense
+}
+
+public struct SearchHit: Sendable, Equatable {
+    public var id: String
+    public var score: Float
+}
+
+/// Every paper in memory for ranking: BM25 index, embeddings, title suggestions and the
+/// fields filters need. SQLite stays the source of truth; this is rebuilt at start-up and
+/// brought up to date from the store's revisions.
+///
+/// Readers take a snapshot (a copy of the value types, which shares their storage) and rank
+/// without holding the lock; the single writer updates a copy and swaps it in.
+public final class SearchEngine: Sendable {
+    struct Indexes: Sendable {
+        var lexical = LexicalIndex()
+        var dense: DenseIndex
+        var suggester = Suggester()
+        /// Filter fields by lexical and by dense internal id.
+        var lexicalFields: [PaperFields] = []
+        var denseFields: [PaperFields] = []
+        var fieldsByID: [String: PaperFields] = [:]
+        var categoryIDs: [String: UInt16] = [:]
+        var position = RevisionPosition(revision: -1)
+    }
+
+    struct PaperFields: Sendable {
+        static let unknownDay = Int32.min
+        var publishedDay: Int32
+        var categories: [UInt16]
+    }
+
+    let store: any PaperStore
+    public let embedder: (any TextEmbedder)?
+    let logger: Logger
+    private let state: Mutex<Indexes>
+    /// Serialises writers (load, refresh, embeddings) without blocking readers.
+    private let writer = Mutex(())
+
+    public init(store: any PaperStore, embedder: (any TextEmbedder)?, logger: Logger) {
+        self.store = store
+        self.embedder = embedder
+        self.logger = logger
+        self.state = Mutex(Indexes(dense: DenseIndex(dimension: embedder?.dimension ?? 384)))
+    }
+
+    var snapshot: Indexes { state.withLock { $0 } }
+
+    public var paperCount: Int { snapshot.lexical.count }
+    public var embeddedCount: Int { snapshot.dense.count }
+
+    // MARK: - Building and updating
+
+    /// Loads every paper and stored embedding; returns the number of papers indexed.
+    @discardableResult
+    public func load() async throws -> Int {
+        let started = Date()
+        try await refresh()
+        if let embedder {
+            var cursor: String?
+            while true {
+                let page = try await store.embeddings(model: embedder.modelName, after: cursor, limit: 5000)
+                guard let last = page.last else { break }
+                addEmbeddings(page)
+                cursor = last.paperID
+            }
+        }
+        let indexes = snapshot
+        logger.info("search index loaded", metadata: [
+            "papers": "\(indexes.lexical.count)", "embeddings": "\(indexes.dense.count)",
+            "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))",
+        ])
+        return indexes.lexical.count
+    }
+
+    /// Indexes the papers written since the last load or refresh.
+    public func refresh() async throws {
+        var position = snapshot.position
+        var changed: [Paper] = []
+        while true {
+            let page = try await store.papers(after: position, limit: 5000)
+            guard let last = page.last else { break }
+            changed += page.map(\.paper)
+            position = last.position
+        }
+        // One update for everything: each update copies the indexes once.
+        guard !changed.isEmpty else { return }
+        apply(changed, position: position)
+    }
+
+    func apply(_ papers: [Paper], position: RevisionPosition) {
+        writer.withLock { _ in
+            var indexes = snapshot
+            indexes.position = position
+            indexes.lexical.upsert(contentsOf: papers.map {
+                SearchDocument(id: $0.id, title: $0.title, abstract: $0.summary, authors: $0.authors)
+            })
+            for paper in papers {
+                let fields = PaperFields(
+                    publishedDay: paper.publishedDay.map { Int32($0.daysSinceEpoch) } ?? PaperFields.unknownDay,
+                    categories: paper.categories.map { indexes.categoryID($0) })
+                indexes.fieldsByID[paper.id] = fields
+                if let doc = indexes.lexical.internalID(of: paper.id) {
+                    indexes.lexicalFields.set(Int(doc), fields)
+                }
+                if let doc = indexes.dense.internalID(of: paper.id) {
+                    indexes.denseFields.set(Int(doc), fields)
+                }
+                indexes.suggester.upsert(id: paper.id, title: paper.title, weight: Float(paper.upvotes))
+            }
+            state.withLock { $0 = indexes }
+        }
+    }
+
+    /// Adds (or replaces) paper embeddings in the dense index.
+    public func addEmbeddings(_ embeddings: [PaperEmbedding]) {
+        writer.withLock { _ in
+            var indexes = snapshot
+            for embedding in embeddings where indexes.dense.upsert(id: embedding.paperID, vector: embedding.vector) {
+                if let doc = indexes.dense.internalID(of: embedding.paperID), let fields = indexes.fieldsByID[embedding.paperID] {
+                    indexes.denseFields.set(Int(doc), fields)
+                }
+            }
+            state.withLock { $0 = indexes }
+        }
+    }
+
+    // MARK: - Queries
+
+    /// Ranked paper ids. `hybrid` falls back to lexical while no embeddings exist.
+    public func search(_ query: String, mode: SearchMode = .hybrid, filters: SearchFilters = SearchFilters(), limit: Int, offset: Int = 0) -> [SearchHit] {
+        let indexes = snapshot
+        let depth = max(100, offset + limit)
+        let lexicalFilter = indexes.filter(filters, fields: \.lexicalFields)
+        let denseFilter = indexes.filter(filters, fields: \.denseFields)
+        if filters.category != nil && indexes.categoryIDs[filters.category!] == nil { return [] }
+
+        func lexical() -> [(id: String, score: Float)] {
+            indexes.lexical.search(query, k: depth, filter: lexicalFilter)
+        }
+        func dense() -> [(id: String, score: Float)] {
+            guard let embedder, indexes.dense.count > 0 else { return [] }
+            let vector = embedder.embed(query)
+            return indexes.dense.search(vector, k: depth, filter: denseFilter)
+                .map { (indexes.dense.externalID(of: $0.doc), $0.score) }
+        }
+
+        let ranked: [(id: String, score: Float)]
+        switch mode {
+        case .lexical: ranked = lexical()
+        case .dense: ranked = dense()
+        case .hybrid:
+            let keyword = lexical()
+            let semantic = dense()
+            ranked = semantic.isEmpty ? keyword : Fusion.hybrid(lexical: keyword, dense: semantic, limit: depth)
+        }
+        return ranked.dropFirst(offset).prefix(limit).map { SearchHit(id: $0.id, score: $0.score) }
+    }
+
+    /// Nearest neighbours of a paper by embedding, or by its words when it has none yet.
+    public func related(to paper: Paper, limit: Int) -> [SearchHit] {
+        let indexes = snapshot
+        if let doc = indexes.dense.internalID(of: paper.id) {
+            let vector = indexes.dense.vector(of: doc)
+            return indexes.dense.search(vector, k: limit + 1, filter: { $0 != doc })
+                .prefix(limit).map { SearchHit(id: indexes.dense.externalID(of: $0.doc), score: $0.score) }
+        }
+        let document = SearchDocument(id: paper.id, title: paper.title, abstract: paper.summary, authors: paper.authors)
+        let own = indexes.lexical.internalID(of: paper.id)
+        return indexes.lexical.related(to: document, k: limit, filter: { $0 != own })
+            .map { SearchHit(id: indexes.lexical.externalID(of: $0.doc), score: $0.score) }
+    }
+
+    public func suggest(_ prefix: String, limit: Int) -> [Suggester.Suggestion] {
+        snapshot.suggester.suggest(prefix, limit: limit)
+    }
+
+    /// The analysed terms of a query, for highlighting.
+    public func queryTerms(_ query: String) -> Set<String> {
+        Set(snapshot.lexical.analyzer.terms(query))
+    }
+
+    public var analyzer: Analyzer { snapshot.lexical.analyzer }
+}
+
+extension SearchEngine.Indexes {
+    mutating func categoryID(_ name: String) -> UInt16 {
+        if let id = categoryIDs[name] { return id }
+        let id = UInt16(truncatingIfNeeded: categoryIDs.count)
+        categoryIDs[name] = id
+        return id
+    }
+
+    func filter(_ filters: SearchFilters, fields: KeyPath<Self, [SearchEngine.PaperFields]>) -> ((Int32) -> Bool)? {
+        guard !filters.isEmpty else { return nil }
+        let table = self[keyPath: fields]
+        let from = filters.from.map { Int32($0.daysSinceEpoch) }
+        let to = filters.to.map { Int32($0.daysSinceEpoch) }
+        let category = filters.category.flatMap { categoryIDs[$0] }
+        return { doc in
+            guard Int(doc) < table.count else { return false }
+            let paper = table[Int(doc)]
+            if let from, paper.publishedDay == SearchEngine.PaperFields.unknownDay || paper.publishedDay < from { return false }
+            if let to, paper.publishedDay == SearchEngine.PaperFields.unknownDay || paper.publishedDay > to { return false }
+            if let category, !paper.categories.contains(category) { return false }
+            return true
+        }
+    }
+}
+
+extension Array where Element == SearchEngine.PaperFields {
+    /// Sets the fields of an internal id, growing the table as ids are handed out.
+    mutating func set(_ index: Int, _ fields: Element) {
+        if index >= count {
+            append(contentsOf: repeatElement(Element(publishedDay: Element.unknownDay, categories: []), count: index - count + 1))
+        }
+        self[index] = fields
+    }
+}

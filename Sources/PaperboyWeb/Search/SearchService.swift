@@ -1,0 +1,62 @@
+import PaperboyCore
+import PaperboySearch
+import PaperboyStore
+
+/// Search as the pages and the API use it: arXiv ids go straight to the paper, everything
+/// else is ranked by the engine and resolved to papers from the store.
+public struct SearchService: Sendable {
+    public let engine: SearchEngine
+    let store: any PaperStore
+
+    public init(engine: SearchEngine, store: any PaperStore) {
+        self.engine = engine
+        self.store = store
+    }
+
+    public struct Results: Sendable {
+        public var query: String
+        public var papers: [(paper: Paper, score: Float)]
+        public var page: Int
+        public var hasMore: Bool
+        /// Query terms after analysis, for highlighting.
+        public var terms: Set<String>
+    }
+
+    public enum Outcome: Sendable {
+        /// The query named a paper we have (an arXiv id or URL).
+        case paper(id: String)
+        case results(Results)
+    }
+
+    /// Longest query we rank; a pasted page of text is cut here rather than refused.
+    static let longestQuery = 2000
+
+    public func search(
+        _ rawQuery: String, filters: SearchFilters = SearchFilters(), mode: SearchMode = .hybrid,
+        page: Int = 0, perPage: Int = 20
+    ) async throws -> Outcome {
+        let query = String(rawQuery.trimmingWhitespace().prefix(Self.longestQuery))
+        if let id = ArxivID(query), let paper = try await store.paper(id: id.base) {
+            return .paper(id: paper.id)
+        }
+        guard !query.isEmpty else {
+            return .results(Results(query: "", papers: [], page: page, hasMore: false, terms: []))
+        }
+        let hits = engine.search(query, mode: mode, filters: filters, limit: perPage + 1, offset: page * perPage)
+        let shown = Array(hits.prefix(perPage))
+        let papers = try await store.papers(ids: shown.map(\.id))
+        let scores = Dictionary(shown.map { ($0.id, $0.score) }, uniquingKeysWith: { first, _ in first })
+        return .results(Results(
+            query: query, papers: papers.map { ($0, scores[$0.id] ?? 0) }, page: page,
+            hasMore: hits.count > perPage, terms: engine.queryTerms(query)))
+    }
+
+    /// Papers nearest to `paper`, best first, never the paper itself.
+    public func related(to paper: Paper, limit: Int) async throws -> [Paper] {
+        try await store.papers(ids: engine.related(to: paper, limit: limit).map(\.id))
+    }
+
+    public func suggest(_ prefix: String, limit: Int) -> [Suggester.Suggestion] {
+        engine.suggest(String(prefix.prefix(250)), limit: limit)
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import MiniLM
+
+/// Turns text into a unit vector. The live implementation is MiniLM; tests may use another.
+public protocol TextEmbedder: Sendable {
+    /// Stored beside each vector, so vectors of another model are never mixed in.
+    var modelName: String { get }
+    var dimension: Int { get }
+    func embed(_ text: String) -> [Float]
+    func embed(batch: [String]) -> [[Float]]
+}
+
+/// all-MiniLM-L6-v2 through the pure-Swift `MiniLM` module.
+public struct MiniLMTextEmbedder: TextEmbedder {
+    public let modelName = "all-MiniLM-L6-v2"
+    public var dimension: Int { MiniLMEmbedder.dimension }
+    let embedder: MiniLMEmbedder
+
+    /// - Parameter maximumConcurrency: threads for one call; 1 leaves the other core to requests.
+    public init(modelDirectory: URL, maximumConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+        embedder = try MiniLMEmbedder(modelDirectory: modelDirectory, maximumConcurrency: maximumConcurrency)
+    }
+
+    public func embed(_ text: String) -> [Float] { embedder.embed(text) }
+    public func embed(batch: [String]) -> [[Float]] { embedder.embed(batch: batch) }
+}
+
+/// What a paper's embedding is computed from: title and abstract, as the BEIR evaluations do.
+public func embeddingText(title: String, abstract: String) -> String {
+    abstract.isEmpty ? title : title + " " + abstract
+}
+
+/// Runs CPU-heavy work on a thread of its own, so it never blocks Swift's cooperative pool
+/// (which also serves HTTP requests).
+func onComputeThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global(qos: .utility).async { continuation.resume(returning: work()) }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PaperboyCore
+import PaperboySearch
+
+/// The search page and the search, suggest and related-papers API.
+struct SearchRoutes: Sendable {
+    let search: SearchService
+    let feed: FeedService
+    let renderer: PageRenderer
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/search") { request, _ in try await searchPage(request) }
+        router.get("/api/papers/search") { request, _ in
+            let parameters = QueryString(request)
+            let query = try Self.requiredQuery(parameters)
+            let limit = try APIRoutes.integer(parameters, "limit", default: 50, range: 1...120)
+            let filters = try Self.filters(parameters)
+            let mode = try Self.mode(parameters)
+            let papers: [Paper]
+            switch try await search.search(query, filters: filters, mode: mode, perPage: limit) {
+            case .paper(let id): papers = try await feed.store.paper(id: id).map { [$0] } ?? []
+            case .results(let results): papers = results.papers.map(\.paper)
+            }
+            return try Self.json(papers.map(HFAPI.SearchItem.init))
+        }
+        router.get("/api/papers/suggest") { request, _ in
+            let parameters = QueryString(request)
+            let query = try Self.requiredQuery(parameters)
+            let limit = try APIRoutes.integer(parameters, "limit", default: 10, range: 1...50)
+            return try Self.json(search.suggest(query, limit: limit).map { ["id": $0.id, "title": $0.title] })
+        }
+        router.get("/api/papers/:id/related") { request, context in
+            let limit = try APIRoutes.integer(QueryString(request), "limit", default: 10, range: 1...50)
+            let detail = try await feed.paper(id: try context.parameters.require("id"))
+            let related = try await search.related(to: detail.paper, limit: limit)
+            return try Self.json(related.map { HFAPI.Paper($0, entry: nil) })
+        }
+    }
+
+    func searchPage(_ request: Request) async throws -> Response {
+        let parameters = QueryString(request)
+        let query = parameters.get("q") ?? ""
+        let page = try APIRoutes.integer(parameters, "page", default: 0, range: 0...500)
+        let filters = try Self.filters(parameters)
+        let mode = try Self.mode(parameters)
+        var notice: String?
+        var results: SearchService.Results?
+        switch try await search.search(query, filters: filters, mode: mode, page: page) {
+        case .paper(let id):
+            return Response(status: .seeOther, headers: [.location: "/papers/\(id)"])
+        case .results(let found):
+            results = found
+            if mode != .lexical && search.engine.embeddedCount == 0 && !query.isEmpty {
+                notice = "Semantic ranking is warming up: these results are keyword matches only."
+            }
+            if let id = ArxivID(query.trimmingWhitespace()) {
+                notice = "arXiv \(id.base) is not in Paperboy yet."
+            }
+        }
+        let html = try renderer.searchPage(
+            results, query: String(query.prefix(SearchService.longestQuery)), filters: filters, mode: mode,
+            analyzer: search.engine.analyzer, notice: notice
+        ) { target in
+            var items = [URLQueryItem(name: "q", value: query), URLQueryItem(name: "page", value: String(target))]
+            if let from = filters.from { items.append(URLQueryItem(name: "from", value: from.description)) }
+            if let to = filters.to { items.append(URLQueryItem(name: "to", value: to.description)) }
+            if let category = filters.category { items.append(URLQueryItem(name: "category", value: category)) }
+            if mode != .hybrid { items.append(URLQueryItem(name: "mode", value: mode.rawValue)) }
+            var components = URLComponents()
+            components.path = "/search"
+            components.queryItems = items
+            return components.string ?? "/search"
+        }
+        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// `q` for the API: required, at most 250 characters (Hugging Face's limit).
+    static func requiredQuery(_ parameters: QueryString) throws -> String {
+        guard let query = parameters.get("q"), !query.trimmingWhitespace().isEmpty else {
+            throw AppError.badRequest("q is required")
+        }
+        guard query.count <= 250 else { throw AppError.badRequest("q must be at most 250 characters") }
+        return query
+    }
+
+    static func filters(_ parameters: QueryString) throws -> SearchFilters {
+        func day(_ name: String) throws -> FeedDay? {
+            guard let text = parameters.get(name), !text.isEmpty else { return nil }
+            guard let day = FeedDay(text) else { throw AppError.badRequest("\(name) must be YYYY-MM-DD, got “\(text.prefix(40))”") }
+            return day
+        }
+        let category = parameters.get("category").map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
+        if let category, category.count > 40 { throw AppError.badRequest("category is too long") }
+        return SearchFilters(from: try day("from"), to: try day("to"), category: category)
+    }
+
+    static func mode(_ parameters: QueryString) throws -> SearchMode {
+        guard let text = parameters.get("mode"), !text.isEmpty else { return .hybrid }
+        guard let mode = SearchMode(rawValue: text) else { throw AppError.badRequest("mode must be hybrid, lexical or dense") }
+        return mode
+    }
+
+    static func json(_ value: some Encodable) throws -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try APIRoutes.encoder.encode(value))))
+    }
+}
