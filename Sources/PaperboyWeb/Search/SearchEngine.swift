@@ -56,6 +56,10 @@ public final class SearchEngine: Sendable {
         var categories: [UInt16]
     }
 
+    /// How many candidates each retriever contributes before fusion (the fusion weights were
+    /// tuned at this depth).
+    public static let candidateDepth = 100
+
     let store: any PaperStore
     public let embedder: (any TextEmbedder)?
     let logger: Logger
@@ -156,7 +160,7 @@ public final class SearchEngine: Sendable {
     /// Ranked paper ids. `hybrid` falls back to lexical while no embeddings exist.
     public func search(_ query: String, mode: SearchMode = .hybrid, filters: SearchFilters = SearchFilters(), limit: Int, offset: Int = 0) -> [SearchHit] {
         let indexes = snapshot
-        let depth = max(100, offset + limit)
+        let depth = max(Self.candidateDepth, offset + limit)
         let lexicalFilter = indexes.filter(filters, fields: \.lexicalFields)
         let denseFilter = indexes.filter(filters, fields: \.denseFields)
         if filters.category != nil && indexes.categoryIDs[filters.category!] == nil { return [] }

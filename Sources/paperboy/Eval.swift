@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import PaperboySearch
+import PaperboyIngest
+import PaperboyWeb
+
+/// `paperboy eval`: search quality on a BEIR-layout test collection, with the same analyzer,
+/// BM25 parameters, embedder and fusion the server uses.
+struct Eval: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure search quality (nDCG@10, Recall@100) on a BEIR-layout dataset, e.g. ../shared/eval/scifact.")
+
+    @Option(name: .long, help: "Dataset folder with corpus.jsonl, queries.jsonl and qrels/.")
+    var dataset: String
+
+    @Option(name: .long, help: "Judgments to use: test or train (tune on train, report on test).")
+    var split = "test"
+
+    @Option(name: .long, help: "Where corpus embeddings are cached between runs (default var/eval-cache).")
+    var cache = "var/eval-cache"
+
+    @OptionGroup var options: StoreOptions
+
+    func validate() throws {
+        guard ["test", "train"].contains(split) else { throw ValidationError("--split must be test or train") }
+    }
+
+    func run() async throws {
+        let directory = URL(fileURLWithPath: dataset)
+        let data: BEIRDataset
+        do {
+            data = try BEIRDataset.load(directory: directory, split: split)
+        } catch {
+            throw CommandFailure("cannot read dataset \(dataset): \(error)")
+        }
+        let embedder: MiniLMTextEmbedder
+        switch options.loadEmbedder() {
+        case .success(let loaded): embedder = loaded
+        case .failure(let error): throw CommandFailure("\(error)")
+        }
+        let name = directory.standardizedFileURL.lastPathComponent
+        print("# \(name) split=\(split): \(data.documents.count) docs, \(data.judgments.count) judged queries")
+
+        let lexical = LexicalIndex(documents: data.documents)
+        let vectors = try EvalEmbeddings.corpus(data, embedder: embedder, cacheFile: URL(fileURLWithPath: cache)
+            .appendingPathComponent("\(name)-\(embedder.modelName)-\(data.documents.count).f32"))
+        var dense = DenseIndex(dimension: embedder.dimension)
+        dense.reserveCapacity(data.documents.count)
+        for (document, vector) in zip(data.documents, vectors) { dense.upsert(id: document.id, vector: vector) }
+
+        let depth = SearchEngine.candidateDepth
+        var runs: [SearchMode: [String: [String]]] = [:]
+        for query in data.queries where data.judgments[query.id] != nil {
+            let keyword = lexical.search(query.text, k: depth)
+            let semantic = dense.search(embedder.embed(query.text), k: depth).map { (dense.externalID(of: $0.doc), $0.score) }
+            runs[.lexical, default: [:]][query.id] = keyword.map(\.id)
+            runs[.dense, default: [:]][query.id] = semantic.map(\.0)
+            runs[.hybrid, default: [:]][query.id] = Fusion.hybrid(lexical: keyword, dense: semantic, limit: depth).map(\.id)
+        }
+        for mode in [SearchMode.lexical, .dense, .hybrid] {
+            let summary = RankingMetrics.summarize(run: runs[mode] ?? [:], judgments: data.judgments)
+            print("\(mode.rawValue) nDCG@10=\(Self.format(summary.ndcgAt10)) Recall@100=\(Self.format(summary.recallAt100))")
+        }
+
+        let linksFile = directory.appendingPathComponent("links.tsv")
+        if FileManager.default.fileExists(atPath: linksFile.path) {
+            let links = try CitationLinks.load(linksFile)
+            let byID = Dictionary(data.documents.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            let lexicalPrecision = CitationLinks.meanPrecision(links: links) { id in
+                guard let document = byID[id] else { return [] }
+                let own = lexical.internalID(of: id)
+                return lexical.related(to: document, k: 10, filter: { $0 != own }).map { lexical.externalID(of: $0.doc) }
+            }
+            let densePrecision = CitationLinks.meanPrecision(links: links) { id in
+                guard let doc = dense.internalID(of: id) else { return [] }
+                return dense.search(dense.vector(of: doc), k: 10, filter: { $0 != doc }).map { dense.externalID(of: $0.doc) }
+            }
+            print("related-lexical P@10=\(Self.format(lexicalPrecision)) (citation links, type 5)")
+            print("related-dense P@10=\(Self.format(densePrecision)) (citation links, type 5; what the server uses)")
+        }
+    }
+
+    static func format(_ value: Double) -> String { String(format: "%.3f", value) }
+}
+
+/// Corpus embeddings are slow to compute (minutes on two cores), so they are cached in a file
+/// of float32 values in corpus order, named after the dataset, model and corpus size.
+enum EvalEmbeddings {
+    static func corpus(_ data: BEIRDataset, embedder: MiniLMTextEmbedder, cacheFile: URL) throws -> [[Float]] {
+        let dimension = embedder.dimension
+        if let cached = try? Data(contentsOf: cacheFile), cached.count == data.documents.count * dimension * 4 {
+            let floats = cached.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            return (0..<data.documents.count).map { Array(floats[$0 * dimension..<($0 + 1) * dimension]) }
+        }
+        let progress = ProgressBar(label: "embedding corpus", total: data.documents.count)
+        var vectors: [[Float]] = []
+        vectors.reserveCapacity(data.documents.count)
+        for start in stride(from: 0, to: data.documents.count, by: 64) {
+            let batch = data.documents[start..<min(start + 64, data.documents.count)]
+            vectors += embedder.embed(batch: batch.map { embeddingText(title: $0.title, abstract: $0.abstract) })
+            progress.update(vectors.count, detail: "\(vectors.count)/\(data.documents.count)")
+        }
+        progress.finish()
+        try FileManager.default.createDirectory(at: cacheFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var bytes = Data(capacity: vectors.count * dimension * 4)
+        for vector in vectors { vector.withUnsafeBytes { bytes.append(contentsOf: $0) } }
+        try bytes.write(to: cacheFile)
+        return vectors
+    }
+}
