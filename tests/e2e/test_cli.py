@@ -50,7 +50,7 @@ def test_database_path_comes_from_the_environment(tmp_path):
 
 
 def test_every_command_has_help():
-    for command in [[], ["serve"], ["import"], ["import", "hf-daily"], ["import", "arxiv-jsonl"]]:
+    for command in [[], ["serve"], ["import"], ["import", "hf-daily"], ["import", "arxiv-jsonl"], ["embed"], ["eval"], ["bench", "search"]]:
         result = run_paperboy(*command, "--help")
         assert result.returncode == 0
         assert "USAGE" in result.stdout
@@ -63,3 +63,43 @@ def test_sigterm_shuts_the_server_down_cleanly(demo_database, tmp_path):
     assert server.stop() == 0
     logs = server.process.stderr.read()
     assert "level=info" in logs, logs
+
+
+def test_eval_prints_one_line_per_method(tmp_path):
+    import json
+    dataset = tmp_path / "tiny"
+    (dataset / "qrels").mkdir(parents=True)
+    documents = [
+        {"_id": "d1", "title": "Gradient descent", "text": "Stochastic gradient descent optimises neural network weights."},
+        {"_id": "d2", "title": "Protein folding", "text": "Predicting the three dimensional structure of proteins."},
+        {"_id": "d3", "title": "Sourdough", "text": "Baking bread with wild yeast and a long fermentation."},
+    ]
+    (dataset / "corpus.jsonl").write_text("\n".join(json.dumps(d) for d in documents))
+    queries = [{"_id": "q1", "text": "how are proteins folded"}, {"_id": "q2", "text": "bread baking yeast"}]
+    (dataset / "queries.jsonl").write_text("\n".join(json.dumps(q) for q in queries))
+    (dataset / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td2\t1\nq2\td3\t1\n")
+    result = run_paperboy("eval", "--dataset", str(dataset), "--split", "test", "--cache", str(tmp_path / "cache"))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "# tiny split=test: 3 docs, 2 judged queries"
+    for method in ("lexical", "dense", "hybrid"):
+        line = next(l for l in lines if l.startswith(method + " "))
+        assert re.fullmatch(method + r" nDCG@10=\d\.\d{3} Recall@100=\d\.\d{3}", line), line
+    assert "hybrid nDCG@10=1.000 Recall@100=1.000" in lines
+    assert list((tmp_path / "cache").iterdir()), "corpus embeddings are cached"
+
+    bad = run_paperboy("eval", "--dataset", str(dataset), "--split", "dev")
+    assert bad.returncode != 0
+
+
+def test_embed_computes_missing_embeddings(tmp_path):
+    database = tmp_path / "x.sqlite"
+    one_day = sorted(DEMO.glob("*.json"))[-1]
+    assert run_paperboy("import", "hf-daily", str(one_day), "--database", str(database)).returncode == 0
+    first = run_paperboy("embed", "--database", str(database))
+    assert first.returncode == 0, first.stderr
+    embedded = int(re.search(r"embedded=(\d+)", first.stdout).group(1))
+    assert embedded > 0
+    assert re.search(rf"total={embedded}\b", first.stdout)
+    again = run_paperboy("embed", "--database", str(database))
+    assert "embedded=0 " in again.stdout

@@ -83,3 +83,13 @@ def test_read_paper_returns_markdown_with_title_and_abstract(server):
     assert "## Abstract" in markdown
     first_words = collapse(item["paper"]["summary"]).split(" ")[:6]
     assert " ".join(first_words) in collapse(markdown)
+
+
+def test_list_papers_searches(server):
+    days = demo_items()
+    item = days[sorted(days)[-1]][0]
+    title = collapse(item["paper"]["title"])
+    papers = list(HfApi(endpoint=server.url).list_papers(query=title, limit=5))
+    assert papers, "a paper's own title finds it"
+    assert papers[0].id == item["paper"]["id"]
+    assert papers[0].title == title

@@ -201,6 +201,16 @@ public final class SearchEngine: Sendable {
             .map { SearchHit(id: indexes.lexical.externalID(of: $0.doc), score: $0.score) }
     }
 
+    /// Dense top-k for a ready query vector (benchmarks separate it from embedding the query).
+    public func denseSearch(_ vector: [Float], limit: Int) -> [SearchHit] {
+        let indexes = snapshot
+        return indexes.dense.search(vector, k: limit).map { SearchHit(id: indexes.dense.externalID(of: $0.doc), score: $0.score) }
+    }
+
+    public func hasEmbedding(_ id: String) -> Bool {
+        snapshot.dense.internalID(of: id) != nil
+    }
+
     public func suggest(_ prefix: String, limit: Int) -> [Suggester.Suggestion] {
         snapshot.suggester.suggest(prefix, limit: limit)
     }

@@ -14,7 +14,7 @@ public protocol TextEmbedder: Sendable {
 public struct MiniLMTextEmbedder: TextEmbedder {
     public let modelName = "all-MiniLM-L6-v2"
     public var dimension: Int { MiniLMEmbedder.dimension }
-    let embedder: MiniLMEmbedder
+    public let embedder: MiniLMEmbedder
 
     /// - Parameter maximumConcurrency: threads for one call; 1 leaves the other core to requests.
     public init(modelDirectory: URL, maximumConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
