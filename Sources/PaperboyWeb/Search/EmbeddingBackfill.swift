@@ -41,7 +41,7 @@ public struct EmbeddingBackfill: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        try await stopQuietlyOnShutdown {
             while !Task.isCancelled {
                 let embedded = try await runOnce()
                 if embedded == 0 { try await Task.sleep(for: idleInterval) }
@@ -108,7 +108,7 @@ public struct SearchIndexRefresher: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        try await stopQuietlyOnShutdown {
             var seen = try await store.changeCounter()
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
@@ -122,5 +122,15 @@ public struct SearchIndexRefresher: Service {
                 }
             }
         }
+    }
+}
+
+/// Runs a service loop until graceful shutdown, which cancels it; the cancellation is the
+/// normal way out, not an error (an error would make the server exit non-zero).
+func stopQuietlyOnShutdown(_ loop: @escaping @Sendable () async throws -> Void) async throws {
+    do {
+        try await cancelWhenGracefulShutdown(loop)
+    } catch is CancellationError {
+        return
     }
 }
