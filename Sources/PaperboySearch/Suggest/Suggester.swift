@@ -42,6 +42,23 @@ public struct Suggester: Sendable {
         keys[id] = entry.key
     }
 
+    /// Adds or replaces many titles at once: one filter and one sort instead of an array
+    /// insertion per title (which made loading 80k papers quadratic).
+    public mutating func upsert(contentsOf items: [(id: String, title: String, weight: Float)]) {
+        guard items.count > 16 else {
+            for item in items { upsert(id: item.id, title: item.title, weight: item.weight) }
+            return
+        }
+        var incoming: [String: Entry] = [:]
+        for item in items {
+            incoming[item.id] = Entry(key: normalise(item.title), id: item.id, title: item.title, weight: item.weight)
+        }
+        entries.removeAll { incoming[$0.id] != nil }
+        entries.append(contentsOf: incoming.values)
+        entries.sort { ($0.key, $0.id) < ($1.key, $1.id) }
+        for (id, entry) in incoming { keys[id] = entry.key }
+    }
+
     public mutating func remove(id: String) {
         guard let key = keys.removeValue(forKey: id) else { return }
         let position = lowerBound(key, id: id)

@@ -122,9 +122,15 @@ public final class SearchEngine: Sendable {
         writer.withLock { _ in
             var indexes = snapshot
             indexes.position = position
-            indexes.lexical.upsert(contentsOf: papers.map {
+            let documents = papers.map {
                 SearchDocument(id: $0.id, title: $0.title, abstract: $0.summary, authors: $0.authors)
-            })
+            }
+            if indexes.lexical.count == 0 {
+                indexes.lexical = LexicalIndex(documents: documents)  // the bulk build is faster
+            } else {
+                indexes.lexical.upsert(contentsOf: documents)
+            }
+            indexes.suggester.upsert(contentsOf: papers.map { ($0.id, $0.title, Float($0.upvotes)) })
             for paper in papers {
                 let fields = PaperFields(
                     publishedDay: paper.publishedDay.map { Int32($0.daysSinceEpoch) } ?? PaperFields.unknownDay,
@@ -136,7 +142,6 @@ public final class SearchEngine: Sendable {
                 if let doc = indexes.dense.internalID(of: paper.id) {
                     indexes.denseFields.set(Int(doc), fields)
                 }
-                indexes.suggester.upsert(id: paper.id, title: paper.title, weight: Float(paper.upvotes))
             }
             state.withLock { $0 = indexes }
         }
