@@ -29,7 +29,8 @@ import Testing
         for mode in [DenseSearchMode.exact, .quantized(candidates: 100)] {
             let got = index.search(query, k: 10, mode: mode)
             #expect(got.map { Int($0.doc) } == expected.prefix(10).map(\.i), "\(mode)")
-            for (g, e) in zip(got, expected) { #expect(abs(g.score - e.s) < 1e-4) }
+            // Rows are stored in half precision (11-bit mantissa): scores within 1e-3, order exact.
+            for (g, e) in zip(got, expected) { #expect(abs(g.score - e.s) < 1e-3) }
         }
     }
 

@@ -54,23 +54,23 @@ extension DenseIndex {
         top.insert(candidate)
     }
 
-    /// Float32 dot product, 16 lanes at a time (two AVX registers on Haswell, fused
-    /// multiply-add).
+    /// Dot product of a float32 query with a half-precision row, 16 lanes at a time (F16C
+    /// conversion and fused multiply-add on Haswell).
     @inline(__always)
-    static func dot(_ a: UnsafeBufferPointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+    static func dot(_ a: UnsafeBufferPointer<Float>, _ b: UnsafePointer<Float16>, count: Int) -> Float {
         let rawA = UnsafeRawPointer(a.baseAddress!)
         let rawB = UnsafeRawPointer(b)
         var sum = SIMD16<Float>()
         var i = 0
         while i + 16 <= count {
             let x = rawA.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-            let y = rawB.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            let y = SIMD16<Float>(rawB.loadUnaligned(fromByteOffset: i * 2, as: SIMD16<Float16>.self))
             sum.addProduct(x, y)
             i += 16
         }
         var total = sum.sum()
         while i < count {
-            total += a[i] * b[i]
+            total += a[i] * Float(b[i])
             i += 1
         }
         return total

@@ -95,6 +95,10 @@ public final class SearchEngine: Sendable {
                 cursor = last.paperID
             }
         }
+        #if os(Linux)
+        // Building copies the indexes a few times; hand the freed pages back to the system.
+        _ = paperboy_malloc_trim(0)
+        #endif
         let indexes = snapshot
         logger.info("search index loaded", metadata: [
             "papers": "\(indexes.lexical.count)", "embeddings": "\(indexes.dense.count)",
@@ -262,3 +266,9 @@ extension Array where Element == SearchEngine.PaperFields {
         self[index] = fields
     }
 }
+
+#if os(Linux)
+/// glibc's `malloc_trim` (declared in <malloc.h>, which the Glibc module does not export).
+@_silgen_name("malloc_trim")
+private func paperboy_malloc_trim(_ pad: Int) -> Int32
+#endif
