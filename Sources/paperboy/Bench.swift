@@ -89,7 +89,7 @@ struct SearchBench: AsyncParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         print("embedding throughput (2 threads, \(abstracts.count) abstracts, \(tokens.min() ?? 0)-\(tokens.max() ?? 0) tokens): \(String(format: "%.1f", Double(abstracts.count) / seconds)) abstracts/s")
         // 14 word pieces plus [CLS] and [SEP]: a 16-token query.
-        let query = "sparse mixture of experts for long context language models with routing"
+        let query = "sparse mixture of experts for long context language models with routing and load balancing"
         let single = try MiniLMTextEmbedder(modelDirectory: options.modelDirectory, maximumConcurrency: 1)
         var samples: [Double] = []
         for _ in 0..<60 {
