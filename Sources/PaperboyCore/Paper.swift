@@ -17,16 +17,21 @@ public struct Paper: Equatable, Sendable {
     public var aiKeywords: [String]
     public var organization: Organization?
     public var discussionID: String?
-    /// Upvotes as last captured from the source (local votes come on top later).
+    /// Upvotes as last captured from the source.
     public var upvotes: Int
+    /// Votes cast by this server's readers (owned by the upvote table, never by imports).
+    public var localUpvotes: Int
     public var source: PaperSource
+
+    /// What readers see everywhere (pages, API, trending): captured plus local votes.
+    public var totalUpvotes: Int { upvotes + localUpvotes }
 
     public init(
         id: String, title: String, summary: String = "", authors: [String] = [],
         publishedAt: String? = nil, categories: [String] = [], githubRepo: String? = nil,
         githubStars: Int? = nil, projectPage: String? = nil, aiSummary: String? = nil,
         aiKeywords: [String] = [], organization: Organization? = nil, discussionID: String? = nil,
-        upvotes: Int = 0, source: PaperSource
+        upvotes: Int = 0, localUpvotes: Int = 0, source: PaperSource
     ) {
         self.id = id
         self.title = title
@@ -42,6 +47,7 @@ public struct Paper: Equatable, Sendable {
         self.organization = organization
         self.discussionID = discussionID
         self.upvotes = upvotes
+        self.localUpvotes = localUpvotes
         self.source = source
     }
 

@@ -7,6 +7,7 @@ extension Paper {
     /// `self` is the stored paper; `newer` comes from a daily-feed capture at least as recent.
     public func merging(feedCapture newer: Paper) -> Paper {
         var merged = newer
+        merged.localUpvotes = localUpvotes
         if merged.categories.isEmpty { merged.categories = categories }
         if merged.githubStars == nil, merged.githubRepo == githubRepo { merged.githubStars = githubStars }
         if merged.aiKeywords.isEmpty { merged.aiKeywords = aiKeywords }

@@ -66,6 +66,40 @@ enum Migrations {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("003-readers-sessions-upvotes") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE users (
+                        id INTEGER PRIMARY KEY,
+                        email TEXT NOT NULL,
+                        email_key TEXT NOT NULL UNIQUE,          -- lowercased: one account per address
+                        name TEXT NOT NULL UNIQUE COLLATE NOCASE, -- display name, the /u/{name} URL
+                        password_hash TEXT NOT NULL,             -- bcrypt
+                        created_at TEXT NOT NULL
+                    );
+
+                    -- Server-side sessions. The cookie holds a random token; only its SHA-256
+                    -- is stored, so a leaked database cannot be replayed as cookies.
+                    CREATE TABLE sessions (
+                        token_hash TEXT PRIMARY KEY NOT NULL,
+                        user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,  -- NULL: not logged in
+                        csrf_token TEXT NOT NULL,
+                        expires_at TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX sessions_by_user ON sessions(user_id);
+
+                    CREATE TABLE upvotes (
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        paper_id TEXT NOT NULL REFERENCES papers(id),
+                        created_at TEXT NOT NULL,
+                        PRIMARY KEY (user_id, paper_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX upvotes_by_paper ON upvotes(paper_id);
+
+                    -- Kept equal to COUNT(*) of upvotes per paper by the same transactions.
+                    ALTER TABLE papers ADD COLUMN local_upvotes INTEGER NOT NULL DEFAULT 0;
+                    """)
+        }
         return migrator
     }
 }

@@ -59,6 +59,7 @@ enum PaperRow {
             },
             discussionID: row["discussion_id"],
             upvotes: row["upvotes"],
+            localUpvotes: row["local_upvotes"] ?? 0,
             source: PaperSource(rawValue: row["source"]) ?? .arxiv)
     }
 

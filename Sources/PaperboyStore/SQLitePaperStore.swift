@@ -186,8 +186,8 @@ public final class SQLitePaperStore: PaperStore {
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let order =
             switch query.order {
-            case .upvotes: "p.upvotes DESC, e.day DESC, p.id"
-            case .newest: "e.day DESC, p.upvotes DESC, p.id"
+            case .upvotes: "p.upvotes + p.local_upvotes DESC, e.day DESC, p.id"
+            case .newest: "e.day DESC, p.upvotes + p.local_upvotes DESC, p.id"
             }
         arguments += [query.limit, query.offset]
         // The inner query keeps one entry per paper: its latest day in the range.

@@ -80,7 +80,7 @@ public struct FeedService: Sendable {
     func rankTrending(_ entries: [DailyEntry]) -> [(entry: DailyEntry, score: Double)] {
         let now = clock.now
         return entries.map { entry in
-            (entry, trending.score(upvotes: entry.paper.upvotes, featuredAt: entry.day.startTimestamp, now: now))
+            (entry, trending.score(upvotes: entry.paper.totalUpvotes, featuredAt: entry.day.startTimestamp, now: now))
         }
         .sorted { $0.score != $1.score ? $0.score > $1.score : $0.entry.paper.id < $1.entry.paper.id }
     }

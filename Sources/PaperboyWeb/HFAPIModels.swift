@@ -63,7 +63,7 @@ enum HFAPI {
             submittedOnDailyBy = entry?.submitter.map(User.init)
             title = paper.title
             summary = paper.summary
-            upvotes = paper.upvotes
+            upvotes = paper.totalUpvotes
             discussionId = paper.discussionID
             githubRepo = paper.githubRepo
             githubStars = paper.githubStars

@@ -12,7 +12,7 @@ enum PaperMarkdown {
             lines.append("**Code:** <\(repo)>\(paper.githubStars.map { " (★ \($0))" } ?? "")  ")
         }
         if let page = paper.projectPage { lines.append("**Project page:** <\(page)>  ") }
-        lines.append("**Upvotes:** \(paper.upvotes)")
+        lines.append("**Upvotes:** \(paper.totalUpvotes)")
         if !paper.aiKeywords.isEmpty { lines += ["", "**Keywords:** \(paper.aiKeywords.map(escape).joined(separator: ", "))"] }
         if let summary = paper.aiSummary { lines += ["", "> \(escape(summary))"] }
         lines += ["", "## Abstract", "", paper.summary.isEmpty ? "_No abstract available._" : paper.summary]

@@ -72,7 +72,7 @@ public struct PageRenderer: Sendable {
             "title": paper.title,
             "authors": paper.authors,
             "published": paper.publishedDay.map(Self.longDate),
-            "upvotes": paper.upvotes,
+            "upvotes": paper.totalUpvotes,
             "organization": paper.organization.map { $0.fullname ?? $0.name },
             "categories": paper.categories,
             "absURL": paper.arxivAbsURL,
@@ -110,7 +110,7 @@ public struct PageRenderer: Sendable {
             "url": "/papers/\(paper.id)",
             "title": paper.title,
             "authorsShort": Self.shortAuthors(paper.authors),
-            "upvotes": paper.upvotes,
+            "upvotes": paper.totalUpvotes,
             "keywords": Array(paper.aiKeywords.prefix(6)),
             "hasKeywords": !paper.aiKeywords.isEmpty,
         ]
@@ -154,7 +154,7 @@ public struct PageRenderer: Sendable {
                     "titleHTML": highlighter.html(hit.paper.title),
                     "snippetHTML": highlighter.html(Highlighter.snippet(hit.paper.summary)),
                     "authors": Self.shortAuthors(hit.paper.authors),
-                    "upvotes": hit.paper.upvotes,
+                    "upvotes": hit.paper.totalUpvotes,
                     "categories": hit.paper.categories,
                 ]
                 if let day = hit.paper.publishedDay { item["published"] = Self.longDate(day) }

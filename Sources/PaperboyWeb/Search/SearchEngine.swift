@@ -134,7 +134,7 @@ public final class SearchEngine: Sendable {
             } else {
                 indexes.lexical.upsert(contentsOf: documents)
             }
-            indexes.suggester.upsert(contentsOf: papers.map { ($0.id, $0.title, Float($0.upvotes)) })
+            indexes.suggester.upsert(contentsOf: papers.map { ($0.id, $0.title, Float($0.totalUpvotes)) })
             for paper in papers {
                 let fields = PaperFields(
                     publishedDay: paper.publishedDay.map { Int32($0.daysSinceEpoch) } ?? PaperFields.unknownDay,

@@ -1,0 +1,61 @@
+import Foundation
+import PaperboyCore
+
+/// Readers, their sessions and their upvotes. `SQLitePaperStore` implements it beside
+/// `PaperStore`; each write is one transaction.
+public protocol AccountStore: Sendable {
+    /// Fails with `AccountError.emailTaken` or `.nameTaken` (both case-insensitive).
+    func createUser(email: String, name: String, passwordHash: String) async throws -> Reader
+
+    /// The reader with this email (any case) and their password hash.
+    func credentials(email: String) async throws -> (reader: Reader, passwordHash: String)?
+
+    func reader(named name: String) async throws -> Reader?
+
+    func createSession(tokenHash: String, readerID: Int64?, csrfToken: String, expiresAt: Date) async throws
+
+    /// A session that has not expired, with its reader when logged in.
+    func session(tokenHash: String, now: Date) async throws -> StoredSession?
+
+    func deleteSession(tokenHash: String) async throws
+
+    /// Records an upvote; false when the reader had already upvoted (nothing changes).
+    func upvote(paperID: String, by readerID: Int64) async throws -> Bool
+
+    /// Withdraws an upvote; false when there was none.
+    func removeUpvote(paperID: String, by readerID: Int64) async throws -> Bool
+
+    /// Which of `paperIDs` the reader has upvoted.
+    func upvotedPaperIDs(by readerID: Int64, among paperIDs: [String]) async throws -> Set<String>
+
+    /// The reader's upvoted papers, latest vote first.
+    func upvotedPapers(by readerID: Int64, limit: Int) async throws -> [Paper]
+}
+
+public struct Reader: Sendable, Equatable {
+    public var id: Int64
+    public var email: String
+    public var name: String
+
+    public init(id: Int64, email: String, name: String) {
+        self.id = id
+        self.email = email
+        self.name = name
+    }
+}
+
+public struct StoredSession: Sendable, Equatable {
+    public var reader: Reader?
+    public var csrfToken: String
+
+    public init(reader: Reader?, csrfToken: String) {
+        self.reader = reader
+        self.csrfToken = csrfToken
+    }
+}
+
+public enum AccountError: Error, Equatable {
+    case emailTaken
+    case nameTaken
+    case unknownPaper
+}

@@ -1,0 +1,127 @@
+import Foundation
+import GRDB
+import PaperboyCore
+
+extension SQLitePaperStore: AccountStore {
+    public func createUser(email: String, name: String, passwordHash: String) async throws -> Reader {
+        try await pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE email_key = ?", arguments: [email.lowercased()]) == true {
+                throw AccountError.emailTaken
+            }
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [name]) == true {
+                throw AccountError.nameTaken
+            }
+            try db.execute(
+                sql: "INSERT INTO users (email, email_key, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [email, email.lowercased(), name, passwordHash, Date().formatted(.iso8601)])
+            return Reader(id: db.lastInsertedRowID, email: email, name: name)
+        }
+    }
+
+    public func credentials(email: String) async throws -> (reader: Reader, passwordHash: String)? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT id, email, name, password_hash FROM users WHERE email_key = ?",
+                arguments: [email.lowercased()]
+            ).map { (Reader(id: $0["id"], email: $0["email"], name: $0["name"]), $0["password_hash"]) }
+        }
+    }
+
+    public func reader(named name: String) async throws -> Reader? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, email, name FROM users WHERE name = ?", arguments: [name])
+                .map { Reader(id: $0["id"], email: $0["email"], name: $0["name"]) }
+        }
+    }
+
+    public func createSession(tokenHash: String, readerID: Int64?, csrfToken: String, expiresAt: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at) VALUES (?, ?, ?, ?)",
+                arguments: [tokenHash, readerID, csrfToken, Self.timestamp(expiresAt)])
+            // Sweep expired sessions as new ones come in, so the table does not grow forever.
+            try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ?", arguments: [Self.timestamp(Date())])
+        }
+    }
+
+    public func session(tokenHash: String, now: Date) async throws -> StoredSession? {
+        try await pool.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT s.csrf_token, u.id, u.email, u.name FROM sessions s
+                        LEFT JOIN users u ON u.id = s.user_id
+                        WHERE s.token_hash = ? AND s.expires_at > ?
+                        """,
+                    arguments: [tokenHash, Self.timestamp(now)])
+            else { return nil }
+            let id: Int64? = row["id"]
+            return StoredSession(
+                reader: id.map { Reader(id: $0, email: row["email"], name: row["name"]) }, csrfToken: row["csrf_token"])
+        }
+    }
+
+    public func deleteSession(tokenHash: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [tokenHash])
+        }
+    }
+
+    public func upvote(paperID: String, by readerID: Int64) async throws -> Bool {
+        try await changeVote(paperID: paperID, readerID: readerID, add: true)
+    }
+
+    public func removeUpvote(paperID: String, by readerID: Int64) async throws -> Bool {
+        try await changeVote(paperID: paperID, readerID: readerID, add: false)
+    }
+
+    /// One transaction: the vote row and the paper's `local_upvotes` change together.
+    private func changeVote(paperID: String, readerID: Int64, add: Bool) async throws -> Bool {
+        try await pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM papers WHERE id = ?", arguments: [paperID]) == true else {
+                throw AccountError.unknownPaper
+            }
+            if add {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO upvotes (user_id, paper_id, created_at) VALUES (?, ?, ?)",
+                    arguments: [readerID, paperID, Date().formatted(.iso8601)])
+            } else {
+                try db.execute(sql: "DELETE FROM upvotes WHERE user_id = ? AND paper_id = ?", arguments: [readerID, paperID])
+            }
+            guard db.changesCount > 0 else { return false }
+            let revision = try Self.nextRevision(db)
+            try db.execute(
+                sql: "UPDATE papers SET local_upvotes = local_upvotes + ?, revision = ? WHERE id = ?",
+                arguments: [add ? 1 : -1, revision, paperID])
+            return true
+        }
+    }
+
+    public func upvotedPaperIDs(by readerID: Int64, among paperIDs: [String]) async throws -> Set<String> {
+        guard !paperIDs.isEmpty else { return [] }
+        return try await pool.read { db in
+            Set(try String.fetchAll(
+                db,
+                sql: "SELECT paper_id FROM upvotes WHERE user_id = ? AND paper_id IN (\(databaseQuestionMarks(count: paperIDs.count)))",
+                arguments: StatementArguments([readerID] as [any DatabaseValueConvertible] + paperIDs)))
+        }
+    }
+
+    public func upvotedPapers(by readerID: Int64, limit: Int) async throws -> [Paper] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT p.* FROM upvotes v JOIN papers p ON p.id = v.paper_id
+                    WHERE v.user_id = ? ORDER BY v.created_at DESC, p.id LIMIT ?
+                    """,
+                arguments: [readerID, limit]
+            ).map(PaperRow.decode)
+        }
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import PaperboyCore
+import PaperboyStore
+import Testing
+
+@Suite struct AccountStoreTests {
+    @Test func emailsAndNamesAreUniqueWhateverTheirCase() async throws {
+        let temporary = try TemporaryStore()
+        let store = temporary.store
+        let ada = try await store.createUser(email: "Ada@Example.org", name: "ada", passwordHash: "hash")
+        await #expect(throws: AccountError.emailTaken) {
+            try await store.createUser(email: "ada@example.ORG", name: "other", passwordHash: "h")
+        }
+        await #expect(throws: AccountError.nameTaken) {
+            try await store.createUser(email: "x@example.org", name: "ADA", passwordHash: "h")
+        }
+        let found = try #require(try await store.credentials(email: "ADA@example.org"))
+        #expect(found.reader == ada)
+        #expect(found.passwordHash == "hash")
+        #expect(try await store.reader(named: "Ada") == ada)
+    }
+
+    @Test func sessionsExpireAndCanBeDeleted() async throws {
+        let temporary = try TemporaryStore()
+        let store = temporary.store
+        let reader = try await store.createUser(email: "a@example.org", name: "a", passwordHash: "h")
+        let now = Date()
+        try await store.createSession(tokenHash: "live", readerID: reader.id, csrfToken: "c1", expiresAt: now + 3600)
+        try await store.createSession(tokenHash: "anonymous", readerID: nil, csrfToken: "c2", expiresAt: now + 3600)
+        try await store.createSession(tokenHash: "old", readerID: reader.id, csrfToken: "c3", expiresAt: now + 10)
+        #expect(try await store.session(tokenHash: "live", now: now) == StoredSession(reader: reader, csrfToken: "c1"))
+        #expect(try await store.session(tokenHash: "anonymous", now: now)?.reader == nil)
+        #expect(try await store.session(tokenHash: "old", now: now + 60) == nil, "expired")
+        try await store.deleteSession(tokenHash: "live")
+        #expect(try await store.session(tokenHash: "live", now: now) == nil)
+    }
+
+    @Test func oneUpvotePerReaderAddedToTheImportedCount() async throws {
+        let temporary = try TemporaryStore()
+        let store = temporary.store
+        _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 10)])
+        let ada = try await store.createUser(email: "a@example.org", name: "a", passwordHash: "h")
+        let bob = try await store.createUser(email: "b@example.org", name: "b", passwordHash: "h")
+        let counter = try await store.changeCounter()
+
+        #expect(try await store.upvote(paperID: "2405.00001", by: ada.id))
+        #expect(try await store.upvote(paperID: "2405.00001", by: ada.id) == false, "twice changes nothing")
+        #expect(try await store.upvote(paperID: "2405.00001", by: bob.id))
+        var paper = try #require(try await store.paper(id: "2405.00001"))
+        #expect(paper.upvotes == 10)
+        #expect(paper.localUpvotes == 2)
+        #expect(paper.totalUpvotes == 12)
+        #expect(try await store.changeCounter() > counter, "caches see the vote")
+
+        #expect(try await store.removeUpvote(paperID: "2405.00001", by: ada.id))
+        #expect(try await store.removeUpvote(paperID: "2405.00001", by: ada.id) == false)
+        paper = try #require(try await store.paper(id: "2405.00001"))
+        #expect(paper.totalUpvotes == 11)
+        #expect(try await store.upvotedPaperIDs(by: bob.id, among: ["2405.00001", "2405.00002"]) == ["2405.00001"])
+        #expect(try await store.upvotedPapers(by: bob.id, limit: 10).map(\.id) == ["2405.00001"])
+
+        // A later capture from the feed keeps the local votes.
+        _ = try await store.importFeedDay(FeedDay("2024-05-28")!, entries: [entry("2405.00001", day: "2024-05-28", upvotes: 20)])
+        #expect(try await store.paper(id: "2405.00001")?.totalUpvotes == 21)
+        await #expect(throws: AccountError.unknownPaper) { try await store.upvote(paperID: "2405.99999", by: ada.id) }
+    }
+}
