@@ -12,7 +12,8 @@ public protocol AccountStore: Sendable {
 
     func reader(named name: String) async throws -> Reader?
 
-    func createSession(tokenHash: String, readerID: Int64?, csrfToken: String, expiresAt: Date) async throws
+    /// Stores a session and sweeps those expired at `now`.
+    func createSession(tokenHash: String, readerID: Int64?, csrfToken: String, expiresAt: Date, now: Date) async throws
 
     /// A session that has not expired, with its reader when logged in.
     func session(tokenHash: String, now: Date) async throws -> StoredSession?

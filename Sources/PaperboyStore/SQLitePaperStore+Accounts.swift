@@ -34,13 +34,13 @@ extension SQLitePaperStore: AccountStore {
         }
     }
 
-    public func createSession(tokenHash: String, readerID: Int64?, csrfToken: String, expiresAt: Date) async throws {
+    public func createSession(tokenHash: String, readerID: Int64?, csrfToken: String, expiresAt: Date, now: Date) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at) VALUES (?, ?, ?, ?)",
                 arguments: [tokenHash, readerID, csrfToken, Self.timestamp(expiresAt)])
             // Sweep expired sessions as new ones come in, so the table does not grow forever.
-            try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ?", arguments: [Self.timestamp(Date())])
+            try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ?", arguments: [Self.timestamp(now)])
         }
     }
 

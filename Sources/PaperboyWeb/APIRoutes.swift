@@ -10,7 +10,7 @@ struct APIRoutes: Sendable {
     let cache: ResponseCache
     let publicURL: String?
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<AppRequestContext>) {
         router.get("/api/daily_papers") { request, _ in
             let query = try Self.dailyPapersQuery(QueryString(request))
             return try await cachedJSON(request) { try await feed.dailyPapers(query).map(HFAPI.DailyItem.init) }

@@ -12,10 +12,21 @@ public struct AppConfiguration: Sendable {
     /// Absolute base URL for links that must be absolute (API pagination); derived from the
     /// request's Host header when nil.
     public var publicURL: String?
+    /// Mark cookies `Secure`; on by default when `publicURL` is https.
+    public var secureCookies: Bool
+    /// bcrypt cost for new passwords (12; tests use the minimum, 4, to stay fast).
+    public var bcryptCost: UInt8
+    /// Log-in and sign-up attempts per client address.
+    public var loginRateLimit: RateLimiter.Policy
+    /// JSON API requests per client address.
+    public var apiRateLimit: RateLimiter.Policy
 
     public init(
         hostname: String = "127.0.0.1", port: Int = 8080, databasePath: String = "paperboy.sqlite",
-        logLevel: Logger.Level = .info, trendingWindowDays: Int = 7, publicURL: String? = nil
+        logLevel: Logger.Level = .info, trendingWindowDays: Int = 7, publicURL: String? = nil,
+        secureCookies: Bool? = nil, bcryptCost: UInt8 = 12,
+        loginRateLimit: RateLimiter.Policy = .init(name: "login", quota: 10, window: 60),
+        apiRateLimit: RateLimiter.Policy = .init(name: "api", quota: 600, window: 60)
     ) {
         self.hostname = hostname
         self.port = port
@@ -23,5 +34,9 @@ public struct AppConfiguration: Sendable {
         self.logLevel = logLevel
         self.trendingWindowDays = trendingWindowDays
         self.publicURL = publicURL
+        self.secureCookies = secureCookies ?? (publicURL?.hasPrefix("https://") ?? false)
+        self.bcryptCost = bcryptCost
+        self.loginRateLimit = loginRateLimit
+        self.apiRateLimit = apiRateLimit
     }
 }

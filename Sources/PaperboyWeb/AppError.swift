@@ -5,6 +5,8 @@ import PaperboyCore
 /// the message is shown to the reader as it is, so it must never leak internals.
 public enum AppError: Error, Equatable {
     case badRequest(String)
+    /// A form without a valid CSRF token, or an action the reader may not take.
+    case forbidden(String)
     /// `neighbours` lets an empty feed day still offer previous/next links.
     case notFound(String, previous: Link? = nil, next: Link? = nil)
 
@@ -16,13 +18,14 @@ public enum AppError: Error, Equatable {
     var status: HTTPResponse.Status {
         switch self {
         case .badRequest: return .badRequest
+        case .forbidden: return .forbidden
         case .notFound: return .notFound
         }
     }
 
     var message: String {
         switch self {
-        case .badRequest(let message), .notFound(let message, _, _): return message
+        case .badRequest(let message), .forbidden(let message), .notFound(let message, _, _): return message
         }
     }
 }

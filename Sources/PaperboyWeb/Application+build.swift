@@ -11,7 +11,7 @@ import ServiceLifecycle
 ///   - services: background work to run beside the server (embedding backfill, index refresh).
 public func buildApplication(
     configuration: AppConfiguration,
-    store: any PaperStore,
+    store: any PaperStore & AccountStore,
     search: SearchEngine,
     clock: any WallClock = SystemClock(),
     embeddingProgress: EmbeddingProgress = EmbeddingProgress(),
@@ -22,11 +22,20 @@ public func buildApplication(
     let feed = FeedService(store: store, clock: clock, trendingWindowDays: configuration.trendingWindowDays)
     let searchService = SearchService(engine: search, store: store)
     let cache = ResponseCache(store: store)
-    let router = Router(context: BasicRequestContext.self)
+    let sessions = SessionManager(store: store, clock: clock, secureCookies: configuration.secureCookies)
+    let router = Router(context: AppRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: ErrorMiddleware(renderer: renderer))
+    router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(policy: configuration.loginRateLimit, clock: clock)) {
+        $0.method == .post && ($0.uri.path == "/login" || $0.uri.path == "/signup")
+    })
+    router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(policy: configuration.apiRateLimit, clock: clock)) {
+        $0.uri.path.hasPrefix("/api/")
+    })
+    router.add(middleware: SessionMiddleware(sessions: sessions))
 
-    PageRoutes(feed: feed, search: searchService, renderer: renderer, cache: cache).register(on: router)
+    PageRoutes(feed: feed, search: searchService, accounts: store, renderer: renderer, cache: cache).register(on: router)
+    AccountRoutes(store: store, sessions: sessions, renderer: renderer, cache: cache, bcryptCost: configuration.bcryptCost).register(on: router)
     APIRoutes(feed: feed, cache: cache, publicURL: configuration.publicURL).register(on: router)
     SearchRoutes(search: searchService, feed: feed, renderer: renderer).register(on: router)
     try OperationsRoutes(store: store, search: search, embeddingProgress: embeddingProgress).register(on: router)

@@ -29,20 +29,34 @@ public struct PageRenderer: Sendable {
         }
     }
 
-    func render(_ template: String, _ context: [String: Any]) throws -> String {
+    /// The logged-in reader looking at a page: their name and CSRF token go into the header,
+    /// and cards get upvote forms. Pages for anonymous visitors have none and can be cached.
+    struct Viewer {
+        var reader: Reader
+        var csrf: String
+        var upvoted: Set<String> = []
+        var returnTo = "/"
+    }
+
+    func render(_ template: String, _ context: [String: Any], viewer: Viewer? = nil) throws -> String {
+        var context = context
+        if let viewer {
+            context["viewerName"] = viewer.reader.name
+            context["viewerCSRF"] = viewer.csrf
+        }
         guard let html = library.render(context, withTemplate: template) else {
             throw RendererError.missingTemplate(template)
         }
         return html
     }
 
-    func feedPage(_ page: FeedService.FeedPage, latest: Bool) throws -> String {
+    func feedPage(_ page: FeedService.FeedPage, latest: Bool, viewer: Viewer? = nil) throws -> String {
         let period = page.period
         let anchor = page.period.days.lowerBound
         var context: [String: Any] = [
             "pageTitle": latest ? "Daily Papers" : heading(for: period),
             "heading": latest ? "Daily Papers · \(Self.longDate(anchor))" : heading(for: period),
-            "cards": page.entries.map(card),
+            "cards": page.entries.map { card($0, viewer: viewer) },
             "emptyMessage": "No papers were featured in this period.",
             "dayURL": FeedPeriod.day(period.days.upperBound).path,
             "weekURL": FeedPeriod.week(containing: anchor).path,
@@ -54,14 +68,16 @@ public struct PageRenderer: Sendable {
         case .month: context["isMonth"] = true
         }
         context.merge(pager(period: period, neighbours: page.neighbours)) { _, new in new }
-        return try render("feed", context)
+        return try render("feed", context, viewer: viewer)
     }
 
-    func trendingPage(_ entries: [DailyEntry], windowDays: Int) throws -> String {
-        try render("trending", ["pageTitle": "Trending", "cards": entries.map(card), "windowDays": windowDays])
+    func trendingPage(_ entries: [DailyEntry], windowDays: Int, viewer: Viewer? = nil) throws -> String {
+        try render(
+            "trending", ["pageTitle": "Trending", "cards": entries.map { card($0, viewer: viewer) }, "windowDays": windowDays],
+            viewer: viewer)
     }
 
-    func paperPage(_ detail: FeedService.PaperDetail, related: [Paper] = []) throws -> String {
+    func paperPage(_ detail: FeedService.PaperDetail, related: [Paper] = [], viewer: Viewer? = nil) throws -> String {
         let paper = detail.paper
         let paragraphs = paper.summary.split(separator: "\n\n").map(String.init)
         let featured = detail.featuredDays.reversed().map { day in
@@ -92,7 +108,30 @@ public struct PageRenderer: Sendable {
             },
             "hasRelated": !related.isEmpty,
         ]
-        return try render("paper", context.compactMapValues { $0 })
+        var values = context.compactMapValues { $0 }
+        values["id"] = paper.id
+        values["returnTo"] = "/papers/\(paper.id)"
+        if viewer?.upvoted.contains(paper.id) == true { values["upvoted"] = true }
+        return try render("paper", values, viewer: viewer)
+    }
+
+    func accountPage(_ template: String, context: [String: Any], reader: Reader?, csrf: String?) throws -> String {
+        var values = context
+        values["pageTitle"] = template == "signup" ? "Sign up" : "Log in"
+        let viewer = reader.flatMap { reader in csrf.map { Viewer(reader: reader, csrf: $0) } }
+        return try render(template, values, viewer: viewer)
+    }
+
+    func profilePage(reader: Reader, upvoted: [Paper], submissions: [Paper], viewer: Reader?, csrf: String?) throws -> String {
+        func links(_ papers: [Paper]) -> [[String: String]] {
+            papers.map { ["url": "/papers/\($0.id)", "title": $0.title] }
+        }
+        let context: [String: Any] = [
+            "pageTitle": reader.name, "profileName": reader.name,
+            "upvoted": links(upvoted), "submissions": links(submissions),
+        ]
+        let viewing = viewer.flatMap { viewer in csrf.map { Viewer(reader: viewer, csrf: $0) } }
+        return try render("profile", context, viewer: viewing)
     }
 
     func errorPage(status: Int, reason: String, message: String, previous: AppError.Link?, next: AppError.Link?) throws -> String {
@@ -104,9 +143,11 @@ public struct PageRenderer: Sendable {
 
     // MARK: - View models
 
-    func card(_ entry: DailyEntry) -> [String: Any] {
+    func card(_ entry: DailyEntry, viewer: Viewer? = nil) -> [String: Any] {
         let paper = entry.paper
         var card: [String: Any] = [
+            "id": paper.id,
+            "returnTo": viewer?.returnTo ?? "/",
             "url": "/papers/\(paper.id)",
             "title": paper.title,
             "authorsShort": Self.shortAuthors(paper.authors),
@@ -122,6 +163,10 @@ public struct PageRenderer: Sendable {
             if let stars = paper.githubStars { card["githubStars"] = stars }
         }
         if entry.numComments > 0 { card["numComments"] = entry.numComments }
+        if let viewer {
+            card["viewerCSRF"] = viewer.csrf
+            if viewer.upvoted.contains(paper.id) { card["upvoted"] = true }
+        }
         return card
     }
 
@@ -132,7 +177,7 @@ public struct PageRenderer: Sendable {
 
     func searchPage(
         _ results: SearchService.Results?, query: String, filters: SearchFilters, mode: SearchMode,
-        analyzer: Analyzer, notice: String?, pageURL: (Int) -> String
+        analyzer: Analyzer, notice: String?, viewer: Viewer? = nil, pageURL: (Int) -> String
     ) throws -> String {
         var context: [String: Any] = [
             "pageTitle": query.isEmpty ? "Search" : "Search: \(query.prefix(80))",
@@ -163,7 +208,7 @@ public struct PageRenderer: Sendable {
             if results.page > 0 { context["previousURL"] = pageURL(results.page - 1) }
             if results.hasMore { context["nextURL"] = pageURL(results.page + 1) }
         }
-        return try render("search", context)
+        return try render("search", context, viewer: viewer)
     }
 
     func pager(period: FeedPeriod, neighbours: FeedNeighbours) -> [String: Any] {

@@ -8,58 +8,61 @@ import PaperboyStore
 struct PageRoutes: Sendable {
     let feed: FeedService
     let search: SearchService
+    let accounts: any AccountStore
     let renderer: PageRenderer
     let cache: ResponseCache
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.get("/") { request, _ in try await cachedHTML(request) { try await latestPage() } }
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/") { request, context in try await html(request, context) { try await latestPage($0) } }
         router.get("/papers/date/:date") { request, context in
             let text = try context.parameters.require("date")
             guard let day = FeedDay(text) else {
                 throw AppError.badRequest("“\(text.prefix(40))” is not a date: use YYYY-MM-DD, e.g. 2024-05-27.")
             }
-            return try await cachedHTML(request) { try await periodPage(.day(day)) }
+            return try await html(request, context) { try await periodPage(.day(day), $0) }
         }
         router.get("/papers/week/:week") { request, context in
             let text = try context.parameters.require("week")
             guard let week = FeedPeriod.parseWeek(text) else {
                 throw AppError.badRequest("“\(text.prefix(40))” is not an ISO week: use YYYY-Www, e.g. 2024-W22.")
             }
-            return try await cachedHTML(request) { try await periodPage(week) }
+            return try await html(request, context) { try await periodPage(week, $0) }
         }
         router.get("/papers/month/:month") { request, context in
             let text = try context.parameters.require("month")
             guard let month = FeedPeriod.parseMonth(text) else {
                 throw AppError.badRequest("“\(text.prefix(40))” is not a month: use YYYY-MM, e.g. 2024-05.")
             }
-            return try await cachedHTML(request) { try await periodPage(month) }
+            return try await html(request, context) { try await periodPage(month, $0) }
         }
-        router.get("/papers/trending") { request, _ in
-            try await cachedHTML(request) {
-                let ranked = try await feed.trendingEntries(limit: 50)
-                return try renderer.trendingPage(ranked.map(\.entry), windowDays: feed.trendingWindowDays)
+        router.get("/papers/trending") { request, context in
+            try await html(request, context) { viewerFor in
+                let entries = try await feed.trendingEntries(limit: 50).map(\.entry)
+                let viewer = try await viewerFor(entries.map(\.paper.id))
+                return try renderer.trendingPage(entries, windowDays: feed.trendingWindowDays, viewer: viewer)
             }
         }
         router.get("/papers/:id") { request, context in
-            try await paperResponse(request, id: try context.parameters.require("id"))
+            try await paperResponse(request, context, id: try context.parameters.require("id"))
         }
         // Old-style arXiv ids contain a slash: /papers/hep-th/9901001
         // (The router needs the same parameter name at the same depth, hence `id` for the archive.)
         router.get("/papers/:id/:number") { request, context in
             let id = "\(try context.parameters.require("id"))/\(try context.parameters.require("number"))"
-            return try await paperResponse(request, id: id)
+            return try await paperResponse(request, context, id: id)
         }
     }
 
-    func latestPage() async throws -> String {
+    func latestPage(_ viewerFor: ViewerFor) async throws -> String {
         guard let latest = try await feed.latestDay() else {
             let empty = FeedService.FeedPage(period: .day(FeedDay(daysSinceEpoch: 0)), entries: [], neighbours: .init(before: nil, after: nil))
-            return try renderer.feedPage(empty, latest: true)
+            return try renderer.feedPage(empty, latest: true, viewer: try await viewerFor([]))
         }
-        return try renderer.feedPage(try await feed.feed(for: .day(latest)), latest: true)
+        let page = try await feed.feed(for: .day(latest))
+        return try renderer.feedPage(page, latest: true, viewer: try await viewerFor(page.entries.map(\.paper.id)))
     }
 
-    func periodPage(_ period: FeedPeriod) async throws -> String {
+    func periodPage(_ period: FeedPeriod, _ viewerFor: ViewerFor) async throws -> String {
         let page = try await feed.feed(for: period)
         guard !page.entries.isEmpty else {
             let links = renderer.pager(period: period, neighbours: page.neighbours)
@@ -68,10 +71,10 @@ struct PageRoutes: Sendable {
                 previous: (links["previousURL"] as? String).map { .init(url: $0, label: links["previousLabel"] as? String ?? "") },
                 next: (links["nextURL"] as? String).map { .init(url: $0, label: links["nextLabel"] as? String ?? "") })
         }
-        return try renderer.feedPage(page, latest: false)
+        return try renderer.feedPage(page, latest: false, viewer: try await viewerFor(page.entries.map(\.paper.id)))
     }
 
-    func paperResponse(_ request: Request, id: String) async throws -> Response {
+    func paperResponse(_ request: Request, _ context: AppRequestContext, id: String) async throws -> Response {
         if id.hasSuffix(".md") {
             let entry = try await cache.body(for: request.uri.description, contentType: "text/markdown; charset=utf-8") {
                 ByteBuffer(string: PaperMarkdown.render(try await feed.paper(id: String(id.dropLast(3)))))
@@ -79,21 +82,36 @@ struct PageRoutes: Sendable {
             return Responses.make(entry, for: request, key: request.uri.description, cache: cache)
         }
         // Related papers improve as embeddings land, so they are part of the cache key.
-        let key = "\(request.uri.description)#\(search.engine.embeddedCount)"
-        let entry = try await cache.body(for: key, contentType: "text/html; charset=utf-8") {
+        return try await html(request, context, key: "\(request.uri.description)#\(search.engine.embeddedCount)") { viewerFor in
             let detail = try await feed.paper(id: id)
             let related = try await search.related(to: detail.paper, limit: 5)
-            return ByteBuffer(string: try renderer.paperPage(detail, related: related))
+            return try renderer.paperPage(detail, related: related, viewer: try await viewerFor([detail.paper.id]))
         }
-        return Responses.make(entry, for: request, key: key, cache: cache)
     }
 
-    func cachedHTML(_ request: Request, render: () async throws -> String) async throws -> Response {
-        let key = request.uri.description
-        let entry = try await cache.body(for: key, contentType: "text/html; charset=utf-8") {
-            ByteBuffer(string: try await render())
+    /// Makes the viewer of a page once the page knows which papers it shows.
+    typealias ViewerFor = ([String]) async throws -> PageRenderer.Viewer?
+
+    /// A page: from the cache for anonymous visitors; rendered afresh (and never cached) for a
+    /// logged-in reader, whose page carries their name, CSRF token and upvotes.
+    func html(_ request: Request, _ context: AppRequestContext, key: String? = nil,
+              render: (ViewerFor) async throws -> String) async throws -> Response {
+        guard let session = context.session, let reader = session.reader else {
+            let key = key ?? request.uri.description
+            let entry = try await cache.body(for: key, contentType: "text/html; charset=utf-8") {
+                ByteBuffer(string: try await render { _ in nil })
+            }
+            return Responses.make(entry, for: request, key: key, cache: cache)
         }
-        return Responses.make(entry, for: request, key: key, cache: cache)
+        let page = try await render { ids in
+            PageRenderer.Viewer(
+                reader: reader, csrf: session.csrfToken,
+                upvoted: try await accounts.upvotedPaperIDs(by: reader.id, among: ids),
+                returnTo: AccountRoutes.safeNext(request.uri.path))
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: page)))
     }
 }
 

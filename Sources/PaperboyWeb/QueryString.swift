@@ -25,6 +25,11 @@ struct QueryString: Sendable {
         values.first { $0.name == name }?.value
     }
 
+    /// Percent-encodes a value for a query string.
+    static func encode(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~/"))) ?? ""
+    }
+
     static func decode(_ text: Substring) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)

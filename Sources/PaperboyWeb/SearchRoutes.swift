@@ -11,7 +11,7 @@ struct SearchRoutes: Sendable {
     let feed: FeedService
     let renderer: PageRenderer
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<AppRequestContext>) {
         router.get("/search") { request, _ in try await searchPage(request) }
         router.get("/api/papers/search") { request, _ in
             let parameters = QueryString(request)

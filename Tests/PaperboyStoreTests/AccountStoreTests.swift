@@ -25,9 +25,9 @@ import Testing
         let store = temporary.store
         let reader = try await store.createUser(email: "a@example.org", name: "a", passwordHash: "h")
         let now = Date()
-        try await store.createSession(tokenHash: "live", readerID: reader.id, csrfToken: "c1", expiresAt: now + 3600)
-        try await store.createSession(tokenHash: "anonymous", readerID: nil, csrfToken: "c2", expiresAt: now + 3600)
-        try await store.createSession(tokenHash: "old", readerID: reader.id, csrfToken: "c3", expiresAt: now + 10)
+        try await store.createSession(tokenHash: "live", readerID: reader.id, csrfToken: "c1", expiresAt: now + 3600, now: now)
+        try await store.createSession(tokenHash: "anonymous", readerID: nil, csrfToken: "c2", expiresAt: now + 3600, now: now)
+        try await store.createSession(tokenHash: "old", readerID: reader.id, csrfToken: "c3", expiresAt: now + 10, now: now)
         #expect(try await store.session(tokenHash: "live", now: now) == StoredSession(reader: reader, csrfToken: "c1"))
         #expect(try await store.session(tokenHash: "anonymous", now: now)?.reader == nil)
         #expect(try await store.session(tokenHash: "old", now: now + 60) == nil, "expired")

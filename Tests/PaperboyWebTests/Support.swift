@@ -27,6 +27,7 @@ struct TestApp {
         extraEntries: [DailyEntry] = [],
         clock: any WallClock = noonAfterLastDay,
         semantic: Bool = false,
+        configuration: AppConfiguration = AppConfiguration(port: 0, bcryptCost: 4),
         _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-web-\(UUID().uuidString)")
@@ -48,7 +49,7 @@ struct TestApp {
             try await EmbeddingBackfill(store: store, embedder: embedder, engine: search, progress: progress, logger: logger).runOnce()
         }
         let app = try await buildApplication(
-            configuration: AppConfiguration(port: 0), store: store, search: search, clock: clock,
+            configuration: configuration, store: store, search: search, clock: clock,
             embeddingProgress: progress, logger: logger)
         try await app.test(.router, body)
     }

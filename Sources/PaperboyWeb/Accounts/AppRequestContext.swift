@@ -1,0 +1,26 @@
+import Hummingbird
+import PaperboyStore
+
+/// The request context of every route: Hummingbird's core storage plus who is asking.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `SessionMiddleware` when the cookie names a live session.
+    public var session: ActiveSession?
+    /// The peer's IP address, for rate limits (nil in in-process tests).
+    public let remoteAddress: String?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress
+    }
+
+    public var reader: Reader? { session?.reader }
+}
+
+/// A session found from its cookie.
+public struct ActiveSession: Sendable, Equatable {
+    /// SHA-256 of the cookie token: the session's key in the store.
+    public var tokenHash: String
+    public var reader: Reader?
+    public var csrfToken: String
+}

@@ -1,0 +1,215 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PaperboyCore
+@testable import PaperboyWeb
+import Testing
+
+/// A browser of sorts: keeps the session cookie and reads CSRF tokens out of forms.
+struct Visitor {
+    let client: any TestClientProtocol
+    var cookie: String?
+
+    struct Page {
+        var status: HTTPResponse.Status
+        var body: String
+        var headers: HTTPFields
+    }
+
+    mutating func get(_ uri: String) async throws -> Page {
+        try await send(uri, method: .get, body: nil)
+    }
+
+    mutating func post(_ uri: String, _ fields: [String: String]) async throws -> Page {
+        let body = fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+            .joined(separator: "&")
+        return try await send(uri, method: .post, body: body)
+    }
+
+    mutating func send(_ uri: String, method: HTTPRequest.Method, body: String?) async throws -> Page {
+        var headers: HTTPFields = [:]
+        if let cookie { headers[.cookie] = "pb_session=\(cookie)" }
+        if body != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
+        let page = try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) {
+            Page(status: $0.status, body: String(buffer: $0.body), headers: $0.headers)
+        }
+        if let setCookie = page.headers[.setCookie], let value = setCookie.split(separator: ";").first?.split(separator: "=", maxSplits: 1).last {
+            cookie = value.isEmpty ? nil : String(value)
+        }
+        return page
+    }
+
+    /// The CSRF token of the first form on a page.
+    static func csrf(in page: Page) throws -> String {
+        let marker = "name=\"csrf\" value=\""
+        let start = try #require(page.body.range(of: marker)).upperBound
+        return String(page.body[start...].prefix { $0 != "\"" })
+    }
+
+    mutating func signUp(email: String = "ada@example.org", name: String = "ada", password: String = "correct horse battery") async throws -> Page {
+        let form = try await get("/signup")
+        return try await post("/signup", ["csrf": try Self.csrf(in: form), "email": email, "name": name, "password": password])
+    }
+}
+
+@Suite struct AccountTests {
+    @Test func signUpLogsInWithAFreshHttpOnlySession() async throws {
+        try await TestApp.withApp { client in
+            var visitor = Visitor(client: client)
+            let form = try await visitor.get("/signup")
+            let setCookie = try #require(form.headers[.setCookie])
+            #expect(setCookie.contains("HttpOnly"))
+            #expect(setCookie.contains("SameSite=Lax"))
+            #expect(!setCookie.contains("Secure"), "plain http in tests")
+            let anonymous = visitor.cookie
+
+            let done = try await visitor.post("/signup", [
+                "csrf": try Visitor.csrf(in: form), "email": "Ada@Example.org", "name": "ada", "password": "correct horse battery",
+            ])
+            #expect(done.status == .seeOther)
+            #expect(done.headers[.location] == "/")
+            #expect(visitor.cookie != anonymous, "a new session id at log-in")
+
+            let home = try await visitor.get("/")
+            #expect(home.body.contains("<a href=\"/u/ada\">ada</a>"))
+            #expect(home.body.contains("action=\"/papers/2405.17247/upvote\""))
+            #expect(home.headers[.cacheControl] == "private, no-store")
+        }
+    }
+
+    @Test func formsWithoutTheirCSRFTokenAreRefused() async throws {
+        try await TestApp.withApp { client in
+            var visitor = Visitor(client: client)
+            _ = try await visitor.get("/signup")
+            let missing = try await visitor.post("/signup", ["email": "a@example.org", "name": "a1", "password": "correct horse battery"])
+            #expect(missing.status == .forbidden)
+            let wrong = try await visitor.post("/signup", ["csrf": "forged", "email": "a@example.org", "name": "a1", "password": "correct horse battery"])
+            #expect(wrong.status == .forbidden)
+
+            _ = try await visitor.signUp()
+            let vote = try await visitor.post("/papers/2405.15738/upvote", ["action": "add"])
+            #expect(vote.status == .forbidden)
+            let logout = try await visitor.post("/logout", [:])
+            #expect(logout.status == .forbidden)
+        }
+    }
+
+    @Test func badSignUpsGetClearMessages() async throws {
+        try await TestApp.withApp { client in
+            var visitor = Visitor(client: client)
+            for (email, name, password, message) in [
+                ("not-an-email", "bob", "correct horse battery", "valid email"),
+                ("bob@example.org", "<b>", "correct horse battery", "Display names"),
+                ("bob@example.org", "bob", "short", "at least 10"),
+                ("bob@example.org", "bob", "aaaaaaaaaaaa", "too easy"),
+            ] {
+                let page = try await visitor.signUp(email: email, name: name, password: password)
+                #expect(page.status == .badRequest)
+                #expect(page.body.contains(message), "\(message)")
+            }
+            _ = try await visitor.signUp(email: "bob@example.org", name: "bob")
+            var other = Visitor(client: client)
+            #expect(try await other.signUp(email: "BOB@example.org", name: "bobby").status == .conflict)
+            #expect(try await other.signUp(email: "bobby@example.org", name: "BOB").status == .conflict)
+        }
+    }
+
+    @Test func loginRevealsNothingAboutWhichEmailsExist() async throws {
+        try await TestApp.withApp { client in
+            var ada = Visitor(client: client)
+            _ = try await ada.signUp()
+            var stranger = Visitor(client: client)
+            let form = try await stranger.get("/login")
+            let wrongPassword = try await stranger.post("/login", ["csrf": try Visitor.csrf(in: form), "email": "ada@example.org", "password": "wrong password!"])
+            let unknownEmail = try await stranger.post("/login", ["csrf": try Visitor.csrf(in: form), "email": "nobody@example.org", "password": "wrong password!"])
+            #expect(wrongPassword.status == .unauthorized)
+            #expect(unknownEmail.status == .unauthorized)
+            #expect(wrongPassword.body.contains("Email or password is wrong."))
+            #expect(unknownEmail.body.contains("Email or password is wrong."))
+
+            let ok = try await stranger.post("/login", ["csrf": try Visitor.csrf(in: form), "email": "ADA@example.org", "password": "correct horse battery", "next": "/papers/trending"])
+            #expect(ok.status == .seeOther)
+            #expect(ok.headers[.location] == "/papers/trending")
+        }
+    }
+
+    @Test func aSessionPlantedBeforeLoginIsWorthlessAfterIt() async throws {
+        try await TestApp.withApp { client in
+            var ada = Visitor(client: client)
+            _ = try await ada.signUp()
+            _ = try await ada.post("/logout", ["csrf": try Visitor.csrf(in: try await ada.get("/"))])
+
+            // The attacker gets an anonymous session and plants its cookie in the victim's browser.
+            var attacker = Visitor(client: client)
+            let form = try await attacker.get("/login")
+            var victim = Visitor(client: client, cookie: attacker.cookie)
+            let login = try await victim.post("/login", ["csrf": try Visitor.csrf(in: form), "email": "ada@example.org", "password": "correct horse battery"])
+            #expect(login.status == .seeOther)
+            #expect(victim.cookie != attacker.cookie)
+            let attackerView = try await attacker.get("/")
+            #expect(!attackerView.body.contains("/u/ada"), "the planted session did not become Ada's")
+        }
+    }
+
+    @Test func oneUpvotePerReaderEverywhere() async throws {
+        try await TestApp.withApp { client in
+            var ada = Visitor(client: client)
+            _ = try await ada.signUp()
+            func upvotes() async throws -> Int? {
+                (try json(try await client.get("/api/papers/2405.15738").body) as? [String: Any])?["upvotes"] as? Int
+            }
+            #expect(try await upvotes() == 32)
+            for _ in 0..<2 {
+                let page = try await ada.get("/papers/2405.15738")
+                let vote = try await ada.post("/papers/2405.15738/upvote", ["csrf": try Visitor.csrf(in: page), "action": "add", "next": "/papers/2405.15738"])
+                #expect(vote.status == .seeOther)
+            }
+            #expect(try await upvotes() == 33, "twice counts once")
+            let page = try await ada.get("/papers/2405.15738")
+            #expect(page.body.contains("33 upvotes"))
+            #expect(page.body.contains("aria-pressed=\"true\""))
+            let profile = try await ada.get("/u/ada")
+            #expect(profile.body.contains("ConvLLaVA"))
+
+            _ = try await ada.post("/papers/2405.15738/upvote", ["csrf": try Visitor.csrf(in: page), "action": "remove"])
+            #expect(try await upvotes() == 32)
+            let anonymous = try await client.get("/papers/2405.15738")
+            #expect(anonymous.body.contains("32 upvotes"), "the cached anonymous page follows the vote")
+        }
+    }
+
+    @Test func logInIsRateLimitedWith429AndHeaders() async throws {
+        let configuration = AppConfiguration(port: 0, bcryptCost: 4, loginRateLimit: .init(name: "login", quota: 3, window: 60))
+        try await TestApp.withApp(configuration: configuration) { client in
+            var visitor = Visitor(client: client)
+            let form = try await visitor.get("/login")
+            let csrf = try Visitor.csrf(in: form)
+            for _ in 0..<3 {
+                let attempt = try await visitor.post("/login", ["csrf": csrf, "email": "x@example.org", "password": "nope nope nope"])
+                #expect(attempt.status == .unauthorized)
+            }
+            let limited = try await visitor.post("/login", ["csrf": csrf, "email": "x@example.org", "password": "nope nope nope"])
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.headers[HTTPField.Name("RateLimit-Policy")!] == "\"login\";q=3;w=60")
+            #expect(limited.headers[HTTPField.Name("RateLimit")!]?.hasPrefix("\"login\";r=0;t=") == true)
+            #expect(limited.headers[.retryAfter] != nil)
+        }
+    }
+
+    @Test func cookiesAreSecureBehindHTTPS() async throws {
+        try await TestApp.withApp(configuration: AppConfiguration(port: 0, publicURL: "https://papers.example.org", bcryptCost: 4)) { client in
+            var visitor = Visitor(client: client)
+            let form = try await visitor.get("/login")
+            #expect(form.headers[.setCookie]?.contains("; Secure") == true)
+        }
+    }
+
+    @Test func openRedirectsAreRefused() {
+        for hostile in ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)"] {
+            #expect(AccountRoutes.safeNext(hostile) == "/")
+        }
+        #expect(AccountRoutes.safeNext("/papers/trending") == "/papers/trending")
+    }
+}
