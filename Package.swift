@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .target(name: "PaperboyCore"),
@@ -45,6 +47,17 @@ let package = Package(
             name: "PaperboyIngest",
             dependencies: [
                 "PaperboyCore", "PaperboyStore", "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // SMTP client on SwiftNIO (STARTTLS, AUTH, dot-stuffing, timeouts) and MIME messages.
+        .target(
+            name: "PaperboyMail",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -74,6 +87,7 @@ let package = Package(
         .testTarget(name: "PaperboyCoreTests", dependencies: ["PaperboyCore"]),
         .testTarget(name: "MiniLMTests", dependencies: ["MiniLM"], exclude: ["Fixtures"]),
         .testTarget(name: "PaperboySearchTests", dependencies: ["PaperboySearch"]),
+        .testTarget(name: "PaperboyMailTests", dependencies: ["PaperboyMail"]),
         .testTarget(
             name: "PaperboyStoreTests",
             dependencies: ["PaperboyStore", "PaperboyCore", .product(name: "GRDB", package: "GRDB.swift")]

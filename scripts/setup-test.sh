@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests need, and nothing when it is already there:
-# a Python virtualenv with huggingface_hub and pytest (.venv/), and Debian's chromium.
+# a Python virtualenv with huggingface_hub, pytest and aiosmtpd (.venv/), Debian's chromium
+# and openssl (the mail tests make a self-signed certificate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,9 +11,13 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import huggingface_hub, p
     .venv/bin/pip install --quiet --disable-pip-version-check "huggingface_hub>=0.30" "pytest>=8"
 fi
 
+# aiosmtpd: the real SMTP server the mail tests talk to on loopback.
+scripts/setup-mail-test.sh >/dev/null
+
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium fonts-dejavu-core)
 if [ ! -f /usr/include/zlib.h ]; then need_apt+=(zlib1g-dev); fi
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "setup-test: installing ${need_apt[*]} with apt-get"
     if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
