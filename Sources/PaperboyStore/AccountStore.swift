@@ -31,6 +31,31 @@ public protocol AccountStore: Sendable {
 
     /// The reader's upvoted papers, latest vote first.
     func upvotedPapers(by readerID: Int64, limit: Int) async throws -> [Paper]
+
+    func createToken(for readerID: Int64, name: String, tokenHash: String) async throws -> APIToken
+
+    /// The reader's tokens, revoked ones included, newest first.
+    func tokens(of readerID: Int64) async throws -> [APIToken]
+
+    /// Revokes one of the reader's own tokens; false when it is not theirs or already revoked.
+    func revokeToken(id: Int64, of readerID: Int64) async throws -> Bool
+
+    /// The reader a live (unrevoked) token belongs to.
+    func reader(forTokenHash tokenHash: String) async throws -> Reader?
+}
+
+public struct APIToken: Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var createdAt: String
+    public var revoked: Bool
+
+    public init(id: Int64, name: String, createdAt: String, revoked: Bool) {
+        self.id = id
+        self.name = name
+        self.createdAt = createdAt
+        self.revoked = revoked
+    }
 }
 
 public struct Reader: Sendable, Equatable {

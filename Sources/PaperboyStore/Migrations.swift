@@ -100,6 +100,22 @@ enum Migrations {
                     ALTER TABLE papers ADD COLUMN local_upvotes INTEGER NOT NULL DEFAULT 0;
                     """)
         }
+        migrator.registerMigration("004-api-tokens") { db in
+            try db.execute(
+                sql: """
+                    -- Bearer tokens for the API. Only the SHA-256 of a token is kept; readers see
+                    -- the token once, when they create it.
+                    CREATE TABLE api_tokens (
+                        id INTEGER PRIMARY KEY,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        name TEXT NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        created_at TEXT NOT NULL,
+                        revoked_at TEXT
+                    );
+                    CREATE INDEX api_tokens_by_user ON api_tokens(user_id);
+                    """)
+        }
         return migrator
     }
 }

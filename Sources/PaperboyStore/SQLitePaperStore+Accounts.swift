@@ -121,6 +121,50 @@ extension SQLitePaperStore: AccountStore {
         }
     }
 
+    public func createToken(for readerID: Int64, name: String, tokenHash: String) async throws -> APIToken {
+        try await pool.write { db in
+            let created = Date().formatted(.iso8601)
+            try db.execute(
+                sql: "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [readerID, name, tokenHash, created])
+            return APIToken(id: db.lastInsertedRowID, name: name, createdAt: created, revoked: false)
+        }
+    }
+
+    public func tokens(of readerID: Int64) async throws -> [APIToken] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, name, created_at, revoked_at FROM api_tokens WHERE user_id = ? ORDER BY id DESC",
+                arguments: [readerID]
+            ).map { row in
+                let revokedAt: String? = row["revoked_at"]
+                return APIToken(id: row["id"], name: row["name"], createdAt: row["created_at"], revoked: revokedAt != nil)
+            }
+        }
+    }
+
+    public func revokeToken(id: Int64, of readerID: Int64) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+                arguments: [Date().formatted(.iso8601), id, readerID])
+            return db.changesCount > 0
+        }
+    }
+
+    public func reader(forTokenHash tokenHash: String) async throws -> Reader? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT u.id, u.email, u.name FROM api_tokens t JOIN users u ON u.id = t.user_id
+                    WHERE t.token_hash = ? AND t.revoked_at IS NULL
+                    """,
+                arguments: [tokenHash]
+            ).map { Reader(id: $0["id"], email: $0["email"], name: $0["name"]) }
+        }
+    }
+
     static func timestamp(_ date: Date) -> String {
         date.formatted(.iso8601)
     }

@@ -35,7 +35,9 @@ public func buildApplication(
     router.add(middleware: SessionMiddleware(sessions: sessions))
 
     PageRoutes(feed: feed, search: searchService, accounts: store, renderer: renderer, cache: cache).register(on: router)
-    AccountRoutes(store: store, sessions: sessions, renderer: renderer, cache: cache, bcryptCost: configuration.bcryptCost).register(on: router)
+    let accounts = AccountRoutes(store: store, sessions: sessions, renderer: renderer, cache: cache, bcryptCost: configuration.bcryptCost)
+    accounts.register(on: router)
+    TokenRoutes(store: store, accounts: accounts, renderer: renderer, cache: cache).register(on: router)
     APIRoutes(feed: feed, cache: cache, publicURL: configuration.publicURL).register(on: router)
     SearchRoutes(search: searchService, feed: feed, renderer: renderer).register(on: router)
     try OperationsRoutes(store: store, search: search, embeddingProgress: embeddingProgress).register(on: router)

@@ -213,3 +213,70 @@ struct Visitor {
         #expect(AccountRoutes.safeNext("/papers/trending") == "/papers/trending")
     }
 }
+
+@Suite struct APITokenTests {
+    /// Signs up `name` and creates an API token on the settings page.
+    static func token(for name: String, client: any TestClientProtocol) async throws -> (Visitor, String) {
+        var visitor = Visitor(client: client)
+        _ = try await visitor.signUp(email: "\(name)@example.org", name: name)
+        let settings = try await visitor.get("/settings")
+        #expect(settings.status == .ok)
+        let created = try await visitor.post("/settings/tokens", ["csrf": try Visitor.csrf(in: settings), "name": "script"])
+        #expect(created.status == .created)
+        let start = try #require(created.body.range(of: "<code>pb_")).lowerBound
+        let token = String(created.body[created.body.index(start, offsetBy: 6)...].prefix { $0 != "<" })
+        return (visitor, token)
+    }
+
+    static func vote(_ client: any TestClientProtocol, _ method: HTTPRequest.Method, token: String?) async throws -> (HTTPResponse.Status, [String: Any]?) {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await client.execute(uri: "/api/papers/2405.15738/upvote", method: method, headers: headers) {
+            ($0.status, try? json(String(buffer: $0.body)) as? [String: Any])
+        }
+    }
+
+    @Test func tokensUpvoteAndOnlyTheirOwnReader() async throws {
+        try await TestApp.withApp { client in
+            let (_, ada) = try await Self.token(for: "ada", client: client)
+            let (_, bob) = try await Self.token(for: "bob", client: client)
+            #expect(ada.hasPrefix("pb_"))
+
+            var (status, body) = try await Self.vote(client, .post, token: ada)
+            #expect(status == .ok)
+            #expect(body?["upvotes"] as? Int == 33)
+            (status, body) = try await Self.vote(client, .post, token: ada)
+            #expect(body?["upvotes"] as? Int == 33, "one vote per reader")
+
+            // Bob's token can only withdraw Bob's vote: Ada's stays.
+            (status, body) = try await Self.vote(client, .delete, token: bob)
+            #expect(status == .ok)
+            #expect(body?["upvotes"] as? Int == 33)
+
+            (status, body) = try await Self.vote(client, .delete, token: ada)
+            #expect(body?["upvotes"] as? Int == 32)
+
+            #expect(try await Self.vote(client, .post, token: nil).0 == .unauthorized)
+            #expect(try await Self.vote(client, .post, token: "pb_forged").0 == .unauthorized)
+        }
+    }
+
+    @Test func revokedTokensStopWorking() async throws {
+        try await TestApp.withApp { client in
+            var (visitor, token) = try await Self.token(for: "ada", client: client)
+            let settings = try await visitor.get("/settings")
+            let revoke = try await visitor.post("/settings/tokens/1/revoke", ["csrf": try Visitor.csrf(in: settings)])
+            #expect(revoke.status == .seeOther)
+            #expect(try await Self.vote(client, .post, token: token).0 == .unauthorized)
+            #expect(try await visitor.get("/settings").body.contains("revoked"))
+        }
+    }
+
+    @Test func settingsNeedALogin() async throws {
+        try await TestApp.withApp { client in
+            let (status, location) = try await client.execute(uri: "/settings", method: .get) { ($0.status, $0.headers[.location]) }
+            #expect(status == .seeOther)
+            #expect(location == "/login?next=/settings")
+        }
+    }
+}

@@ -57,15 +57,21 @@ public final class RateLimiter: Sendable {
     }
 }
 
-/// Applies a limiter to the requests `applies` selects, keyed by client address.
+/// Applies a limiter to the requests `applies` selects, keyed per API token when the request
+/// carries one and per client address otherwise.
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let limiter: RateLimiter
     let applies: @Sendable (Request) -> Bool
 
+    static func key(_ request: Request, _ context: Context) -> String {
+        if let token = TokenRoutes.bearerToken(request) { return "token:" + SessionManager.hash(token) }
+        return "ip:" + (context.remoteAddress ?? "local")
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard applies(request) else { return try await next(request, context) }
-        let (allowed, headers) = limiter.take(context.remoteAddress ?? "local")
+        let (allowed, headers) = limiter.take(Self.key(request, context))
         guard allowed else {
             var response = Response(
                 status: .tooManyRequests, headers: headers,
