@@ -12,7 +12,7 @@ struct SearchRoutes: Sendable {
     let renderer: PageRenderer
 
     func register(on router: Router<AppRequestContext>) {
-        router.get("/search") { request, _ in try await searchPage(request) }
+        router.get("/search") { request, context in try await searchPage(request, context) }
         router.get("/api/papers/search") { request, _ in
             let parameters = QueryString(request)
             let query = try Self.requiredQuery(parameters)
@@ -40,7 +40,7 @@ struct SearchRoutes: Sendable {
         }
     }
 
-    func searchPage(_ request: Request) async throws -> Response {
+    func searchPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let parameters = QueryString(request)
         let query = parameters.get("q") ?? ""
         let page = try APIRoutes.integer(parameters, "page", default: 0, range: 0...500)
@@ -62,7 +62,8 @@ struct SearchRoutes: Sendable {
         }
         let html = try renderer.searchPage(
             results, query: String(query.prefix(SearchService.longestQuery)), filters: filters, mode: mode,
-            analyzer: search.engine.analyzer, notice: notice
+            analyzer: search.engine.analyzer, notice: notice,
+            viewer: context.session.flatMap { session in session.reader.map { PageRenderer.Viewer(reader: $0, csrf: session.csrfToken) } }
         ) { target in
             var items = [URLQueryItem(name: "q", value: query), URLQueryItem(name: "page", value: String(target))]
             if let from = filters.from { items.append(URLQueryItem(name: "from", value: from.description)) }
@@ -74,7 +75,9 @@ struct SearchRoutes: Sendable {
             components.queryItems = items
             return components.string ?? "/search"
         }
-        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        return Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
     /// `q` for the API: required, at most 250 characters (Hugging Face's limit).

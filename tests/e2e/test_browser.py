@@ -46,3 +46,10 @@ def test_paper_page_at_375px(server, tmp_path):
     console, png = load(f"{server.url}/papers/{paper_id}", tmp_path / "paper.png")
     assert console == []
     assert distinct_colours(png) > 20, "the screenshot is blank"
+
+
+def test_signup_and_login_pages_at_375px(server, tmp_path):
+    for path in ("/signup", "/login", "/search?q=agents"):
+        console, png = load(server.url + path, tmp_path / "page.png")
+        assert console == [], path
+        assert distinct_colours(png) > 20, path
