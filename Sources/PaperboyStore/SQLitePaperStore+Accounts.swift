@@ -165,6 +165,11 @@ extension SQLitePaperStore: AccountStore {
         }
     }
 
+    /// Every reader vote, for benchmarks and health.
+    public func localUpvoteCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM upvotes") ?? 0 }
+    }
+
     static func timestamp(_ date: Date) -> String {
         date.formatted(.iso8601)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PaperboyCore
 import PaperboySearch
 import PaperboyStore
 import PaperboyWeb
@@ -7,7 +8,7 @@ import PaperboyWeb
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that reproduce the figures in BENCHMARKS.md.",
-        subcommands: [SearchBench.self])
+        subcommands: [SearchBench.self, TrendingBench.self])
 }
 
 /// `paperboy bench search`: index build time, lexical/dense/hybrid/suggest latency on real
@@ -129,5 +130,31 @@ struct SearchBench: AsyncParsableCommand {
             let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
         else { return 0 }
         return kilobytes / 1024
+    }
+}
+
+/// `paperboy bench trending`: how long ranking the trending page takes, straight from the
+/// store (no response cache), for the votes already in the database.
+struct TrendingBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trending", abstract: "Time the trending computation (store query and ranking, no cache).")
+
+    @OptionGroup var options: StoreOptions
+
+    @Option(name: .long, help: "Repetitions.")
+    var repetitions = 200
+
+    func run() async throws {
+        let store = try options.openStore()
+        let feed = FeedService(store: store, clock: SystemClock())
+        var samples: [Double] = []
+        for _ in 0..<repetitions {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try await feed.trendingEntries(limit: 50)
+            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        samples.sort()
+        let votes = try await store.localUpvoteCount()
+        print("trending top-50 with \(votes) local upvotes: p50_ms=\(String(format: "%.2f", samples[samples.count / 2])) p99_ms=\(String(format: "%.2f", samples[samples.count * 99 / 100]))")
     }
 }

@@ -16,11 +16,24 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Port to listen on (env PAPERBOY_PORT, default 8080).")
     var port: Int?
 
+    @Option(name: .long, help: "API requests allowed per minute per token or address (env PAPERBOY_API_RATE_LIMIT, default 600).")
+    var apiRateLimit: Int?
+
+    @Option(name: .long, help: "Log-in and sign-up attempts allowed per minute per address (env PAPERBOY_LOGIN_RATE_LIMIT, default 10).")
+    var loginRateLimit: Int?
+
     @Flag(name: .long, help: "Do not compute missing embeddings in the background.")
     var noEmbed = false
 
     @Option(name: .long, help: "Absolute base URL for generated links, e.g. https://papers.example.org (env PAPERBOY_PUBLIC_URL).")
     var publicURL: String?
+
+    func validate() throws {
+        for (name, value) in [("--api-rate-limit", apiRateLimit), ("--login-rate-limit", loginRateLimit)] {
+            if let value, value < 1 { throw ValidationError("\(name) must be at least 1 request a minute") }
+        }
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0 to 65535") }
+    }
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -29,7 +42,11 @@ struct Serve: AsyncParsableCommand {
             port: port ?? environment["PAPERBOY_PORT"].flatMap(Int.init) ?? 8080,
             databasePath: options.databasePath,
             logLevel: options.level,
-            publicURL: publicURL ?? environment["PAPERBOY_PUBLIC_URL"])
+            publicURL: publicURL ?? environment["PAPERBOY_PUBLIC_URL"],
+            loginRateLimit: .init(
+                name: "login", quota: loginRateLimit ?? environment["PAPERBOY_LOGIN_RATE_LIMIT"].flatMap(Int.init) ?? 10, window: 60),
+            apiRateLimit: .init(
+                name: "api", quota: apiRateLimit ?? environment["PAPERBOY_API_RATE_LIMIT"].flatMap(Int.init) ?? 600, window: 60))
         let logger = options.makeLogger("paperboy")
         let store = try options.openStore()
 
