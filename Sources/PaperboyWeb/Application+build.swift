@@ -38,6 +38,7 @@ public func buildApplication(
     let accounts = AccountRoutes(store: store, sessions: sessions, renderer: renderer, cache: cache, bcryptCost: configuration.bcryptCost)
     accounts.register(on: router)
     TokenRoutes(store: store, accounts: accounts, renderer: renderer, cache: cache).register(on: router)
+    ForYouRoutes(store: store, engine: search, renderer: renderer).register(on: router)
     APIRoutes(feed: feed, cache: cache, publicURL: configuration.publicURL).register(on: router)
     SearchRoutes(search: searchService, feed: feed, renderer: renderer).register(on: router)
     try OperationsRoutes(store: store, search: search, embeddingProgress: embeddingProgress).register(on: router)

@@ -280,3 +280,29 @@ struct Visitor {
         }
     }
 }
+
+@Suite struct ForYouTests {
+    @Test func recommendsPapersLikeTheUpvotedOnesAndSaysWhy() async throws {
+        try await TestApp.withApp(semantic: true) { client in
+            var ada = Visitor(client: client)
+            _ = try await ada.signUp()
+            let before = try await ada.get("/papers/for-you")
+            #expect(before.body.contains("Upvote a few papers"))
+
+            let page = try await ada.get("/papers/2405.17247")
+            _ = try await ada.post("/papers/2405.17247/upvote", ["csrf": try Visitor.csrf(in: page), "action": "add"])
+            let picks = try await ada.get("/papers/for-you")
+            #expect(picks.status == .ok)
+            #expect(picks.body.contains("Because you upvoted <a href=\"/papers/2405.17247\">An Introduction to Vision-Language Modeling</a>"))
+            #expect(!picks.body.contains("<h2><a href=\"/papers/2405.17247\">"), "never the upvoted paper itself")
+            #expect(picks.body.components(separatedBy: "<article class=\"card\">").count - 1 == 27)
+        }
+    }
+
+    @Test func needsALogin() async throws {
+        try await TestApp.withApp { client in
+            let location = try await client.execute(uri: "/papers/for-you", method: .get) { $0.headers[.location] }
+            #expect(location == "/login?next=/papers/for-you")
+        }
+    }
+}

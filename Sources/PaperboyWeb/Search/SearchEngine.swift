@@ -210,6 +210,34 @@ public final class SearchEngine: Sendable {
             .map { SearchHit(id: indexes.lexical.externalID(of: $0.doc), score: $0.score) }
     }
 
+    /// Papers near a reader's upvoted papers: the top `limit` by cosine to the mean of their
+    /// embeddings, among papers published on or after `since`, never one in `excluding`. Each
+    /// comes with the upvoted paper it is closest to ("because you upvoted …"). Empty when
+    /// none of the upvoted papers has an embedding yet.
+    public func recommendations(forUpvoted upvoted: [String], excluding: Set<String>, since: FeedDay?, limit: Int)
+        -> [(id: String, because: String, score: Float)]
+    {
+        let indexes = snapshot
+        let liked = upvoted.compactMap { id in indexes.dense.internalID(of: id).map { (id, indexes.dense.vector(of: $0)) } }
+        guard let dimension = liked.first?.1.count else { return [] }
+        var centroid = [Float](repeating: 0, count: dimension)
+        for (_, vector) in liked { for i in 0..<dimension { centroid[i] += vector[i] } }
+        let sinceDay = since.map { Int32($0.daysSinceEpoch) }
+        let excludedDocs = Set(excluding.compactMap { indexes.dense.internalID(of: $0) })
+        let fields = indexes.denseFields
+        let hits = indexes.dense.search(centroid, k: limit) { doc in
+            guard !excludedDocs.contains(doc) else { return false }
+            guard let sinceDay else { return true }
+            return Int(doc) < fields.count && fields[Int(doc)].publishedDay != PaperFields.unknownDay
+                && fields[Int(doc)].publishedDay >= sinceDay
+        }
+        return hits.map { hit in
+            let vector = indexes.dense.vector(of: hit.doc)
+            let closest = liked.max { a, b in zip(a.1, vector).reduce(0) { $0 + $1.0 * $1.1 } < zip(b.1, vector).reduce(0) { $0 + $1.0 * $1.1 } }
+            return (indexes.dense.externalID(of: hit.doc), closest?.0 ?? "", hit.score)
+        }
+    }
+
     /// Dense top-k for a ready query vector (benchmarks separate it from embedding the query).
     public func denseSearch(_ vector: [Float], limit: Int) -> [SearchHit] {
         let indexes = snapshot
