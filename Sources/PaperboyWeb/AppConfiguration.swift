@@ -20,13 +20,19 @@ public struct AppConfiguration: Sendable {
     public var loginRateLimit: RateLimiter.Policy
     /// JSON API requests per client address.
     public var apiRateLimit: RateLimiter.Policy
+    /// The arXiv API endpoint submissions fetch metadata from.
+    public var arxivAPIURL: String
+    /// Oldest paper (days since publication) a reader may put on the feed.
+    public var submissionMaxAgeDays: Int
+    public var submissionsPerDay: Int
 
     public init(
         hostname: String = "127.0.0.1", port: Int = 8080, databasePath: String = "paperboy.sqlite",
         logLevel: Logger.Level = .info, trendingWindowDays: Int = 7, publicURL: String? = nil,
         secureCookies: Bool? = nil, bcryptCost: UInt8 = 12,
         loginRateLimit: RateLimiter.Policy = .init(name: "login", quota: 10, window: 60),
-        apiRateLimit: RateLimiter.Policy = .init(name: "api", quota: 600, window: 60)
+        apiRateLimit: RateLimiter.Policy = .init(name: "api", quota: 600, window: 60),
+        arxivAPIURL: String = "https://export.arxiv.org/api/query", submissionMaxAgeDays: Int = 14, submissionsPerDay: Int = 5
     ) {
         self.hostname = hostname
         self.port = port
@@ -38,5 +44,8 @@ public struct AppConfiguration: Sendable {
         self.bcryptCost = bcryptCost
         self.loginRateLimit = loginRateLimit
         self.apiRateLimit = apiRateLimit
+        self.arxivAPIURL = arxivAPIURL
+        self.submissionMaxAgeDays = submissionMaxAgeDays
+        self.submissionsPerDay = submissionsPerDay
     }
 }

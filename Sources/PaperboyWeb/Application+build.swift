@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PaperboyCore
+import PaperboyIngest
 import PaperboyStore
 import ServiceLifecycle
 
@@ -15,6 +16,7 @@ public func buildApplication(
     search: SearchEngine,
     clock: any WallClock = SystemClock(),
     embeddingProgress: EmbeddingProgress = EmbeddingProgress(),
+    arxiv: (any ArxivFetching)? = nil,
     services: [any Service] = [],
     logger: Logger
 ) async throws -> some ApplicationProtocol {
@@ -39,6 +41,10 @@ public func buildApplication(
     accounts.register(on: router)
     TokenRoutes(store: store, accounts: accounts, renderer: renderer, cache: cache).register(on: router)
     ForYouRoutes(store: store, engine: search, renderer: renderer).register(on: router)
+    let submissions = SubmissionService(
+        store: store, arxiv: arxiv ?? ArxivClient(baseURL: configuration.arxivAPIURL, logger: logger), clock: clock,
+        maximumAgeDays: configuration.submissionMaxAgeDays, dailyLimit: configuration.submissionsPerDay)
+    SubmissionRoutes(submissions: submissions, accounts: accounts, renderer: renderer, cache: cache).register(on: router)
     APIRoutes(feed: feed, cache: cache, publicURL: configuration.publicURL).register(on: router)
     SearchRoutes(search: searchService, feed: feed, renderer: renderer).register(on: router)
     try OperationsRoutes(store: store, search: search, embeddingProgress: embeddingProgress).register(on: router)

@@ -28,6 +28,7 @@ struct TestApp {
         clock: any WallClock = noonAfterLastDay,
         semantic: Bool = false,
         configuration: AppConfiguration = AppConfiguration(port: 0, bcryptCost: 4),
+        arxiv: (any ArxivFetching)? = nil,
         _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-web-\(UUID().uuidString)")
@@ -50,7 +51,7 @@ struct TestApp {
         }
         let app = try await buildApplication(
             configuration: configuration, store: store, search: search, clock: clock,
-            embeddingProgress: progress, logger: logger)
+            embeddingProgress: progress, arxiv: arxiv, logger: logger)
         try await app.test(.router, body)
     }
 }

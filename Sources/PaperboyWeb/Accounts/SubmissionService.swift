@@ -1,0 +1,70 @@
+import Foundation
+import HTTPTypes
+import PaperboyCore
+import PaperboyIngest
+import PaperboyStore
+
+/// Puts a paper on today's feed for a reader, with the metadata arXiv gives.
+struct SubmissionService: Sendable {
+    let store: any AccountStore & PaperStore
+    let arxiv: any ArxivFetching
+    let clock: any WallClock
+    let maximumAgeDays: Int
+    let dailyLimit: Int
+
+    /// Why a submission was refused, in words for the reader; the case picks the status.
+    enum Refusal: Error, Equatable {
+        case notAnID(String)
+        case unknown(String)
+        case tooOld(String, days: Int)
+        case alreadyFeatured(String, day: FeedDay)
+        case dailyLimit(Int)
+        case arxivUnavailable(String)
+
+        var message: String {
+            switch self {
+            case .notAnID(let input): return "“\(input.prefix(80))” is not an arXiv id or arXiv URL."
+            case .unknown(let id): return "arXiv has no paper \(id)."
+            case .tooOld(let id, let days): return "\(id) was published more than \(days) days ago; only recent papers can go on the daily feed."
+            case .alreadyFeatured(let id, let day): return "\(id) is already on the feed of \(day)."
+            case .dailyLimit(let limit): return "You have submitted \(limit) papers today, the most a reader can. Come back tomorrow."
+            case .arxivUnavailable(let reason): return "arXiv could not be reached (\(reason)). Try again in a minute."
+            }
+        }
+
+        var status: HTTPResponse.Status {
+            switch self {
+            case .notAnID, .tooOld: return .badRequest
+            case .unknown: return .notFound
+            case .alreadyFeatured: return .conflict
+            case .dailyLimit: return .tooManyRequests
+            case .arxivUnavailable: return .badGateway
+            }
+        }
+    }
+
+    func submit(_ input: String, by reader: Reader) async throws -> Paper {
+        guard let id = ArxivID(input) else { throw Refusal.notAnID(input) }
+        let today = FeedDay(timestamp: clock.now)
+        let mine = try await store.feedEntries(FeedQuery(days: today...today, submitter: reader.name, limit: dailyLimit + 1))
+        guard mine.count < dailyLimit else { throw Refusal.dailyLimit(dailyLimit) }
+        if let featured = try await store.featuredDays(of: id.base).last {
+            throw Refusal.alreadyFeatured(id.base, day: featured)
+        }
+        let found: [Paper]
+        do {
+            found = try await arxiv.papers(ids: [id])
+        } catch let error as ArxivFetchError {
+            if case .badResponse(let reason) = error, reason.contains("refused the query") { throw Refusal.unknown(id.base) }
+            throw Refusal.arxivUnavailable(error.description)
+        }
+        guard let paper = found.first(where: { $0.id == id.base }) else { throw Refusal.unknown(id.base) }
+        guard let published = paper.publishedDay, today.daysSinceEpoch - published.daysSinceEpoch <= maximumAgeDays else {
+            throw Refusal.tooOld(id.base, days: maximumAgeDays)
+        }
+        let now = Date(timeIntervalSince1970: clock.now).formatted(.iso8601)
+        let entry = DailyEntry(day: today, paper: paper, submittedAt: now, submitter: Submitter(name: reader.name), upvotes: 0)
+        _ = try await store.importFeedDay(today, entries: [entry])
+        return try await store.paper(id: paper.id) ?? paper
+    }
+}
