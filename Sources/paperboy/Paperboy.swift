@@ -5,5 +5,5 @@ struct Paperboy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paperboy",
         abstract: "A self-hosted research-paper hub: daily feed, trending, JSON API.",
-        subcommands: [Serve.self, Import.self, Embed.self, Eval.self, Bench.self])
+        subcommands: [Serve.self, Import.self, Fetch.self, Embed.self, Eval.self, Bench.self])
 }

@@ -103,3 +103,39 @@ def test_embed_computes_missing_embeddings(tmp_path):
     assert re.search(rf"total={embedded}\b", first.stdout)
     again = run_paperboy("embed", "--database", str(database))
     assert "embedded=0 " in again.stdout
+
+
+def test_fetch_arxiv_uses_the_api_client(tmp_path):
+    import http.server
+    import pathlib
+    import threading
+    import urllib.parse
+    fixtures = pathlib.Path(__file__).resolve().parents[2] / "Tests" / "PaperboyWebTests" / "Fixtures" / "arxiv"
+
+    class Replay(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            ids = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)["id_list"][0]
+            body = (fixtures / ("one.xml" if ids == "2405.20001" else "empty.xml")).read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/atom+xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Replay)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/api/query"
+        database = tmp_path / "x.sqlite"
+        found = run_paperboy("fetch", "arxiv", "https://arxiv.org/abs/2405.20001v1", "--api-url", url, "--database", str(database))
+        assert found.returncode == 0, found.stderr
+        assert "2405.20001\t2024-05-24\tSparse Mixtures of Experts for Long-Context Reasoning" in found.stdout
+        assert "papers=1 new=1" in found.stdout
+        missing = run_paperboy("fetch", "arxiv", "2405.29999", "--api-url", url, "--database", str(database))
+        assert missing.returncode == 2
+        assert "not found on arXiv: 2405.29999" in missing.stderr
+    finally:
+        server.shutdown()
