@@ -32,6 +32,12 @@ public protocol AccountStore: Sendable {
     /// The reader's upvoted papers, latest vote first.
     func upvotedPapers(by readerID: Int64, limit: Int) async throws -> [Paper]
 
+    /// Replaces the password hash and ends every other session of the reader.
+    func changePassword(of readerID: Int64, to passwordHash: String, keepingSession tokenHash: String) async throws
+
+    /// The stored bcrypt hash of a reader's password.
+    func passwordHash(of readerID: Int64) async throws -> String?
+
     func createToken(for readerID: Int64, name: String, tokenHash: String) async throws -> APIToken
 
     /// The reader's tokens, revoked ones included, newest first.

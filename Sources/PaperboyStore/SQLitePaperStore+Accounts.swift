@@ -121,6 +121,19 @@ extension SQLitePaperStore: AccountStore {
         }
     }
 
+    public func changePassword(of readerID: Int64, to passwordHash: String, keepingSession tokenHash: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE users SET password_hash = ? WHERE id = ?", arguments: [passwordHash, readerID])
+            try db.execute(sql: "DELETE FROM sessions WHERE user_id = ? AND token_hash != ?", arguments: [readerID, tokenHash])
+        }
+    }
+
+    public func passwordHash(of readerID: Int64) async throws -> String? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT password_hash FROM users WHERE id = ?", arguments: [readerID])
+        }
+    }
+
     public func createToken(for readerID: Int64, name: String, tokenHash: String) async throws -> APIToken {
         try await pool.write { db in
             let created = Date().formatted(.iso8601)

@@ -10,7 +10,7 @@ struct OperationsRoutes: Sendable {
     let embeddingProgress: EmbeddingProgress
 
     func register(on router: Router<AppRequestContext>) throws {
-        for (name, type) in [("style.css", "text/css; charset=utf-8"), ("suggest.js", "text/javascript; charset=utf-8")] {
+        for (name, type) in [("style.css", "text/css; charset=utf-8"), ("suggest.js", "text/javascript; charset=utf-8"), ("upvote.js", "text/javascript; charset=utf-8")] {
             guard let path = WebResources.path(name, in: "static"), let bytes = FileManager.default.contents(atPath: path) else {
                 throw PageRenderer.RendererError.missingStylesheet
             }

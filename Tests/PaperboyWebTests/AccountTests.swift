@@ -306,3 +306,49 @@ struct Visitor {
         }
     }
 }
+
+@Suite struct SettingsTests {
+    @Test func changingThePasswordLogsOutOtherSessions() async throws {
+        try await TestApp.withApp { client in
+            var laptop = Visitor(client: client)
+            _ = try await laptop.signUp()
+            var phone = Visitor(client: client)
+            let login = try await phone.get("/login")
+            _ = try await phone.post("/login", ["csrf": try Visitor.csrf(in: login), "email": "ada@example.org", "password": "correct horse battery"])
+            #expect(try await phone.get("/").body.contains("/u/ada"))
+
+            let settings = try await laptop.get("/settings")
+            let wrong = try await laptop.post("/settings/password", ["csrf": try Visitor.csrf(in: settings), "current": "nope", "password": "a brand new secret"])
+            #expect(wrong.status == .badRequest)
+            let changed = try await laptop.post("/settings/password", ["csrf": try Visitor.csrf(in: settings), "current": "correct horse battery", "password": "a brand new secret"])
+            #expect(changed.status == .ok)
+            #expect(changed.body.contains("Password changed"))
+            #expect(try await laptop.get("/").body.contains("/u/ada"), "this session stays")
+            #expect(!(try await phone.get("/").body.contains("/u/ada")), "the other session ended")
+
+            var later = Visitor(client: client)
+            let form = try await later.get("/login")
+            let old = try await later.post("/login", ["csrf": try Visitor.csrf(in: form), "email": "ada@example.org", "password": "correct horse battery"])
+            #expect(old.status == .unauthorized)
+            let new = try await later.post("/login", ["csrf": try Visitor.csrf(in: form), "email": "ada@example.org", "password": "a brand new secret"])
+            #expect(new.status == .seeOther)
+        }
+    }
+
+    @Test func upvoteFormsAnswerJSONForTheScript() async throws {
+        try await TestApp.withApp { client in
+            var ada = Visitor(client: client)
+            _ = try await ada.signUp()
+            let page = try await ada.get("/papers/2405.15738")
+            #expect(page.body.contains("/static/upvote.js"))
+            let csrf = try Visitor.csrf(in: page)
+            let body = "csrf=\(csrf)&action=add"
+            let (status, text) = try await client.execute(
+                uri: "/papers/2405.15738/upvote", method: .post,
+                headers: [.cookie: "pb_session=\(ada.cookie!)", .contentType: "application/x-www-form-urlencoded", .accept: "application/json"],
+                body: ByteBuffer(string: body)) { ($0.status, String(buffer: $0.body)) }
+            #expect(status == .ok)
+            #expect(text == "{\"upvotes\":33,\"upvoted\":true}")
+        }
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdBcrypt
 import NIOCore
 import PaperboyCore
 import PaperboyStore
@@ -30,6 +31,20 @@ struct TokenRoutes: Sendable {
             guard try await store.revokeToken(id: id, of: reader.id) else { throw AppError.notFound("No such token.") }
             return Response(status: .seeOther, headers: [.location: "/settings"])
         }
+        router.post("/settings/password") { request, context in
+            let (session, form) = try await accounts.verifiedForm(request, context)
+            let reader = try Self.loggedIn(session)
+            let current = form.get("current") ?? ""
+            let new = form.get("password") ?? ""
+            guard let hash = try await store.passwordHash(of: reader.id), Bcrypt.verify(current, hash: hash) else {
+                return try await settingsPage(request, context, message: "Your current password is not right.", status: .badRequest)
+            }
+            if let problem = AccountRules.problem(email: reader.email, name: reader.name, password: new) {
+                return try await settingsPage(request, context, message: problem, status: .badRequest)
+            }
+            try await store.changePassword(of: reader.id, to: Bcrypt.hash(new, cost: accounts.bcryptCost), keepingSession: session.tokenHash)
+            return try await settingsPage(request, context, message: "Password changed. Other sessions were logged out.")
+        }
         router.post("/api/papers/:id/upvote") { request, context in try await apiVote(request, context, add: true) }
         router.delete("/api/papers/:id/upvote") { request, context in try await apiVote(request, context, add: false) }
     }
@@ -39,7 +54,10 @@ struct TokenRoutes: Sendable {
         return reader
     }
 
-    func settingsPage(_ request: Request, _ context: AppRequestContext, newToken: String? = nil) async throws -> Response {
+    func settingsPage(
+        _ request: Request, _ context: AppRequestContext, newToken: String? = nil, message: String? = nil,
+        status: HTTPResponse.Status? = nil
+    ) async throws -> Response {
         guard let session = context.session, let reader = session.reader else {
             return Response(status: .seeOther, headers: [.location: "/login?next=/settings"])
         }
@@ -50,9 +68,10 @@ struct TokenRoutes: Sendable {
             "tokens": tokens.map { ["id": $0.id, "name": $0.name, "created": String($0.createdAt.prefix(10)), "revoked": $0.revoked] as [String: Any] },
         ]
         if let newToken { page["newToken"] = newToken }
+        if let message { page["message"] = message }
         let html = try renderer.render("settings", page, viewer: PageRenderer.Viewer(reader: reader, csrf: session.csrfToken))
         return Response(
-            status: newToken == nil ? .ok : .created,
+            status: status ?? (newToken == nil ? .ok : .created),
             headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
             body: .init(byteBuffer: ByteBuffer(string: html)))
     }
