@@ -20,7 +20,7 @@ def post(path: str, fields: dict) -> str:
 
 
 form = opener.open(base + "/signup").read().decode()
-post("/signup", {"csrf": csrf(form), "email": "bench@example.org", "name": "bench", "password": "benchmark password 1"})
+post("/signup", {"csrf": csrf(form), "email": "bench@example.org", "name": "bench", "password": "correct horse battery staple"})
 settings = opener.open(base + "/settings").read().decode()
 page = post("/settings/tokens", {"csrf": csrf(settings), "name": "wrk"})
 print(re.search(r"<code>(pb_[^<]+)</code>", page).group(1))
