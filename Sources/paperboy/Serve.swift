@@ -22,6 +22,15 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Log-in and sign-up attempts allowed per minute per address (env PAPERBOY_LOGIN_RATE_LIMIT, default 10).")
     var loginRateLimit: Int?
 
+    @Option(name: .long, help: "Oldest paper, in days since publication, readers may submit (env PAPERBOY_SUBMISSION_MAX_AGE_DAYS, default 14).")
+    var submissionMaxAgeDays: Int?
+
+    @Option(name: .long, help: "Submissions per reader per day (env PAPERBOY_SUBMISSIONS_PER_DAY, default 5).")
+    var submissionsPerDay: Int?
+
+    @Option(name: .long, help: "arXiv API endpoint for submissions (env PAPERBOY_ARXIV_API_URL).")
+    var arxivAPIURL: String?
+
     @Flag(name: .long, help: "Do not compute missing embeddings in the background.")
     var noEmbed = false
 
@@ -29,8 +38,8 @@ struct Serve: AsyncParsableCommand {
     var publicURL: String?
 
     func validate() throws {
-        for (name, value) in [("--api-rate-limit", apiRateLimit), ("--login-rate-limit", loginRateLimit)] {
-            if let value, value < 1 { throw ValidationError("\(name) must be at least 1 request a minute") }
+        for (name, value) in [("--api-rate-limit", apiRateLimit), ("--login-rate-limit", loginRateLimit), ("--submissions-per-day", submissionsPerDay), ("--submission-max-age-days", submissionMaxAgeDays)] {
+            if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
         }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0 to 65535") }
     }
@@ -46,7 +55,10 @@ struct Serve: AsyncParsableCommand {
             loginRateLimit: .init(
                 name: "login", quota: loginRateLimit ?? environment["PAPERBOY_LOGIN_RATE_LIMIT"].flatMap(Int.init) ?? 10, window: 60),
             apiRateLimit: .init(
-                name: "api", quota: apiRateLimit ?? environment["PAPERBOY_API_RATE_LIMIT"].flatMap(Int.init) ?? 600, window: 60))
+                name: "api", quota: apiRateLimit ?? environment["PAPERBOY_API_RATE_LIMIT"].flatMap(Int.init) ?? 600, window: 60),
+            arxivAPIURL: arxivAPIURL ?? environment["PAPERBOY_ARXIV_API_URL"] ?? "https://export.arxiv.org/api/query",
+            submissionMaxAgeDays: submissionMaxAgeDays ?? environment["PAPERBOY_SUBMISSION_MAX_AGE_DAYS"].flatMap(Int.init) ?? 14,
+            submissionsPerDay: submissionsPerDay ?? environment["PAPERBOY_SUBMISSIONS_PER_DAY"].flatMap(Int.init) ?? 5)
         let logger = options.makeLogger("paperboy")
         let store = try options.openStore()
 
