@@ -163,3 +163,21 @@ import Testing
         }
     }
 }
+
+@Suite struct LiteralInputTests {
+    @Test func sqlLookingTextIsStoredAndShownLiterally() async throws {
+        let title = "Robert'); DROP TABLE papers;-- OR 1=1"
+        let entry = DailyEntry(
+            day: FeedDay("2024-05-28")!, paper: Paper(id: "2405.99997", title: title, summary: "SELECT * FROM users;", source: .huggingFace),
+            upvotes: 1)
+        try await TestApp.withApp(extraEntries: [entry]) { client in
+            let page = try await client.get("/papers/2405.99997")
+            #expect(page.body.contains("<h1>Robert&#39;); DROP TABLE papers;-- OR 1=1</h1>"))
+            #expect(page.body.contains("SELECT * FROM users;"))
+            let api = try #require(try json(try await client.get("/api/papers/2405.99997").body) as? [String: Any])
+            #expect(api["title"] as? String == title)
+            let health = try #require(try json(try await client.get("/healthz").body) as? [String: Any])
+            #expect(health["papers"] as? Int == 29, "nothing was dropped")
+        }
+    }
+}
