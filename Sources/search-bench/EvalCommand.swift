@@ -20,7 +20,12 @@ enum EvalCommand {
         let split = arguments.value("split", default: "test")
         let dataset = try BEIRDataset.load(directory: directory, split: split)
         let start = now()
-        let index = LexicalIndex(documents: dataset.documents)
+        // --k1, --b, --title-weight override the defaults, for tuning fusion on train runs.
+        var parameters = BM25Parameters.default
+        if let k1 = arguments.optional("k1").flatMap(Float.init) { parameters.k1 = k1 }
+        if let b = arguments.optional("b").flatMap(Float.init) { parameters.b = b }
+        if let title = arguments.optional("title-weight").flatMap(Float.init) { parameters.titleWeight = title }
+        let index = LexicalIndex(documents: dataset.documents, parameters: parameters)
         let built = now() - start
         let summary = evaluate(index, on: dataset)
         if let path = arguments.optional("run-out") { try writeRun(index, dataset, to: path) }
