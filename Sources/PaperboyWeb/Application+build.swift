@@ -47,6 +47,7 @@ public func buildApplication(
     SubmissionRoutes(submissions: submissions, accounts: accounts, renderer: renderer, cache: cache).register(on: router)
     APIRoutes(feed: feed, cache: cache, publicURL: configuration.publicURL).register(on: router)
     SearchRoutes(search: searchService, feed: feed, renderer: renderer).register(on: router)
+    AtomFeedRoutes(feed: feed, search: searchService, publicURL: configuration.publicURL).register(on: router)
     try OperationsRoutes(store: store, search: search, embeddingProgress: embeddingProgress).register(on: router)
     return Application(
         router: router,
