@@ -31,7 +31,7 @@ struct APIRoutes: Sendable {
             var headers: HTTPFields = [:]
             if papers.count == limit, let last = papers.last {
                 // Link header pagination, as huggingface_hub's `paginate` follows it.
-                let next = "\(baseURL(request))/api/papers?cursor=\(Self.percentEncode(last.id))&limit=\(limit)"
+                let next = "\(publicBaseURL(request, configured: publicURL))/api/papers?cursor=\(QueryString.encode(last.id))&limit=\(limit)"
                 headers[HTTPField.Name("Link")!] = "<\(next)>; rel=\"next\""
             }
             let body = try Self.encoder.encode(papers.map { HFAPI.Paper($0, entry: nil) })
@@ -48,10 +48,6 @@ struct APIRoutes: Sendable {
         return Responses.make(entry, for: request, key: key, cache: cache)
     }
 
-    func baseURL(_ request: Request) -> String {
-        if let publicURL { return publicURL }
-        return "http://\(request.head.authority ?? "localhost")"
-    }
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -98,9 +94,5 @@ struct APIRoutes: Sendable {
             throw AppError.badRequest("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
-    }
-
-    static func percentEncode(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: ".-_"))) ?? text
     }
 }

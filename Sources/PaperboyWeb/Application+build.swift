@@ -39,7 +39,7 @@ public func buildApplication(
     PageRoutes(feed: feed, search: searchService, accounts: store, renderer: renderer, cache: cache).register(on: router)
     let accounts = AccountRoutes(store: store, sessions: sessions, renderer: renderer, cache: cache, bcryptCost: configuration.bcryptCost)
     accounts.register(on: router)
-    TokenRoutes(store: store, accounts: accounts, renderer: renderer, cache: cache).register(on: router)
+    TokenRoutes(store: store, accounts: accounts, renderer: renderer, cache: cache, publicURL: configuration.publicURL).register(on: router)
     ForYouRoutes(store: store, engine: search, renderer: renderer).register(on: router)
     let submissions = SubmissionService(
         store: store, arxiv: arxiv ?? ArxivClient(baseURL: configuration.arxivAPIURL, logger: logger), clock: clock,

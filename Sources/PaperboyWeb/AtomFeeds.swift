@@ -11,7 +11,7 @@ struct AtomFeedRoutes: Sendable {
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/feeds/daily.atom") { request, _ in
-            let base = baseURL(request)
+            let base = publicBaseURL(request, configured: publicURL)
             guard let latest = try await feed.latestDay() else {
                 return atom(AtomFeed.render(title: "Paperboy · Daily Papers", selfURL: "\(base)/feeds/daily.atom", siteURL: "\(base)/", updated: nil, entries: [], base: base))
             }
@@ -21,14 +21,14 @@ struct AtomFeedRoutes: Sendable {
                 updated: latest, entries: page.entries.map { ($0.paper, $0.day) }, base: base))
         }
         router.get("/feeds/trending.atom") { request, _ in
-            let base = baseURL(request)
+            let base = publicBaseURL(request, configured: publicURL)
             let entries = try await feed.trendingEntries(limit: 30).map(\.entry)
             return atom(AtomFeed.render(
                 title: "Paperboy · Trending", selfURL: "\(base)/feeds/trending.atom", siteURL: "\(base)/papers/trending",
                 updated: entries.map(\.day).max(), entries: entries.map { ($0.paper, $0.day) }, base: base))
         }
         router.get("/feeds/search.atom") { request, _ in
-            let base = baseURL(request)
+            let base = publicBaseURL(request, configured: publicURL)
             let query = String((QueryString(request).get("q") ?? "").prefix(250))
             guard !query.trimmingWhitespace().isEmpty else { throw AppError.badRequest("q is required") }
             var papers: [Paper] = []
@@ -39,10 +39,6 @@ struct AtomFeedRoutes: Sendable {
                 updated: papers.compactMap(\.publishedDay).max(),
                 entries: papers.map { ($0, $0.publishedDay ?? FeedDay(daysSinceEpoch: 0)) }, base: base))
         }
-    }
-
-    func baseURL(_ request: Request) -> String {
-        publicURL ?? "http://\(request.head.authority ?? "localhost")"
     }
 
     func atom(_ xml: String) -> Response {

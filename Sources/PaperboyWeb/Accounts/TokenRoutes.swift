@@ -12,6 +12,7 @@ struct TokenRoutes: Sendable {
     let accounts: AccountRoutes
     let renderer: PageRenderer
     let cache: ResponseCache
+    let publicURL: String?
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/settings") { request, context in try await settingsPage(request, context) }
@@ -64,7 +65,7 @@ struct TokenRoutes: Sendable {
         let tokens = try await store.tokens(of: reader.id)
         var page: [String: Any] = [
             "pageTitle": "Settings", "email": reader.email, "hasTokens": !tokens.isEmpty,
-            "baseURL": "http://\(request.head.authority ?? "localhost:8080")",
+            "baseURL": publicBaseURL(request, configured: publicURL),
             "tokens": tokens.map { ["id": $0.id, "name": $0.name, "created": String($0.createdAt.prefix(10)), "revoked": $0.revoked] as [String: Any] },
         ]
         if let newToken { page["newToken"] = newToken }
