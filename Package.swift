@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "PaperboyWeb",
             dependencies: [
-                "PaperboyCore", "PaperboyStore", "PaperboyIngest", "PaperboySearch", "MiniLM", "CZlib",
+                "PaperboyCore", "PaperboyStore", "PaperboyIngest", "PaperboySearch", "MiniLM", "CZlib", "PaperboyMail",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -80,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "paperboy",
             dependencies: [
-                "PaperboyCore", "PaperboyStore", "PaperboyIngest", "PaperboyWeb", "PaperboySearch", "MiniLM",
+                "PaperboyCore", "PaperboyStore", "PaperboyIngest", "PaperboyWeb", "PaperboySearch", "MiniLM", "PaperboyMail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -116,6 +116,65 @@ enum Migrations {
                     CREATE INDEX api_tokens_by_user ON api_tokens(user_id);
                     """)
         }
+        migrator.registerMigration("005-digest") { db in
+            try db.execute(
+                sql: """
+                    -- Settings that belong to this installation, such as the key that signs the
+                    -- links in emails (made once, kept with the data so every process agrees).
+                    CREATE TABLE instance_settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+
+                    -- Digest subscribers: no account needed. Double opt-in: 'pending' until the
+                    -- signed link in the confirmation email is followed.
+                    CREATE TABLE subscribers (
+                        id INTEGER PRIMARY KEY,
+                        email TEXT NOT NULL,
+                        email_key TEXT NOT NULL UNIQUE,          -- lowercased
+                        user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+                        state TEXT NOT NULL CHECK (state IN ('pending', 'confirmed', 'unsubscribed', 'disabled')),
+                        created_at TEXT NOT NULL,
+                        confirmed_at TEXT,
+                        confirmation_requested_at TEXT,          -- the latest subscribe request
+                        confirmation_sent_at TEXT,               -- NULL: the confirmation email is still owed
+                        permanent_failures INTEGER NOT NULL DEFAULT 0,  -- consecutive 5xx refusals
+                        last_error TEXT
+                    );
+                    CREATE INDEX subscribers_by_state ON subscribers(state, id);
+                    CREATE INDEX subscribers_by_user ON subscribers(user_id);
+
+                    -- One row per reader and digest date: the delivery log that makes sending
+                    -- exactly-once. 'sending' rows have their Message-ID and papers fixed, so a
+                    -- resumed run sends the very same message.
+                    CREATE TABLE digest_deliveries (
+                        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+                        digest_date TEXT NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'retry', 'sent', 'failed', 'skipped')),
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at REAL,                    -- seconds since 1970, for 'retry'
+                        message_id TEXT,
+                        paper_ids TEXT,                          -- JSON arrays: trending, then picks
+                        pick_ids TEXT,
+                        last_error TEXT,
+                        updated_at TEXT NOT NULL,
+                        PRIMARY KEY (subscriber_id, digest_date)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX digest_deliveries_by_date ON digest_deliveries(digest_date, state);
+
+                    -- Every paper each reader was sent, so that none is sent twice.
+                    CREATE TABLE digest_sent_papers (
+                        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+                        paper_id TEXT NOT NULL,
+                        digest_date TEXT NOT NULL,
+                        PRIMARY KEY (subscriber_id, paper_id)
+                    ) WITHOUT ROWID;
+
+                    -- Named leases, so that two instances never run the same job at once.
+                    CREATE TABLE leases (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        holder TEXT NOT NULL,
+                        expires_at REAL NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

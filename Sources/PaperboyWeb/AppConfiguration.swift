@@ -25,6 +25,12 @@ public struct AppConfiguration: Sendable {
     /// Oldest paper (days since publication) a reader may put on the feed.
     public var submissionMaxAgeDays: Int
     public var submissionsPerDay: Int
+    /// When the digest service sends the day's digest, in minutes after midnight UTC; nil: the
+    /// server does not send digests (the `paperboy digest send` command still does).
+    public var digestSendAt: Int?
+    /// Subscribe requests per client address.
+    public var subscribeRateLimit: RateLimiter.Policy
+    public var deliveryPolicy: DeliveryPolicy
 
     public init(
         hostname: String = "127.0.0.1", port: Int = 8080, databasePath: String = "paperboy.sqlite",
@@ -32,7 +38,10 @@ public struct AppConfiguration: Sendable {
         secureCookies: Bool? = nil, bcryptCost: UInt8 = 12,
         loginRateLimit: RateLimiter.Policy = .init(name: "login", quota: 10, window: 60),
         apiRateLimit: RateLimiter.Policy = .init(name: "api", quota: 600, window: 60),
-        arxivAPIURL: String = "https://export.arxiv.org/api/query", submissionMaxAgeDays: Int = 14, submissionsPerDay: Int = 5
+        arxivAPIURL: String = "https://export.arxiv.org/api/query", submissionMaxAgeDays: Int = 14, submissionsPerDay: Int = 5,
+        digestSendAt: Int? = nil,
+        subscribeRateLimit: RateLimiter.Policy = .init(name: "subscribe", quota: 10, window: 600),
+        deliveryPolicy: DeliveryPolicy = DeliveryPolicy(waitForRetries: false)
     ) {
         self.hostname = hostname
         self.port = port
@@ -47,5 +56,8 @@ public struct AppConfiguration: Sendable {
         self.arxivAPIURL = arxivAPIURL
         self.submissionMaxAgeDays = submissionMaxAgeDays
         self.submissionsPerDay = submissionsPerDay
+        self.digestSendAt = digestSendAt
+        self.subscribeRateLimit = subscribeRateLimit
+        self.deliveryPolicy = deliveryPolicy
     }
 }

@@ -3,24 +3,30 @@ import Hummingbird
 import Logging
 import PaperboyCore
 import PaperboyIngest
+import PaperboyMail
 import PaperboyStore
 import ServiceLifecycle
 
 /// Builds the whole web application. `paperboy serve` and the tests call this same function.
 /// - Parameters:
 ///   - search: the in-memory search engine, already loaded.
+///   - mail: where confirmation and digest emails go; without it subscriptions are kept and
+///     their confirmations are owed until a server runs with mail.
 ///   - services: background work to run beside the server (embedding backfill, index refresh).
 public func buildApplication(
     configuration: AppConfiguration,
-    store: any PaperStore & AccountStore,
+    store: any PaperStore & AccountStore & DigestStore,
     search: SearchEngine,
     clock: any WallClock = SystemClock(),
     embeddingProgress: EmbeddingProgress = EmbeddingProgress(),
     arxiv: (any ArxivFetching)? = nil,
+    mail: DigestMail? = nil,
     services: [any Service] = [],
     logger: Logger
 ) async throws -> some ApplicationProtocol {
-    let renderer = try await PageRenderer()
+    var renderer = try await PageRenderer()
+    let signer = LinkSigner(secret: try await store.instanceSecret(named: LinkSigner.secretName))
+    renderer.subscribeFormToken = signer.subscribeFormToken
     let feed = FeedService(store: store, clock: clock, trendingWindowDays: configuration.trendingWindowDays)
     let searchService = SearchService(engine: search, store: store)
     let cache = ResponseCache(store: store)
@@ -34,11 +40,30 @@ public func buildApplication(
     router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(policy: configuration.apiRateLimit, clock: clock)) {
         $0.uri.path.hasPrefix("/api/")
     })
+    router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(policy: configuration.subscribeRateLimit, clock: clock)) {
+        $0.method == .post && $0.uri.path == "/digest/subscribe"
+    })
     router.add(middleware: SessionMiddleware(sessions: sessions))
 
     PageRoutes(feed: feed, search: searchService, accounts: store, renderer: renderer, cache: cache).register(on: router)
     let accounts = AccountRoutes(store: store, sessions: sessions, renderer: renderer, cache: cache, bcryptCost: configuration.bcryptCost)
     accounts.register(on: router)
+    let subscriptions = SubscriptionService(store: store, signer: signer, mail: mail, clock: clock, logger: logger)
+    let digestSettings = try mail?.settings ?? DigestSettings(from: try MailAddress("digest@localhost"), publicURL: configuration.publicURL ?? "")
+    let composer = DigestComposer(
+        store: store, engine: search, renderer: renderer, signer: signer, settings: digestSettings,
+        trendingWindowDays: configuration.trendingWindowDays)
+    DigestRoutes(
+        subscriptions: subscriptions, store: store, composer: composer, accounts: accounts, renderer: renderer,
+        signer: signer, clock: clock
+    ).register(on: router)
+    var services = services
+    if let mail, let sendAt = configuration.digestSendAt {
+        let sender = DigestSender(
+            store: store, composer: composer, transport: mail.transport, policy: configuration.deliveryPolicy,
+            clock: clock, logger: logger)
+        services.append(DigestScheduler(sender: sender, subscriptions: subscriptions, sendAt: sendAt, clock: clock, logger: logger))
+    }
     TokenRoutes(store: store, accounts: accounts, renderer: renderer, cache: cache, publicURL: configuration.publicURL).register(on: router)
     ForYouRoutes(store: store, engine: search, renderer: renderer).register(on: router)
     let submissions = SubmissionService(

@@ -38,6 +38,15 @@ public struct FeedService: Sendable {
         try await store.latestFeedDay()
     }
 
+    /// The latest feed day with papers on or before `day` (digests for a date use the feed as
+    /// it stood then).
+    public func latestDay(onOrBefore day: FeedDay) async throws -> FeedDay? {
+        guard let latest = try await store.latestFeedDay() else { return nil }
+        if latest <= day { return latest }
+        if try await !store.feedEntries(FeedQuery(days: day...day, limit: 1)).isEmpty { return day }
+        return try await store.neighbours(of: day...day).before
+    }
+
     public struct PaperDetail: Sendable {
         public var paper: Paper
         public var featuredDays: [FeedDay]

@@ -8,6 +8,9 @@ import PaperboyStore
 /// Every `{{value}}` is HTML-escaped by Mustache; no template uses triple braces.
 public struct PageRenderer: Sendable {
     let library: MustacheLibrary
+    /// The token of the digest subscribe form in the footer of pages without a logged-in
+    /// reader (`LinkSigner.subscribeFormToken`); no form when nil.
+    var subscribeFormToken: String?
 
     public init() async throws {
         guard let header = WebResources.path("header.mustache", in: "templates") else {
@@ -44,6 +47,7 @@ public struct PageRenderer: Sendable {
             context["viewerName"] = viewer.reader.name
             context["viewerCSRF"] = viewer.csrf
         }
+        if let token = viewer?.csrf ?? subscribeFormToken { context["subscribeCSRF"] = token }
         guard let html = library.render(context, withTemplate: template) else {
             throw RendererError.missingTemplate(template)
         }

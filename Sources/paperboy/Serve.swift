@@ -9,6 +9,10 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve the web pages and the JSON API.")
 
     @OptionGroup var options: StoreOptions
+    @OptionGroup var mail: MailOptions
+
+    @Option(name: .long, help: "When to send the daily digest, HH:MM UTC, or 'off' (env PAPERBOY_DIGEST_TIME, default 07:00; needs --smtp-url).")
+    var digestTime: String?
 
     @Option(name: .long, help: "Address to listen on (env PAPERBOY_HOSTNAME, default 127.0.0.1).")
     var hostname: String?
@@ -42,10 +46,23 @@ struct Serve: AsyncParsableCommand {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
         }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0 to 65535") }
+        if let digestTime, digestTime != "off", Self.minutes(digestTime) == nil {
+            throw ValidationError("--digest-time must be HH:MM (UTC) or off")
+        }
+    }
+
+    /// `HH:MM` as minutes after midnight.
+    static func minutes(_ text: String) -> Int? {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]), (0..<24).contains(hour),
+            (0..<60).contains(minute)
+        else { return nil }
+        return hour * 60 + minute
     }
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
+        let digestTime = digestTime ?? environment["PAPERBOY_DIGEST_TIME"] ?? "07:00"
         let configuration = AppConfiguration(
             hostname: hostname ?? environment["PAPERBOY_HOSTNAME"] ?? "127.0.0.1",
             port: port ?? environment["PAPERBOY_PORT"].flatMap(Int.init) ?? 8080,
@@ -58,9 +75,15 @@ struct Serve: AsyncParsableCommand {
                 name: "api", quota: apiRateLimit ?? environment["PAPERBOY_API_RATE_LIMIT"].flatMap(Int.init) ?? 600, window: 60),
             arxivAPIURL: arxivAPIURL ?? environment["PAPERBOY_ARXIV_API_URL"] ?? "https://export.arxiv.org/api/query",
             submissionMaxAgeDays: submissionMaxAgeDays ?? environment["PAPERBOY_SUBMISSION_MAX_AGE_DAYS"].flatMap(Int.init) ?? 14,
-            submissionsPerDay: submissionsPerDay ?? environment["PAPERBOY_SUBMISSIONS_PER_DAY"].flatMap(Int.init) ?? 5)
+            submissionsPerDay: submissionsPerDay ?? environment["PAPERBOY_SUBMISSIONS_PER_DAY"].flatMap(Int.init) ?? 5,
+            digestSendAt: digestTime == "off" ? nil : Self.minutes(digestTime))
         let logger = options.makeLogger("paperboy")
         let store = try options.openStore()
+        let mail = try mail.makeMail(
+            publicURL: configuration.publicURL ?? "http://\(configuration.hostname):\(configuration.port)", logger: logger)
+        if mail == nil {
+            logger.notice("no mail server configured (--smtp-url): subscriptions are kept, no email is sent")
+        }
 
         // One thread for background embedding leaves the other core to requests.
         var embedder: MiniLMTextEmbedder?
@@ -78,7 +101,7 @@ struct Serve: AsyncParsableCommand {
         }
         let app = try await buildApplication(
             configuration: configuration, store: store, search: search, embeddingProgress: progress,
-            services: services, logger: logger)
+            mail: mail, services: services, logger: logger)
         // runService installs SIGTERM/SIGINT handlers: in-flight requests finish, then we exit.
         try await app.runService()
     }

@@ -8,7 +8,7 @@ import PaperboyStore
 
 /// The settings page (API tokens) and the token-authenticated upvote API.
 struct TokenRoutes: Sendable {
-    let store: any AccountStore & PaperStore
+    let store: any AccountStore & PaperStore & DigestStore
     let accounts: AccountRoutes
     let renderer: PageRenderer
     let cache: ResponseCache
@@ -68,6 +68,12 @@ struct TokenRoutes: Sendable {
             "baseURL": publicBaseURL(request, configured: publicURL),
             "tokens": tokens.map { ["id": $0.id, "name": $0.name, "created": String($0.createdAt.prefix(10)), "revoked": $0.revoked] as [String: Any] },
         ]
+        switch try await store.subscriber(forUser: reader.id, email: reader.email)?.state {
+        case .confirmed: page["digestConfirmed"] = true
+        case .pending: page["digestPending"] = true
+        case .disabled: page["digestDisabled"] = true
+        case .unsubscribed, nil: page["digestOff"] = true
+        }
         if let newToken { page["newToken"] = newToken }
         if let message { page["message"] = message }
         let html = try renderer.render("settings", page, viewer: PageRenderer.Viewer(reader: reader, csrf: session.csrfToken))

@@ -1,0 +1,184 @@
+import Foundation
+import PaperboyCore
+import PaperboyMail
+import PaperboyStore
+
+/// How digests look and where their links point.
+public struct DigestSettings: Sendable {
+    public var from: MailAddress
+    /// Absolute base URL of the site, without a trailing slash: every link in an email is absolute.
+    public var publicURL: String
+    /// Trending papers per digest.
+    public var trendingCount: Int
+    /// "Picked for you" papers per digest, for readers with upvotes.
+    public var picksCount: Int
+    /// The UTC hour digests go out; trending is ranked as of that hour of the digest date.
+    public var sendHour: Double
+
+    public init(
+        from: MailAddress, publicURL: String, trendingCount: Int = 10, picksCount: Int = 5, sendHour: Double = 7
+    ) {
+        self.from = from
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        self.trendingCount = trendingCount
+        self.picksCount = picksCount
+        self.sendHour = sendHour
+    }
+}
+
+/// One date's digest before it is personalised: the trending ranking as of that date.
+struct DigestEdition: Sendable {
+    var date: FeedDay
+    /// Ranked candidates, more than a digest holds, so readers who already got the top ones
+    /// still receive a full digest of papers new to them.
+    var trending: [Paper]
+    var papers: [String: Paper]
+}
+
+/// Decides what each reader gets and renders it as a multipart email.
+struct DigestComposer: Sendable {
+    let store: any PaperStore & AccountStore
+    let engine: SearchEngine?
+    let renderer: PageRenderer
+    let signer: LinkSigner
+    let settings: DigestSettings
+    var trendingWindowDays = 7
+    /// How far back picks reach, from the digest date.
+    var picksWindowDays = 30
+
+    func edition(for date: FeedDay) async throws -> DigestEdition {
+        let clock = FixedClock(date, hour: settings.sendHour)
+        let feed = FeedService(store: store, clock: clock, trendingWindowDays: trendingWindowDays)
+        guard let latest = try await feed.latestDay(onOrBefore: date) else {
+            return DigestEdition(date: date, trending: [], papers: [:])
+        }
+        let ranked = try await feed.trendingEntries(
+            in: latest.adding(days: 1 - trendingWindowDays)...latest, limit: settings.trendingCount * 3)
+        let papers = ranked.map(\.entry.paper)
+        return DigestEdition(
+            date: date, trending: papers,
+            papers: Dictionary(papers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// What a reader gets: trending papers they were not sent before, and picks from their
+    /// upvotes. Nil when nothing is new to them.
+    func compose(_ delivery: DigestDelivery, edition: DigestEdition, alreadySent: Set<String>) async throws
+        -> DigestComposition?
+    {
+        let trending = edition.trending.lazy.map(\.id).filter { !alreadySent.contains($0) }
+            .prefix(settings.trendingCount)
+        var picks: [String] = []
+        if let userID = delivery.userID, let engine, settings.picksCount > 0 {
+            let upvoted = try await store.upvotedPapers(by: userID, limit: 200).map(\.id)
+            if !upvoted.isEmpty {
+                let excluded = alreadySent.union(upvoted).union(trending)
+                picks = engine.recommendations(
+                    forUpvoted: upvoted, excluding: excluded, since: edition.date.adding(days: -picksWindowDays),
+                    limit: settings.picksCount
+                ).map(\.id)
+            }
+        }
+        guard !trending.isEmpty || !picks.isEmpty else { return nil }
+        return DigestComposition(
+            subscriberID: delivery.subscriberID, messageID: messageID(for: delivery), paperIDs: Array(trending),
+            pickIDs: picks)
+    }
+
+    /// Unique per reader and date, and random, so it reveals nothing; fixed once composed.
+    private func messageID(for delivery: DigestDelivery) -> String {
+        let nonce = UInt64.random(in: 0...UInt64.max)
+        return "<digest.\(delivery.date).\(delivery.subscriberID).\(String(nonce, radix: 36))@\(settings.from.domain)>"
+    }
+
+    /// The papers of a composed delivery: from the edition, or from the store for picks and for
+    /// papers that left the ranking since the delivery was composed.
+    func content(of delivery: DigestDelivery, edition: DigestEdition) async throws -> DigestContent {
+        var papers = edition.papers
+        let missing = (delivery.paperIDs + delivery.pickIDs).filter { papers[$0] == nil }
+        if !missing.isEmpty {
+            for paper in try await store.papers(ids: missing) { papers[paper.id] = paper }
+        }
+        return DigestContent(
+            date: delivery.date, trending: delivery.paperIDs.compactMap { papers[$0] },
+            picks: delivery.pickIDs.compactMap { papers[$0] })
+    }
+
+    /// The email for a composed delivery, with its one-click unsubscribe headers (RFC 8058).
+    func message(for delivery: DigestDelivery, subscriber: Subscriber, edition: DigestEdition, now: Date) async throws
+        -> MailMessage
+    {
+        let content = try await content(of: delivery, edition: edition)
+        let site = settings.publicURL
+        let unsubscribeURL = site + "/digest/unsubscribe?token=" + signer.token(.unsubscribe, for: subscriber)
+        let html = try renderer.render("digest-email", content.context(siteURL: site, unsubscribeURL: unsubscribeURL))
+        return try MailMessage(
+            from: settings.from, to: [MailAddress(subscriber.email)], subject: content.subject,
+            text: content.text(siteURL: site, unsubscribeURL: unsubscribeURL), html: html,
+            date: now, messageID: delivery.messageID,
+            headers: [
+                .listUnsubscribe(url: URL(string: unsubscribeURL)!), .listUnsubscribeOneClick,
+                try MailHeader("List-Id", "Paperboy daily digest <digest.\(settings.from.domain)>"),
+                try MailHeader("Auto-Submitted", "auto-generated"),
+            ])
+    }
+}
+
+/// The papers of one digest, as the text body, the HTML template context and the subject.
+struct DigestContent {
+    var date: FeedDay
+    var trending: [Paper]
+    var picks: [Paper]
+
+    var subject: String {
+        let top = trending.first ?? picks.first
+        let title = top.map { Highlighter.snippet($0.title.collapsingWhitespace(), length: 90) } ?? ""
+        return "Trending papers, \(PageRenderer.longDate(date)): \(title)"
+    }
+
+    func text(siteURL: String, unsubscribeURL: String) -> String {
+        var lines = ["Trending papers for \(PageRenderer.longDate(date))", ""]
+        func add(_ papers: [Paper]) {
+            for (index, paper) in papers.enumerated() {
+                lines.append("\(index + 1). \(paper.title.collapsingWhitespace())")
+                lines.append("   \(PageRenderer.shortAuthors(paper.authors)) · \(paper.totalUpvotes) upvotes")
+                lines.append("   \(Self.shortAbstract(paper.summary))")
+                lines.append("   \(siteURL)/papers/\(paper.id)")
+                lines.append("")
+            }
+        }
+        add(trending)
+        if !picks.isEmpty {
+            lines.append("Picked for you, from the papers you upvoted")
+            lines.append("")
+            add(picks)
+        }
+        lines += [
+            "--", "You get this because you subscribed to the Paperboy daily digest.",
+            "Unsubscribe with one click: \(unsubscribeURL)",
+        ]
+        return lines.joined(separator: "\n")
+    }
+
+    func context(siteURL: String, unsubscribeURL: String) -> [String: Any] {
+        func cards(_ papers: [Paper]) -> [[String: Any]] {
+            papers.enumerated().map { index, paper in
+                [
+                    "rank": index + 1, "title": paper.title.collapsingWhitespace(),
+                    "url": "\(siteURL)/papers/\(paper.id)",
+                    "authors": PageRenderer.shortAuthors(paper.authors), "upvotes": paper.totalUpvotes,
+                    "abstract": Self.shortAbstract(paper.summary),
+                ]
+            }
+        }
+        return [
+            "pageTitle": subject, "date": PageRenderer.longDate(date), "siteURL": siteURL,
+            "trending": cards(trending), "picks": cards(picks), "hasPicks": !picks.isEmpty,
+            "unsubscribeURL": unsubscribeURL,
+        ]
+    }
+
+    /// The opening of the abstract, about 300 characters, cut at a word.
+    static func shortAbstract(_ summary: String) -> String {
+        Highlighter.snippet(summary.collapsingWhitespace(), length: 300)
+    }
+}

@@ -1,0 +1,293 @@
+import Foundation
+import Logging
+import PaperboyCore
+import PaperboyMail
+import PaperboyStore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How hard delivery tries, and how it backs off.
+public struct DeliveryPolicy: Sendable {
+    /// Attempts per message before a temporary failure becomes final.
+    public var maxAttempts: Int
+    /// Delay before the first retry of a message; it doubles with each attempt.
+    public var retryDelay: Double
+    public var maxRetryDelay: Double
+    /// Permanent refusals in a row after which an address is disabled.
+    public var disableAfter: Int
+    /// Messages composed (and logged as `sending`) per database transaction.
+    public var batchSize: Int
+    /// Seconds the lease lasts without renewal; a crashed sender blocks others this long at most
+    /// (less on the same machine, where a dead process is noticed at once).
+    public var leaseDuration: Double
+    /// Keep running until no retry is left (the command line); the service comes back later instead.
+    public var waitForRetries: Bool
+
+    public init(
+        maxAttempts: Int = 5, retryDelay: Double = 30, maxRetryDelay: Double = 1800, disableAfter: Int = 3,
+        batchSize: Int = 100, leaseDuration: Double = 120, waitForRetries: Bool = true
+    ) {
+        self.maxAttempts = maxAttempts
+        self.retryDelay = retryDelay
+        self.maxRetryDelay = maxRetryDelay
+        self.disableAfter = disableAfter
+        self.batchSize = batchSize
+        self.leaseDuration = leaseDuration
+        self.waitForRetries = waitForRetries
+    }
+
+    func delay(afterFailure count: Int) -> Double {
+        min(retryDelay * pow(2, Double(max(0, count - 1))), maxRetryDelay)
+    }
+}
+
+public struct DigestRunReport: Sendable, CustomStringConvertible {
+    public var date: FeedDay
+    /// Deliveries added to the log by this run (confirmed readers who had none for the date).
+    public var enqueued = 0
+    /// Messages the SMTP server accepted during this run.
+    public var sent = 0
+    /// The log for the date when the run ended.
+    public var states: [DeliveryState: Int] = [:]
+    public var disabled = 0
+    public var seconds = 0.0
+
+    public var description: String {
+        let states = DeliveryState.allCases.map { "\($0.rawValue)=\(self.states[$0, default: 0])" }.joined(separator: " ")
+        let rate = seconds > 0 ? Double(sent) / seconds : 0
+        return "digest \(date): sent \(sent) in \(String(format: "%.2f", seconds)) s "
+            + "(\(String(format: "%.0f", rate)) messages/s); log: \(states); disabled addresses: \(disabled)"
+    }
+}
+
+public enum DigestRunError: Error, CustomStringConvertible, Equatable {
+    /// Another instance is sending; it holds the lease.
+    case leaseHeld(by: String)
+    /// The lease was taken over while this run was paused for longer than its duration.
+    case leaseLost
+
+    public var description: String {
+        switch self {
+        case .leaseHeld(let holder): return "another instance (\(holder)) is sending the digest; not sending twice"
+        case .leaseLost: return "the digest lease was taken over by another instance; stopped sending"
+        }
+    }
+}
+
+/// Sends one date's digest to every confirmed reader exactly once, resumably.
+///
+/// The delivery log makes it exactly-once: a delivery is composed (Message-ID and papers
+/// fixed, state `sending`) before it is sent, and marked `sent` right after the server's 250.
+/// A crash leaves `sending` rows that the next run sends again, with the same Message-ID. The
+/// only message that can arrive twice is one the server accepted in the instant before the
+/// crash, and then as the same message (same Message-ID), which mail stores de-duplicate.
+public struct DigestSender: Sendable {
+    let store: any PaperStore & AccountStore & DigestStore
+    let composer: DigestComposer
+    let transport: any MailTransport
+    let policy: DeliveryPolicy
+    let clock: any WallClock
+    let logger: Logger
+    let holder = DigestLease.makeHolderName()
+
+    public static func make(
+        store: any PaperStore & AccountStore & DigestStore, engine: SearchEngine?, settings: DigestSettings,
+        transport: any MailTransport, policy: DeliveryPolicy = DeliveryPolicy(), clock: any WallClock = SystemClock(),
+        logger: Logger
+    ) async throws -> DigestSender {
+        let composer = DigestComposer(
+            store: store, engine: engine, renderer: try await PageRenderer(),
+            signer: LinkSigner(secret: try await store.instanceSecret(named: LinkSigner.secretName)), settings: settings)
+        return DigestSender(store: store, composer: composer, transport: transport, policy: policy, clock: clock, logger: logger)
+    }
+
+    init(
+        store: any PaperStore & AccountStore & DigestStore, composer: DigestComposer, transport: any MailTransport,
+        policy: DeliveryPolicy, clock: any WallClock, logger: Logger
+    ) {
+        self.store = store
+        self.composer = composer
+        self.transport = transport
+        self.policy = policy
+        self.clock = clock
+        self.logger = logger
+    }
+
+    private var now: Date { Date(timeIntervalSince1970: clock.now) }
+
+    public func run(date: FeedDay) async throws -> DigestRunReport {
+        let started = ContinuousClock.now
+        let lease = DigestLease(store: store, name: "digest", holder: holder, duration: policy.leaseDuration, clock: clock)
+        try await lease.acquire()
+        var report = DigestRunReport(date: date)
+        do {
+            try await send(date: date, lease: lease, report: &report)
+        } catch {
+            await transport.close()
+            try? await lease.release()
+            throw error
+        }
+        await transport.close()
+        try await lease.release()
+        report.states = try await store.deliveryCounts(date: date)
+        let elapsed = ContinuousClock.now - started
+        report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return report
+    }
+
+    private func send(date: FeedDay, lease: DigestLease, report: inout DigestRunReport) async throws {
+        let edition = try await composer.edition(for: date)
+        report.enqueued = try await store.enqueueDigest(date: date, now: now)
+        logger.info("digest run started", metadata: ["date": "\(date)", "enqueued": "\(report.enqueued)"])
+        var failuresInARow = 0
+        while true {
+            try Task.checkCancellation()
+            try await lease.renew()
+            let due = try await store.dueDeliveries(date: date, now: now, limit: policy.batchSize)
+            if due.isEmpty {
+                guard policy.waitForRetries, let next = try await store.nextRetry(date: date) else { return }
+                // Sleep in slices shorter than the lease, renewing it in between.
+                let wait = min(max(0, next.timeIntervalSince(now)), policy.leaseDuration / 3)
+                try await Task.sleep(for: .milliseconds(Int(wait * 1000) + 1))
+                continue
+            }
+            for delivery in try await composed(due, edition: edition) {
+                let outcome = try await deliver(delivery, edition: edition)
+                switch outcome {
+                case .sent:
+                    report.sent += 1
+                    failuresInARow = 0
+                case .retry:
+                    // The server or the network is struggling: slow down before the next message.
+                    failuresInARow += 1
+                    try await Task.sleep(for: .milliseconds(Int(policy.delay(afterFailure: failuresInARow) * 1000)))
+                case .disabled:
+                    report.disabled += 1
+                case .failed:
+                    break
+                }
+            }
+        }
+    }
+
+    /// The deliveries with their content fixed in the log; readers with nothing new are skipped.
+    private func composed(_ due: [DigestDelivery], edition: DigestEdition) async throws -> [DigestDelivery] {
+        let fresh = due.filter { $0.messageID == nil }
+        let sent = try await store.sentPaperIDs(subscriberIDs: fresh.map(\.subscriberID))
+        var compositions: [DigestComposition] = []
+        var ready = due.filter { $0.messageID != nil }
+        for delivery in fresh {
+            guard
+                let composition = try await composer.compose(
+                    delivery, edition: edition, alreadySent: sent[delivery.subscriberID] ?? [])
+            else {
+                try await store.markSkipped(
+                    subscriberID: delivery.subscriberID, date: delivery.date, reason: "nothing new to send", now: now)
+                continue
+            }
+            compositions.append(composition)
+            var composed = delivery
+            composed.messageID = composition.messageID
+            composed.paperIDs = composition.paperIDs
+            composed.pickIDs = composition.pickIDs
+            ready.append(composed)
+        }
+        try await store.markComposed(compositions, date: edition.date, now: now)
+        return ready.sorted { $0.subscriberID < $1.subscriberID }
+    }
+
+    private enum Outcome { case sent, retry, failed, disabled }
+
+    private func deliver(_ delivery: DigestDelivery, edition: DigestEdition) async throws -> Outcome {
+        let subscriber = Subscriber(
+            id: delivery.subscriberID, email: delivery.email, userID: delivery.userID, state: .confirmed, createdAt: "")
+        let date = delivery.date
+        do {
+            let message = try await composer.message(for: delivery, subscriber: subscriber, edition: edition, now: now)
+            try await transport.send(message)
+        } catch let error as SMTPError where error.isTransient {
+            let attempts = delivery.attempts + 1
+            if attempts >= policy.maxAttempts {
+                logger.warning("giving up on a digest", metadata: ["to": "\(delivery.email)", "error": "\(error)"])
+                _ = try await store.markFailed(
+                    subscriberID: delivery.subscriberID, date: date, error: "\(error)", permanent: false,
+                    disableAfter: policy.disableAfter, now: now)
+                return .failed
+            }
+            let next = now.addingTimeInterval(policy.delay(afterFailure: attempts))
+            logger.notice(
+                "digest delivery will be retried",
+                metadata: ["to": "\(delivery.email)", "attempt": "\(attempts)", "error": "\(error)"])
+            try await store.markRetry(
+                subscriberID: delivery.subscriberID, date: date, error: "\(error)", nextAttempt: next, now: now)
+            return .retry
+        } catch let error as SMTPError {
+            guard case .permanent = error else { throw error }  // TLS, AUTH, protocol: needs a person
+            return try await refuse(delivery, reason: "\(error)")
+        } catch let error as MailMessageError {
+            return try await refuse(delivery, reason: "\(error)")
+        }
+        try await store.markSent(subscriberID: delivery.subscriberID, date: date, now: now)
+        return .sent
+    }
+
+    /// A permanent refusal: the delivery fails, and repeated refusals disable the address.
+    private func refuse(_ delivery: DigestDelivery, reason: String) async throws -> Outcome {
+        let disabled = try await store.markFailed(
+            subscriberID: delivery.subscriberID, date: delivery.date, error: reason, permanent: true,
+            disableAfter: policy.disableAfter, now: now)
+        logger.warning(
+            disabled ? "address disabled after repeated refusals" : "digest refused by the mail server",
+            metadata: ["to": "\(delivery.email)", "error": "\(reason)"])
+        return disabled ? .disabled : .failed
+    }
+}
+
+/// A named lease in the database: only its holder sends. A holder is `host:pid:random`, so a
+/// lease left by a process that died on this machine can be taken over at once.
+struct DigestLease: Sendable {
+    let store: any DigestStore
+    let name: String
+    let holder: String
+    let duration: Double
+    let clock: any WallClock
+
+    static func makeHolderName() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    func acquire() async throws {
+        let current = try await take(stealFrom: nil)
+        guard current != holder else { return }
+        guard Self.isDeadLocalProcess(current), try await take(stealFrom: current) == holder else {
+            throw DigestRunError.leaseHeld(by: current)
+        }
+    }
+
+    func renew() async throws {
+        guard try await take(stealFrom: nil) == holder else { throw DigestRunError.leaseLost }
+    }
+
+    func release() async throws {
+        try await store.releaseLease(name: name, holder: holder)
+    }
+
+    private func take(stealFrom: String?) async throws -> String {
+        let now = Date(timeIntervalSince1970: clock.now)
+        return try await store.acquireLease(
+            name: name, holder: holder, until: now.addingTimeInterval(duration), now: now, stealFrom: stealFrom)
+    }
+
+    /// Whether `holder` names a process on this machine that no longer exists.
+    static func isDeadLocalProcess(_ holder: String) -> Bool {
+        let parts = holder.split(separator: ":")
+        guard parts.count == 3, String(parts[0]) == ProcessInfo.processInfo.hostName, let pid = Int32(parts[1]) else {
+            return false
+        }
+        return kill(pid, 0) == -1 && errno == ESRCH
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import Logging
+import PaperboyCore
+import PaperboyMail
+import PaperboyStore
+
+/// The mail side of the server: where mail goes out and what digests look like. Without it,
+/// subscriptions are still taken and their confirmations go out once mail is configured.
+public struct DigestMail: Sendable {
+    public var transport: any MailTransport
+    public var settings: DigestSettings
+
+    public init(transport: any MailTransport, settings: DigestSettings) {
+        self.transport = transport
+        self.settings = settings
+    }
+}
+
+/// What counts as a subscriber's address: a plain address of at most 254 characters whose
+/// domain has a dot. Used by the subscribe form and `paperboy subscribers import`.
+public enum SubscriberAddress {
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func validated(_ text: String) throws(Invalid) -> String {
+        let email = text.trimmingWhitespace()
+        guard !email.isEmpty else { throw Invalid(description: "Enter your email address.") }
+        guard email.count <= 254, let address = try? MailAddress(email), address.domain.contains("."),
+            !address.domain.hasPrefix("."), !address.domain.hasSuffix(".")
+        else {
+            throw Invalid(description: "“\(email.prefix(100))” does not look like an email address.")
+        }
+        return email
+    }
+}
+
+/// Double opt-in: subscribing records a pending address and mails it a signed link that
+/// expires; only following the link confirms it. Answers never reveal whether an address
+/// was already subscribed.
+struct SubscriptionService: Sendable {
+    let store: any DigestStore
+    let signer: LinkSigner
+    let mail: DigestMail?
+    let clock: any WallClock
+    let logger: Logger
+    /// How long a confirmation link works.
+    var confirmationLifetime: Double = 7 * 86_400
+    /// A pending address gets at most one confirmation email per this many seconds.
+    var resendInterval: Double = 600
+
+    private var now: Date { Date(timeIntervalSince1970: clock.now) }
+
+    static func validatedEmail(_ text: String) throws(AppError) -> String {
+        do {
+            return try SubscriberAddress.validated(text)
+        } catch {
+            throw .badRequest(error.description)
+        }
+    }
+
+    /// Records the request and sends the confirmation when one is owed.
+    func subscribe(email: String, userID: Int64?) async throws {
+        let subscriber = try await store.subscribe(email: email, userID: userID, now: now)
+        guard subscriber.state == .pending else { return }  // confirmed already: nothing to say
+        if let sentAt = subscriber.confirmationSentAt.flatMap({ try? Date($0, strategy: .iso8601) }),
+            now.timeIntervalSince(sentAt) < resendInterval
+        {
+            return
+        }
+        await sendConfirmation(to: subscriber)
+    }
+
+    /// Sends a confirmation email; false when mail is off or the server refused it (it stays owed).
+    @discardableResult
+    func sendConfirmation(to subscriber: Subscriber) async -> Bool {
+        guard let mail else { return false }
+        do {
+            let message = try confirmationMessage(for: subscriber, settings: mail.settings)
+            try await mail.transport.send(message)
+            try await store.markConfirmationSent(subscriberID: subscriber.id, at: now)
+            return true
+        } catch {
+            logger.warning(
+                "could not send a confirmation email; it stays owed",
+                metadata: ["to": "\(subscriber.email)", "error": "\(error)"])
+            try? await store.markConfirmationSent(subscriberID: subscriber.id, at: nil)
+            return false
+        }
+    }
+
+    /// Sends the confirmations still owed (mail was down, or not configured yet).
+    func sendOwedConfirmations() async throws -> Int {
+        guard mail != nil else { return 0 }
+        var sent = 0
+        for subscriber in try await store.subscribersOwedConfirmation(limit: 100) {
+            guard await sendConfirmation(to: subscriber) else { break }
+            sent += 1
+        }
+        return sent
+    }
+
+    func confirmationMessage(for subscriber: Subscriber, settings: DigestSettings) throws -> MailMessage {
+        let token = signer.token(.confirm, for: subscriber, expires: now.addingTimeInterval(confirmationLifetime))
+        let link = settings.publicURL + "/digest/confirm?token=" + token
+        let text = """
+            Someone, hopefully you, asked to get the Paperboy daily digest of trending papers at \(subscriber.email).
+
+            Confirm with this link (it works for 7 days):
+            \(link)
+
+            If it was not you, ignore this email: nothing will be sent without the confirmation.
+            """
+        let html = """
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>Confirm your subscription</title></head>
+            <body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1d1d1f;max-width:560px;margin:0 auto;padding:24px 16px">
+            <p>Someone, hopefully you, asked to get the Paperboy daily digest of trending papers at \(HTML.escape(subscriber.email)).</p>
+            <p><a href="\(HTML.escape(link))" style="display:inline-block;background:#ff9d00;color:#111;padding:10px 16px;border-radius:6px;text-decoration:none;font-weight:600">Confirm my subscription</a></p>
+            <p style="font-size:13px;color:#666">The link works for 7 days. If it was not you, ignore this email: nothing will be sent without the confirmation.</p>
+            </body></html>
+            """
+        return try MailMessage(
+            from: settings.from, to: [MailAddress(subscriber.email)], subject: "Confirm your Paperboy digest subscription",
+            text: text, html: html, date: now,
+            headers: [try MailHeader("Auto-Submitted", "auto-generated")])
+    }
+
+    enum Confirmation: Equatable {
+        case confirmed(Subscriber)
+        case alreadyConfirmed
+        case expired
+        case invalid
+    }
+
+    func confirm(token: String) async throws -> Confirmation {
+        guard let subscriber = try await subscriber(for: token) else { return .invalid }
+        switch signer.verify(token, .confirm, for: subscriber, now: now) {
+        case .invalid: return .invalid
+        case .expired: return subscriber.state == .confirmed ? .alreadyConfirmed : .expired
+        case .valid:
+            if subscriber.state == .confirmed { return .alreadyConfirmed }
+            // A link from before an unsubscribe does not bring the address back: only a new request does.
+            guard try await store.confirm(subscriberID: subscriber.id, now: now) else { return .invalid }
+            return .confirmed(subscriber)
+        }
+    }
+
+    /// The subscriber a valid unsubscribe token names.
+    func unsubscribeTarget(token: String) async throws -> Subscriber? {
+        guard let subscriber = try await subscriber(for: token),
+            signer.verify(token, .unsubscribe, for: subscriber, now: now) == .valid
+        else { return nil }
+        return subscriber
+    }
+
+    private func subscriber(for token: String) async throws -> Subscriber? {
+        guard let id = LinkSigner.subscriberID(in: token) else { return nil }
+        return try await store.subscriber(id: id)
+    }
+}
