@@ -89,7 +89,9 @@ let package = Package(
         .testTarget(name: "PaperboyCoreTests", dependencies: ["PaperboyCore"]),
         .testTarget(name: "MiniLMTests", dependencies: ["MiniLM"], exclude: ["Fixtures"]),
         .testTarget(name: "PaperboySearchTests", dependencies: ["PaperboySearch"]),
-        .testTarget(name: "PaperboyMailTests", dependencies: ["PaperboyMail"]),
+        // The real SMTP server (aiosmtpd) the mail and digest tests talk to on loopback.
+        .target(name: "PaperboyTestSupport", path: "Tests/PaperboyTestSupport"),
+        .testTarget(name: "PaperboyMailTests", dependencies: ["PaperboyMail", "PaperboyTestSupport"]),
         .testTarget(
             name: "PaperboyStoreTests",
             dependencies: ["PaperboyStore", "PaperboyCore", .product(name: "GRDB", package: "GRDB.swift")]
@@ -102,7 +104,7 @@ let package = Package(
         .testTarget(
             name: "PaperboyWebTests",
             dependencies: [
-                "PaperboyWeb", "PaperboyStore", "PaperboyIngest", "PaperboyCore",
+                "PaperboyWeb", "PaperboyStore", "PaperboyIngest", "PaperboyCore", "PaperboyMail", "PaperboyTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

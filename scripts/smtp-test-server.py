@@ -42,6 +42,8 @@ def parse_arguments():
     parser.add_argument("--no-ehlo", action="store_true", help="answer EHLO with 502 (HELO-only server)")
     parser.add_argument("--fail-from-message", type=int, help="answer the Nth DATA (1-based) and later with --fail-code")
     parser.add_argument("--fail-code", type=int, default=451, help="421 also closes the connection")
+    parser.add_argument("--fail-count", type=int, help="only this many DATA commands fail, then all succeed again")
+    parser.add_argument("--raw-only", action="store_true", help="store only NNN.eml, no JSON summary (benchmarks)")
     parser.add_argument("--reject-recipient", action="append", default=[], help="550 for this RCPT TO address")
     parser.add_argument("--drop-at-message", type=int, help="close the connection, unanswered, at the Nth MAIL FROM")
     parser.add_argument("--close-after-each-message", action="store_true", help="close after each 250 to DATA")
@@ -79,6 +81,9 @@ class Recorder:
         self.stored += 1
         stem = os.path.join(self.messages_directory, f"{self.stored:03d}")
         raw = envelope.original_content or envelope.content
+        if self.options.raw_only:
+            write_atomically(stem + ".eml", raw)
+            return
         summary = summarise(raw)
         summary.update(
             {
@@ -143,7 +148,10 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         self.recorder.data_commands += 1
         first_failure = self.options.fail_from_message
-        if first_failure is not None and self.recorder.data_commands >= first_failure:
+        failing = first_failure is not None and self.recorder.data_commands >= first_failure
+        if failing and self.options.fail_count is not None:
+            failing = self.recorder.data_commands < first_failure + self.options.fail_count
+        if failing:
             if self.options.fail_code == 421:
                 asyncio.get_running_loop().call_soon(server.transport.close)
                 return "421 4.3.2 Service shutting down, closing transmission channel"

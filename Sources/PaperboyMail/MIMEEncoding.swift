@@ -11,55 +11,60 @@ enum MIMEEncoding {
     /// Encodes UTF-8 text as quoted-printable with CRLF hard line breaks (any of CRLF, CR, LF in
     /// the input) and `=` soft breaks so that no line exceeds 76 characters.
     static func quotedPrintable(_ text: String) -> String {
-        var output = ""
-        let lines = normalizedLines(text)
-        for (index, line) in lines.enumerated() {
-            if index > 0 { output += "\r\n" }
-            output += quotedPrintableLine(Array(line.utf8))
+        var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count + text.utf8.count / 8)
+        var line: [UInt8] = []
+        var previousWasCR = false
+        for byte in text.utf8 {
+            if byte == lf && previousWasCR {
+                previousWasCR = false
+                continue  // the second half of a CRLF
+            }
+            previousWasCR = byte == cr
+            if byte == cr || byte == lf {
+                appendQuotedPrintableLine(line, to: &output)
+                output.append(contentsOf: [cr, lf])
+                line.removeAll(keepingCapacity: true)
+            } else {
+                line.append(byte)
+            }
         }
-        return output
+        appendQuotedPrintableLine(line, to: &output)
+        return String(decoding: output, as: UTF8.self)
     }
 
-    private static func quotedPrintableLine(_ bytes: [UInt8]) -> String {
-        var output = ""
+    private static let cr = UInt8(ascii: "\r")
+    private static let lf = UInt8(ascii: "\n")
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
+
+    /// One input line (without its break), with `=` soft breaks so no output line passes 76.
+    private static func appendQuotedPrintableLine(_ bytes: [UInt8], to output: inout [UInt8]) {
         var lineLength = 0
         for (index, byte) in bytes.enumerated() {
             let isLast = index == bytes.count - 1
-            let token: String
+            let literal: Bool
             switch byte {
             case UInt8(ascii: " "), UInt8(ascii: "\t"):
                 // Trailing white space would be stripped in transit, so it is encoded.
-                token = isLast ? hexEscape(byte) : String(UnicodeScalar(byte))
-            case UInt8(ascii: "="):
-                token = hexEscape(byte)
-            case 33...126:
-                token = String(UnicodeScalar(byte))
-            default:
-                token = hexEscape(byte)
+                literal = !isLast
+            case UInt8(ascii: "="): literal = false
+            case 33...126: literal = true
+            default: literal = false
             }
+            let width = literal ? 1 : 3
             // Leave room for the "=" of a soft break, unless this is the line's last token.
             let limit = isLast ? maximumEncodedLineLength : maximumEncodedLineLength - 1
-            if lineLength + token.count > limit {
-                output += "=\r\n"
+            if lineLength + width > limit {
+                output.append(contentsOf: [UInt8(ascii: "="), cr, lf])
                 lineLength = 0
             }
-            output += token
-            lineLength += token.count
+            if literal {
+                output.append(byte)
+            } else {
+                output.append(contentsOf: [UInt8(ascii: "="), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
+            }
+            lineLength += width
         }
-        return output
-    }
-
-    private static func hexEscape(_ byte: UInt8) -> String {
-        let digits = Array("0123456789ABCDEF")
-        return "=\(digits[Int(byte >> 4)])\(digits[Int(byte & 0x0F)])"
-    }
-
-    /// Splits on CRLF, CR or LF.
-    static func normalizedLines(_ text: String) -> [Substring] {
-        text.replacingOccurrences(of: "\r\n", with: "\n")
-            .replacingOccurrences(of: "\r", with: "\n")
-            .split(separator: "\n", omittingEmptySubsequences: false)
-            .map { Substring($0) }
     }
 
     // MARK: RFC 2047 encoded-words

@@ -5,7 +5,7 @@ import NIOPosix
 import NIOSSL
 
 /// Sends mail over one reused SMTP connection (RFC 5321): EHLO (HELO for old servers),
-/// STARTTLS, AUTH PLAIN or LOGIN, then MAIL/RCPT/DATA per message with RSET in between.
+/// STARTTLS, AUTH PLAIN or LOGIN, then MAIL/RCPT/DATA per message (RSET after a failed one).
 ///
 /// Calls are serialised: concurrent `send`s queue up rather than interleave on the wire.
 /// Call `close()` when the batch is done; the client reconnects on the next `send` if needed.
@@ -13,6 +13,8 @@ public actor SMTPClient: MailTransport {
     private struct Session {
         var connection: SMTPConnection
         var extensions: SMTPExtensions
+        /// The last transaction ended with the server's 250, so the next can start without RSET.
+        var clean = true
     }
 
     private let configuration: SMTPConfiguration
@@ -46,10 +48,13 @@ public actor SMTPClient: MailTransport {
         let session = try await usableSession()
         do {
             try await deliver(message, data: data, over: session)
+            self.session?.clean = true
         } catch {
             if Self.connectionIsUnusable(after: error) {
                 await session.connection.close()
                 self.session = nil
+            } else {
+                self.session?.clean = false
             }
             throw error
         }
@@ -67,9 +72,10 @@ public actor SMTPClient: MailTransport {
 
     // MARK: - Session
 
-    /// The open session after a successful RSET, or a new one.
+    /// The open session (after an RSET when the last transaction failed), or a new one.
     private func usableSession() async throws -> Session {
         if let session {
+            if session.connection.isActive && session.clean { return session }
             if session.connection.isActive,
                 let reply = try? await command("RSET", on: session.connection),
                 reply.code == 250

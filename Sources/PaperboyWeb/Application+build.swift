@@ -60,7 +60,7 @@ public func buildApplication(
     var services = services
     if let mail, let sendAt = configuration.digestSendAt {
         let sender = DigestSender(
-            store: store, composer: composer, transport: mail.transport, policy: configuration.deliveryPolicy,
+            store: store, composer: composer, transports: mail.transports, policy: configuration.deliveryPolicy,
             clock: clock, logger: logger)
         services.append(DigestScheduler(sender: sender, subscriptions: subscriptions, sendAt: sendAt, clock: clock, logger: logger))
     }

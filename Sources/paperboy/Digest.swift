@@ -53,7 +53,7 @@ struct Digest: AsyncParsableCommand {
             let policy = DeliveryPolicy(
                 maxAttempts: maxAttempts, retryDelay: retryDelay, disableAfter: disableAfter, waitForRetries: !noWait)
             let sender = try await DigestSender.make(
-                store: store, engine: search, settings: mail.settings, transport: mail.transport, policy: policy,
+                store: store, engine: search, settings: mail.settings, transports: mail.transports, policy: policy,
                 logger: logger)
             let day = date.flatMap { FeedDay($0) } ?? FeedDay(timestamp: SystemClock().now)
             do {

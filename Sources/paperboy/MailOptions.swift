@@ -15,6 +15,9 @@ struct MailOptions: ParsableArguments {
     @Option(name: .long, help: "Trust only this PEM certificate (or CA) for the mail server's TLS (env PAPERBOY_SMTP_CA_FILE).")
     var smtpCAFile: String?
 
+    @Option(name: .long, help: "Parallel SMTP connections a digest run uses (env PAPERBOY_SMTP_CONNECTIONS, default 4).")
+    var smtpConnections: Int?
+
     @Option(name: .long, help: "Trending papers per digest (env PAPERBOY_DIGEST_PAPERS, default 10).")
     var digestPapers: Int?
 
@@ -24,6 +27,7 @@ struct MailOptions: ParsableArguments {
 
     func validate() throws {
         if let digestPapers, !(1...50).contains(digestPapers) { throw ValidationError("--digest-papers must be 1 to 50") }
+        if let smtpConnections, !(1...32).contains(smtpConnections) { throw ValidationError("--smtp-connections must be 1 to 32") }
     }
 
     /// The mail set-up, or nil when no mail server is configured.
@@ -34,11 +38,14 @@ struct MailOptions: ParsableArguments {
             let configuration = try SMTPConfiguration(
                 url: url, tlsVerification: caFile.map { .trustCertificateFile($0) } ?? .full,
                 heloName: URL(string: publicURL)?.host ?? "localhost")
-            let client = try SMTPClient(configuration: configuration, logger: logger)
+            let connections = smtpConnections ?? environment["PAPERBOY_SMTP_CONNECTIONS"].flatMap(Int.init) ?? 4
+            let clients: [any MailTransport] = try (0..<max(1, connections)).map { _ in
+                try SMTPClient(configuration: configuration, logger: logger)
+            }
             let sender = try Self.address(from ?? environment["PAPERBOY_MAIL_FROM"] ?? "Paperboy <digest@localhost>")
             let papers = digestPapers ?? environment["PAPERBOY_DIGEST_PAPERS"].flatMap(Int.init) ?? 10
             return DigestMail(
-                transport: client, settings: DigestSettings(from: sender, publicURL: publicURL, trendingCount: papers))
+                transports: clients, settings: DigestSettings(from: sender, publicURL: publicURL, trendingCount: papers))
         } catch {
             throw CommandFailure("\(error)")
         }

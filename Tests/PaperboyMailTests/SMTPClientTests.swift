@@ -1,4 +1,5 @@
 import Foundation
+import PaperboyTestSupport
 import Testing
 
 @testable import PaperboyMail

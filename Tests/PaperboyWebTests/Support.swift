@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Logging
 import PaperboyCore
 import PaperboyIngest
+import PaperboyMail
 import PaperboyStore
 import PaperboyWeb
 
@@ -31,6 +32,21 @@ struct TestApp {
         arxiv: (any ArxivFetching)? = nil,
         _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
+        try await withApp(
+            extraEntries: extraEntries, clock: clock, semantic: semantic, configuration: configuration, arxiv: arxiv
+        ) { client, _ in try await body(client) }
+    }
+
+    /// The same, with the store behind the app (to check stored rows) and optional mail.
+    static func withApp(
+        extraEntries: [DailyEntry] = [],
+        clock: any WallClock = noonAfterLastDay,
+        semantic: Bool = false,
+        configuration: AppConfiguration = AppConfiguration(port: 0, bcryptCost: 4),
+        arxiv: (any ArxivFetching)? = nil,
+        mail: DigestMail? = nil,
+        _ body: @Sendable (any TestClientProtocol, SQLitePaperStore) async throws -> Void
+    ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-web-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SQLitePaperStore(path: directory.appendingPathComponent("db.sqlite").path)
@@ -51,8 +67,8 @@ struct TestApp {
         }
         let app = try await buildApplication(
             configuration: configuration, store: store, search: search, clock: clock,
-            embeddingProgress: progress, arxiv: arxiv, logger: logger)
-        try await app.test(.router, body)
+            embeddingProgress: progress, arxiv: arxiv, mail: mail, logger: logger)
+        try await app.test(.router) { client in try await body(client, store) }
     }
 }
 

@@ -103,24 +103,46 @@ struct DigestComposer: Sendable {
             picks: delivery.pickIDs.compactMap { papers[$0] })
     }
 
-    /// The email for a composed delivery, with its one-click unsubscribe headers (RFC 8058).
-    func message(for delivery: DigestDelivery, subscriber: Subscriber, edition: DigestEdition, now: Date) async throws
-        -> MailMessage
-    {
+    /// The parts of a digest that are the same for every reader who gets the same papers:
+    /// rendered once, with a placeholder where each reader's unsubscribe link goes.
+    func rendered(_ delivery: DigestDelivery, edition: DigestEdition) async throws -> RenderedDigest {
         let content = try await content(of: delivery, edition: edition)
         let site = settings.publicURL
-        let unsubscribeURL = site + "/digest/unsubscribe?token=" + signer.token(.unsubscribe, for: subscriber)
-        let html = try renderer.render("digest-email", content.context(siteURL: site, unsubscribeURL: unsubscribeURL))
+        let placeholder = RenderedDigest.placeholder
+        let html = try renderer.render("digest-email", content.context(siteURL: site, unsubscribeURL: placeholder))
+        return RenderedDigest(
+            subject: content.subject,
+            textParts: content.text(siteURL: site, unsubscribeURL: placeholder).components(separatedBy: placeholder),
+            htmlParts: html.components(separatedBy: placeholder))
+    }
+
+    /// One reader's email, with one-click unsubscribe headers (RFC 8058).
+    func message(_ rendered: RenderedDigest, for subscriber: Subscriber, messageID: String?, now: Date) throws -> MailMessage {
+        let unsubscribeURL = settings.publicURL + "/digest/unsubscribe?token=" + signer.token(.unsubscribe, for: subscriber)
         return try MailMessage(
-            from: settings.from, to: [MailAddress(subscriber.email)], subject: content.subject,
-            text: content.text(siteURL: site, unsubscribeURL: unsubscribeURL), html: html,
-            date: now, messageID: delivery.messageID,
+            from: settings.from, to: [MailAddress(subscriber.email)], subject: rendered.subject,
+            text: rendered.textParts.joined(separator: unsubscribeURL),
+            html: rendered.htmlParts.joined(separator: unsubscribeURL), date: now, messageID: messageID,
             headers: [
                 .listUnsubscribe(url: URL(string: unsubscribeURL)!), .listUnsubscribeOneClick,
                 try MailHeader("List-Id", "Paperboy daily digest <digest.\(settings.from.domain)>"),
                 try MailHeader("Auto-Submitted", "auto-generated"),
             ])
     }
+
+    /// A key for `rendered`: deliveries with the same papers render the same.
+    static func renderingKey(_ delivery: DigestDelivery) -> String {
+        delivery.paperIDs.joined(separator: ",") + "|" + delivery.pickIDs.joined(separator: ",")
+    }
+}
+
+/// A digest rendered for every reader of the same papers; the unsubscribe link goes between parts.
+struct RenderedDigest: Sendable {
+    /// Letters and dashes only, so HTML escaping leaves it as it is.
+    static let placeholder = "PAPERBOY-UNSUBSCRIBE-LINK-PLACEHOLDER"
+    var subject: String
+    var textParts: [String]
+    var htmlParts: [String]
 }
 
 /// The papers of one digest, as the text body, the HTML template context and the subject.

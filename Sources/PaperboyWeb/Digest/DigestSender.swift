@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import PaperboyCore
 import PaperboyMail
 import PaperboyStore
@@ -88,7 +89,8 @@ public enum DigestRunError: Error, CustomStringConvertible, Equatable {
 public struct DigestSender: Sendable {
     let store: any PaperStore & AccountStore & DigestStore
     let composer: DigestComposer
-    let transport: any MailTransport
+    /// One per parallel SMTP connection.
+    let transports: [any MailTransport]
     let policy: DeliveryPolicy
     let clock: any WallClock
     let logger: Logger
@@ -96,22 +98,23 @@ public struct DigestSender: Sendable {
 
     public static func make(
         store: any PaperStore & AccountStore & DigestStore, engine: SearchEngine?, settings: DigestSettings,
-        transport: any MailTransport, policy: DeliveryPolicy = DeliveryPolicy(), clock: any WallClock = SystemClock(),
+        transports: [any MailTransport], policy: DeliveryPolicy = DeliveryPolicy(), clock: any WallClock = SystemClock(),
         logger: Logger
     ) async throws -> DigestSender {
         let composer = DigestComposer(
             store: store, engine: engine, renderer: try await PageRenderer(),
             signer: LinkSigner(secret: try await store.instanceSecret(named: LinkSigner.secretName)), settings: settings)
-        return DigestSender(store: store, composer: composer, transport: transport, policy: policy, clock: clock, logger: logger)
+        return DigestSender(store: store, composer: composer, transports: transports, policy: policy, clock: clock, logger: logger)
     }
 
     init(
-        store: any PaperStore & AccountStore & DigestStore, composer: DigestComposer, transport: any MailTransport,
+        store: any PaperStore & AccountStore & DigestStore, composer: DigestComposer, transports: [any MailTransport],
         policy: DeliveryPolicy, clock: any WallClock, logger: Logger
     ) {
+        precondition(!transports.isEmpty, "a digest sender needs a mail transport")
         self.store = store
         self.composer = composer
-        self.transport = transport
+        self.transports = transports
         self.policy = policy
         self.clock = clock
         self.logger = logger
@@ -127,11 +130,11 @@ public struct DigestSender: Sendable {
         do {
             try await send(date: date, lease: lease, report: &report)
         } catch {
-            await transport.close()
+            await closeTransports()
             try? await lease.release()
             throw error
         }
-        await transport.close()
+        await closeTransports()
         try await lease.release()
         report.states = try await store.deliveryCounts(date: date)
         let elapsed = ContinuousClock.now - started
@@ -143,7 +146,7 @@ public struct DigestSender: Sendable {
         let edition = try await composer.edition(for: date)
         report.enqueued = try await store.enqueueDigest(date: date, now: now)
         logger.info("digest run started", metadata: ["date": "\(date)", "enqueued": "\(report.enqueued)"])
-        var failuresInARow = 0
+        let cache = RenderingCache()
         while true {
             try Task.checkCancellation()
             try await lease.renew()
@@ -155,23 +158,46 @@ public struct DigestSender: Sendable {
                 try await Task.sleep(for: .milliseconds(Int(wait * 1000) + 1))
                 continue
             }
-            for delivery in try await composed(due, edition: edition) {
-                let outcome = try await deliver(delivery, edition: edition)
-                switch outcome {
-                case .sent:
-                    report.sent += 1
-                    failuresInARow = 0
-                case .retry:
-                    // The server or the network is struggling: slow down before the next message.
-                    failuresInARow += 1
-                    try await Task.sleep(for: .milliseconds(Int(policy.delay(afterFailure: failuresInARow) * 1000)))
-                case .disabled:
-                    report.disabled += 1
-                case .failed:
-                    break
+            let ready = try await composed(due, edition: edition)
+            // One lane per connection; each lane sends its share in order.
+            let outcomes = try await withThrowingTaskGroup(of: [Outcome].self) { group in
+                for (lane, transport) in transports.enumerated() {
+                    let share = stride(from: lane, to: ready.count, by: transports.count).map { ready[$0] }
+                    guard !share.isEmpty else { continue }
+                    group.addTask {
+                        try await deliverInOrder(share, over: transport, edition: edition, cache: cache)
+                    }
                 }
+                var all: [Outcome] = []
+                for try await outcomes in group { all += outcomes }
+                return all
+            }
+            report.sent += outcomes.count { $0 == .sent }
+            report.disabled += outcomes.count { $0 == .disabled }
+        }
+    }
+
+    private func deliverInOrder(
+        _ deliveries: [DigestDelivery], over transport: any MailTransport, edition: DigestEdition, cache: RenderingCache
+    ) async throws -> [Outcome] {
+        var outcomes: [Outcome] = []
+        var failuresInARow = 0
+        for delivery in deliveries {
+            let outcome = try await deliver(delivery, over: transport, edition: edition, cache: cache)
+            outcomes.append(outcome)
+            if outcome == .retry {
+                // The server or the network is struggling: slow down before the next message.
+                failuresInARow += 1
+                try await Task.sleep(for: .milliseconds(Int(policy.delay(afterFailure: failuresInARow) * 1000)))
+            } else if outcome == .sent {
+                failuresInARow = 0
             }
         }
+        return outcomes
+    }
+
+    private func closeTransports() async {
+        for transport in transports { await transport.close() }
     }
 
     /// The deliveries with their content fixed in the log; readers with nothing new are skipped.
@@ -202,12 +228,22 @@ public struct DigestSender: Sendable {
 
     private enum Outcome { case sent, retry, failed, disabled }
 
-    private func deliver(_ delivery: DigestDelivery, edition: DigestEdition) async throws -> Outcome {
+    private func deliver(
+        _ delivery: DigestDelivery, over transport: any MailTransport, edition: DigestEdition, cache: RenderingCache
+    ) async throws -> Outcome {
         let subscriber = Subscriber(
             id: delivery.subscriberID, email: delivery.email, userID: delivery.userID, state: .confirmed, createdAt: "")
         let date = delivery.date
         do {
-            let message = try await composer.message(for: delivery, subscriber: subscriber, edition: edition, now: now)
+            let key = DigestComposer.renderingKey(delivery)
+            let rendered: RenderedDigest
+            if let cached = cache[key] {
+                rendered = cached
+            } else {
+                rendered = try await composer.rendered(delivery, edition: edition)
+                cache[key] = rendered
+            }
+            let message = try composer.message(rendered, for: subscriber, messageID: delivery.messageID, now: now)
             try await transport.send(message)
         } catch let error as SMTPError where error.isTransient {
             let attempts = delivery.attempts + 1
@@ -244,6 +280,23 @@ public struct DigestSender: Sendable {
             disabled ? "address disabled after repeated refusals" : "digest refused by the mail server",
             metadata: ["to": "\(delivery.email)", "error": "\(reason)"])
         return disabled ? .disabled : .failed
+    }
+}
+
+/// Digests rendered during a run, by their papers; most readers share the day's top papers.
+final class RenderingCache: Sendable {
+    private let entries = Mutex<[String: RenderedDigest]>([:])
+    /// Enough for a day's variety; past it the cache starts over rather than grow.
+    private let capacity = 2_000
+
+    subscript(key: String) -> RenderedDigest? {
+        get { entries.withLock { $0[key] } }
+        set {
+            entries.withLock { entries in
+                if entries.count >= capacity { entries.removeAll() }
+                entries[key] = newValue
+            }
+        }
     }
 }
 

@@ -7,11 +7,19 @@ import PaperboyStore
 /// The mail side of the server: where mail goes out and what digests look like. Without it,
 /// subscriptions are still taken and their confirmations go out once mail is configured.
 public struct DigestMail: Sendable {
-    public var transport: any MailTransport
+    /// One per parallel SMTP connection a digest run uses; confirmations use the first.
+    public var transports: [any MailTransport]
     public var settings: DigestSettings
 
+    public var transport: any MailTransport { transports[0] }
+
     public init(transport: any MailTransport, settings: DigestSettings) {
-        self.transport = transport
+        self.init(transports: [transport], settings: settings)
+    }
+
+    public init(transports: [any MailTransport], settings: DigestSettings) {
+        precondition(!transports.isEmpty, "mail needs a transport")
+        self.transports = transports
         self.settings = settings
     }
 }

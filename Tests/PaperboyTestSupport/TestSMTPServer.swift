@@ -1,20 +1,19 @@
 import Foundation
-import Testing
 
 /// A real SMTP server (aiosmtpd, `scripts/smtp-test-server.py`) running as a subprocess on a
 /// free loopback port, storing what it receives in a temporary directory.
-struct TestSMTPServer: Sendable {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+public struct TestSMTPServer: Sendable {
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    let directory: URL
-    let port: Int
+    public let directory: URL
+    public let port: Int
     private let process: Process
     /// The server exits when this closes: on `stop()`, or when the test process dies.
     private let stdin: Pipe
 
     /// Starts the server with `arguments` (see the script's flags), runs `body`, stops the server.
-    static func with<T>(
+    public static func with<T>(
         _ arguments: [String] = [],
         _ body: (TestSMTPServer) async throws -> T
     ) async throws -> T {
@@ -86,13 +85,13 @@ struct TestSMTPServer: Sendable {
     }
 
     /// How many TCP connections the server accepted.
-    var connectionCount: Int {
+    public var connectionCount: Int {
         let log = (try? String(contentsOf: directory.appendingPathComponent("connections.log"), encoding: .utf8)) ?? ""
         return log.split(separator: "\n").count
     }
 
     /// The stored messages, oldest first.
-    func messages() throws -> [ReceivedMessage] {
+    public func messages() throws -> [ReceivedMessage] {
         let folder = directory.appendingPathComponent("messages")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
             .filter { $0.hasSuffix(".json") }.sorted()
@@ -110,29 +109,29 @@ struct TestSMTPServer: Sendable {
 
 /// What `smtp-test-server.py` wrote about one message: Python's `email` package did the MIME
 /// and RFC 2047 decoding, independently of the code under test.
-struct ReceivedMessage: Decodable, Sendable {
-    struct Part: Decodable, Sendable {
-        var contentType: String
-        var charset: String?
-        var transferEncoding: String?
-        var content: String
-        var defects: [String]
+public struct ReceivedMessage: Decodable, Sendable {
+    public struct Part: Decodable, Sendable {
+        public var contentType: String
+        public var charset: String?
+        public var transferEncoding: String?
+        public var content: String
+        public var defects: [String]
     }
 
-    var headers: [[String]]
-    var contentType: String
-    var parts: [Part]
-    var defects: [String]
-    var mailFrom: String
-    var rcptTos: [String]
-    var heloName: String?
-    var extendedSmtp: Bool
-    var tls: Bool
-    var authenticated: Bool
-    var authMechanism: String?
-    var authLogin: String?
-    var connection: Int
-    var raw = Data()
+    public var headers: [[String]]
+    public var contentType: String
+    public var parts: [Part]
+    public var defects: [String]
+    public var mailFrom: String
+    public var rcptTos: [String]
+    public var heloName: String?
+    public var extendedSmtp: Bool
+    public var tls: Bool
+    public var authenticated: Bool
+    public var authMechanism: String?
+    public var authLogin: String?
+    public var connection: Int
+    public var raw = Data()
 
     enum CodingKeys: String, CodingKey {
         case headers, contentType, parts, defects, mailFrom, rcptTos, heloName, extendedSmtp, tls
@@ -140,24 +139,24 @@ struct ReceivedMessage: Decodable, Sendable {
     }
 
     /// The decoded value of the first header called `name`.
-    func header(_ name: String) -> String? {
+    public func header(_ name: String) -> String? {
         headers.first { $0.first?.lowercased() == name.lowercased() }?.last
     }
 
-    var rawText: String { String(decoding: raw, as: UTF8.self) }
+    public var rawText: String { String(decoding: raw, as: UTF8.self) }
 }
 
-struct TestSetupError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct TestSetupError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// A self-signed certificate for 127.0.0.1 and localhost, made with the openssl command.
-struct TestCertificate {
-    let certificatePath: String
-    let keyPath: String
+public struct TestCertificate {
+    public let certificatePath: String
+    public let keyPath: String
 
-    static func make(in directory: URL) throws -> TestCertificate {
+    public static func make(in directory: URL) throws -> TestCertificate {
         let certificate = directory.appendingPathComponent("cert.pem").path
         let key = directory.appendingPathComponent("key.pem").path
         let process = Process()
@@ -179,12 +178,12 @@ struct TestCertificate {
     }
 
     /// A fresh directory holding a new certificate; removed by the caller's `defer`.
-    static func makeTemporary() throws -> (TestCertificate, URL) {
+    public static func makeTemporary() throws -> (TestCertificate, URL) {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("paperboy-cert-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return (try make(in: directory), directory)
     }
 
-    var serverArguments: [String] { ["--tls-cert", certificatePath, "--tls-key", keyPath] }
+    public var serverArguments: [String] { ["--tls-cert", certificatePath, "--tls-key", keyPath] }
 }
