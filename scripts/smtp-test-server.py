@@ -46,6 +46,7 @@ def parse_arguments():
     parser.add_argument("--raw-only", action="store_true", help="store only NNN.eml, no JSON summary (benchmarks)")
     parser.add_argument("--reject-recipient", action="append", default=[], help="550 for this RCPT TO address")
     parser.add_argument("--drop-at-message", type=int, help="close the connection, unanswered, at the Nth MAIL FROM")
+    parser.add_argument("--drop-at-data", type=int, help="close the connection, unanswered, when the Nth message's data has arrived")
     parser.add_argument("--close-after-each-message", action="store_true", help="close after each 250 to DATA")
     parser.add_argument("--exit-with-stdin", action="store_true", help="exit when standard input closes")
     parser.add_argument("--silent", action="store_true", help="accept connections but never say a word")
@@ -147,6 +148,9 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         self.recorder.data_commands += 1
+        if self.options.drop_at_data == self.recorder.data_commands:
+            server.transport.close()
+            return "421 4.4.2 (never sent: the connection is already closed)"
         first_failure = self.options.fail_from_message
         failing = first_failure is not None and self.recorder.data_commands >= first_failure
         if failing and self.options.fail_count is not None:

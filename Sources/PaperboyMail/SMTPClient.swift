@@ -45,12 +45,27 @@ public actor SMTPClient: MailTransport {
         defer { release() }
 
         let data = SMTPDataEncoding.encode(message.render())
+        do {
+            try await attempt(message, data: data)
+        } catch is StaleConnection {
+            // The server hung up while the connection sat idle: nothing of this message reached
+            // it, so a second try on a fresh connection is safe.
+            logger.debug("the idle connection was closed by the server; reconnecting")
+            try await attempt(message, data: data)
+        }
+    }
+
+    /// The reused connection failed at MAIL FROM, before the server saw any of the message.
+    private struct StaleConnection: Error {}
+
+    private func attempt(_ message: MailMessage, data: ByteBuffer) async throws {
+        let reused = session != nil
         let session = try await usableSession()
         do {
-            try await deliver(message, data: data, over: session)
+            try await deliver(message, data: data, over: session, staleIfClosedAtStart: reused)
             self.session?.clean = true
         } catch {
-            if Self.connectionIsUnusable(after: error) {
+            if error is StaleConnection || Self.connectionIsUnusable(after: error) {
                 await session.connection.close()
                 self.session = nil
             } else {
@@ -191,7 +206,9 @@ public actor SMTPClient: MailTransport {
 
     // MARK: - Transaction
 
-    private func deliver(_ message: MailMessage, data: ByteBuffer, over session: Session) async throws {
+    private func deliver(_ message: MailMessage, data: ByteBuffer, over session: Session, staleIfClosedAtStart: Bool)
+        async throws
+    {
         let connection = session.connection
         if let limit = session.extensions.maximumSize, data.readableBytes > limit {
             throw SMTPError.permanent(
@@ -201,7 +218,12 @@ public actor SMTPClient: MailTransport {
         }
         let size = session.extensions.maximumSize == nil ? "" : " SIZE=\(data.readableBytes)"
         let mailFrom = "MAIL FROM:<\(message.from.address)>\(size)"
-        let mail = try await command(mailFrom, on: connection)
+        let mail: SMTPReply
+        do {
+            mail = try await command(mailFrom, on: connection)
+        } catch SMTPError.transient(code: nil, _) where staleIfClosedAtStart {
+            throw StaleConnection()
+        }
         guard mail.code == 250 else { throw mail.error(after: mailFrom) }
 
         for recipient in message.recipients {

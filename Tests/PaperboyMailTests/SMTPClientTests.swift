@@ -199,8 +199,8 @@ struct SMTPClientTests {
         }
     }
 
-    @Test func droppedConnectionIsTransientAndTheNextSendReconnects() async throws {
-        try await TestSMTPServer.with(["--drop-at-message", "2"]) { server in
+    @Test func aConnectionDroppedDuringAMessageIsTransientAndTheNextSendReconnects() async throws {
+        try await TestSMTPServer.with(["--drop-at-data", "2"]) { server in
             let client = try SMTPClient(configuration: try Self.configuration(server))
             try await client.send(try Self.message(1))
             await #expect {
@@ -220,6 +220,20 @@ struct SMTPClientTests {
             )
             #expect(received.map(\.connection) == [1, 2])
             #expect(server.connectionCount == 2)
+        }
+    }
+
+    /// A drop at MAIL FROM on a reused connection means the server saw nothing of the message:
+    /// the client says it again on a new connection instead of failing.
+    @Test func aConnectionDroppedBeforeAMessageStartsIsRetriedAtOnce() async throws {
+        try await TestSMTPServer.with(["--drop-at-message", "2"]) { server in
+            let client = try SMTPClient(configuration: try Self.configuration(server))
+            for number in 1...3 { try await client.send(try Self.message(number)) }
+            await client.close()
+
+            let received = try server.messages()
+            #expect(received.map { $0.header("Message-ID") } == (1...3).map { "<digest-\($0)@paperboy.example>" })
+            #expect(received.map(\.connection) == [1, 2, 2])
         }
     }
 

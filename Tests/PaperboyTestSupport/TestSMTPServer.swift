@@ -152,7 +152,7 @@ public struct TestSetupError: Error, CustomStringConvertible {
 }
 
 /// A self-signed certificate for 127.0.0.1 and localhost, made with the openssl command.
-public struct TestCertificate {
+public struct TestCertificate: Sendable {
     public let certificatePath: String
     public let keyPath: String
 

@@ -44,11 +44,11 @@ def wait_until_healthy(url: str, process: subprocess.Popen, deadline_s: float = 
 
 
 class Server:
-    def __init__(self, database: pathlib.Path):
+    def __init__(self, database: pathlib.Path, *extra_args: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [paperboy_binary(), "serve", "--port", str(self.port), "--database", str(database)],
+            [paperboy_binary(), "serve", "--port", str(self.port), "--database", str(database), *extra_args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         wait_until_healthy(self.url, self.process)
 

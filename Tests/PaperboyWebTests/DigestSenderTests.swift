@@ -1,0 +1,334 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import PaperboyCore
+import PaperboyMail
+import PaperboyStore
+import PaperboyTestSupport
+@testable import PaperboyWeb
+import Testing
+
+/// Digest runs: composition, the delivery log, and delivery to a real SMTP server on loopback.
+@Suite struct DigestSenderTests {
+    static let day = FeedDay("2024-05-28")!
+    static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+    /// Fast retries so failure tests take milliseconds.
+    static let policy = DeliveryPolicy(maxAttempts: 4, retryDelay: 0.01, maxRetryDelay: 0.05, disableAfter: 1, batchSize: 7)
+
+    /// A top-trending paper with a non-ASCII title and markup, to check encodings and escaping.
+    static let accented = DailyEntry(
+        day: day,
+        paper: Paper(
+            id: "2405.99998", title: "Über <Transformers> & Zoë’s “attention”", summary: "Résumé: a < b && c > d. " + String(repeating: "Long abstract text. ", count: 40),
+            authors: ["Zoë Ålander", "Łukasz Kaiser"], upvotes: 900, source: .huggingFace),
+        upvotes: 900)
+
+    static func sender(
+        _ store: SQLitePaperStore, transports: [any MailTransport], engine: SearchEngine? = nil, trending: Int = 5,
+        policy: DeliveryPolicy = policy
+    ) async throws -> DigestSender {
+        let settings = DigestSettings(
+            from: try MailAddress("digest@papers.example.org", displayName: "Paperboy"),
+            publicURL: "https://papers.example.org", trendingCount: trending, picksCount: 3)
+        return try await DigestSender.make(
+            store: store, engine: engine, settings: settings, transports: transports, policy: policy, logger: logger)
+    }
+
+    static func paperIDs(in text: String) -> [String] {
+        text.split(whereSeparator: \.isWhitespace).compactMap { word in
+            word.hasPrefix("https://papers.example.org/papers/") ? String(word.dropFirst(34)) : nil
+        }
+    }
+
+    @Test func aPaperIsNeverSentTwiceToTheSameReader() async throws {
+        try await TestApp.withApp { _, store in
+            _ = try await store.importConfirmedSubscribers(["a@example.org", "b@example.org", "c@example.org"], now: Date())
+            let transport = RecordingMailTransport()
+            let sender = try await Self.sender(store, transports: [transport])
+
+            let first = try await sender.run(date: Self.day)
+            #expect(first.sent == 3)
+            #expect(first.enqueued == 3)
+            #expect(first.states == [.sent: 3])
+            let second = try await sender.run(date: Self.day.adding(days: 1))
+            #expect(second.sent == 3)
+            let again = try await sender.run(date: Self.day.adding(days: 1))
+            #expect(again.sent == 0, "a date is sent once")
+
+            let sent = await transport.sent
+            #expect(sent.count == 6)
+            for reader in ["a@example.org", "b@example.org", "c@example.org"] {
+                let mine = sent.filter { $0.recipients.map(\.address) == [reader] }
+                #expect(mine.count == 2)
+                let papers = mine.map { Self.paperIDs(in: $0.textBody) }
+                #expect(papers.allSatisfy { $0.count == 5 })
+                #expect(Set(papers[0]).isDisjoint(with: papers[1]), "the second digest has the next trending papers")
+            }
+            let firstMessage = try #require(sent.first)
+            #expect(firstMessage.subject.hasPrefix("Trending papers, May 28, 2024: "))
+            #expect(firstMessage.textBody.hasPrefix("Trending papers for May 28, 2024\n\n1. "))
+            #expect(firstMessage.htmlBody?.contains("class=\"digest-paper\"") == true)
+            #expect(Set(sent.map(\.messageID)).count == 6)
+        }
+    }
+
+    @Test func readersWithNothingNewAreSkipped() async throws {
+        try await TestApp.withApp { _, store in
+            _ = try await store.importConfirmedSubscribers(["a@example.org"], now: Date())
+            let transport = RecordingMailTransport()
+            let sender = try await Self.sender(store, transports: [transport], trending: 50)
+            #expect(try await sender.run(date: Self.day).sent == 1)
+            let message = try #require(await transport.sent.first)
+            #expect(Self.paperIDs(in: message.textBody).count == 28, "every paper of the trending window")
+            let next = try await sender.run(date: Self.day.adding(days: 1))
+            #expect(next.sent == 0)
+            #expect(next.states == [.skipped: 1])
+        }
+    }
+
+    @Test func readersWithUpvotesGetPicksThatAreNotAlreadyInTheDigest() async throws {
+        try await TestApp.withApp(semantic: true) { _, store in
+            let engine = SearchEngine(store: store, embedder: try TestApp.embedder.get(), logger: Self.logger)
+            _ = try await engine.load()
+            let reader = try await store.createUser(email: "ada@example.org", name: "ada", passwordHash: "x")
+            let entries = try await store.feedEntries(FeedQuery(days: Self.day.adding(days: -1)...Self.day, order: .upvotes, limit: 100))
+            let upvoted = entries.suffix(2).map(\.paper.id)  // the least upvoted: not trending
+            for id in upvoted { _ = try await store.upvote(paperID: id, by: reader.id) }
+            let ada = try await store.subscribe(email: "ada@example.org", userID: reader.id, now: Date())
+            _ = try await store.confirm(subscriberID: ada.id, now: Date())
+            _ = try await store.importConfirmedSubscribers(["anonymous@example.org"], now: Date())
+
+            let transport = RecordingMailTransport()
+            let sender = try await Self.sender(store, transports: [transport], engine: engine)
+            #expect(try await sender.run(date: Self.day).sent == 2)
+            let sent = await transport.sent
+            let adas = try #require(sent.first { $0.recipients[0].address == "ada@example.org" })
+            let anonymous = try #require(sent.first { $0.recipients[0].address == "anonymous@example.org" })
+            #expect(adas.htmlBody?.contains("Picked for you") == true)
+            #expect(anonymous.htmlBody?.contains("Picked for you") == false)
+            let adasPapers = Self.paperIDs(in: adas.textBody)
+            #expect(adasPapers.count == 8, "5 trending and 3 picks")
+            #expect(Set(adasPapers).count == 8, "no paper twice in one digest")
+            #expect(Set(adasPapers).isDisjoint(with: upvoted), "not what the reader already upvoted")
+            let delivery = try #require(try await store.deliveries(date: Self.day).first { $0.email == "ada@example.org" })
+            #expect(delivery.pickIDs.count == 3)
+            #expect(try await store.sentPaperIDs(subscriberIDs: [ada.id])[ada.id] == Set(adasPapers))
+        }
+    }
+
+    @Test func anInterruptedRunResumesWithTheSameMessage() async throws {
+        try await TestApp.withApp { _, store in
+            _ = try await store.importConfirmedSubscribers(["a@example.org", "b@example.org"], now: Date())
+            // What a run killed between composing and sending leaves behind.
+            _ = try await store.enqueueDigest(date: Self.day, now: Date())
+            let a = try #require(try await store.subscriber(email: "a@example.org"))
+            try await store.markComposed(
+                [DigestComposition(subscriberID: a.id, messageID: "<resumed.1@papers.example.org>", paperIDs: ["2405.15574", "2405.15738"], pickIDs: [])],
+                date: Self.day, now: Date())
+
+            let transport = RecordingMailTransport()
+            let report = try await Self.sender(store, transports: [transport]).run(date: Self.day)
+            #expect(report.enqueued == 0)
+            #expect(report.sent == 2)
+            let resumed = try #require(await transport.sent.first { $0.recipients[0].address == "a@example.org" })
+            #expect(resumed.messageID == "<resumed.1@papers.example.org>")
+            #expect(Self.paperIDs(in: resumed.textBody) == ["2405.15574", "2405.15738"])
+        }
+    }
+
+    @Test func twoSendersNeverBothSend() async throws {
+        try await TestApp.withApp { _, store in
+            let readers = (0..<40).map { "reader\($0)@example.org" }
+            _ = try await store.importConfirmedSubscribers(readers, now: Date())
+            let first = RecordingMailTransport()
+            let second = RecordingMailTransport()
+            let senderA = try await Self.sender(store, transports: [first])
+            let senderB = try await Self.sender(store, transports: [second])
+            let results = await Self.runConcurrently([senderA, senderB], date: Self.day)
+            #expect(results.allSatisfy { $0 == "sent" || $0.hasPrefix("another instance") }, "\(results)")
+            let sentByA = await first.sent
+            let sentByB = await second.sent
+            let all = sentByA + sentByB
+            #expect(all.count == 40)
+            #expect(Set(all.map { $0.recipients[0].address }) == Set(readers))
+
+            // A lease held by a live instance refuses a run outright.
+            _ = try await store.acquireLease(name: "digest", holder: "elsewhere:1:x", until: Date() + 60, now: Date(), stealFrom: nil)
+            let refusal = await Self.runConcurrently([senderA], date: Self.day.adding(days: 1))
+            #expect(refusal == ["\(DigestRunError.leaseHeld(by: "elsewhere:1:x"))"])
+        }
+    }
+
+    /// Runs the senders at the same time: "sent" for a run that succeeded, else its error.
+    static func runConcurrently(_ senders: [DigestSender], date: FeedDay) async -> [String] {
+        await withTaskGroup(of: String.self) { group in
+            for sender in senders {
+                group.addTask {
+                    do {
+                        _ = try await sender.run(date: date)
+                        return "sent"
+                    } catch {
+                        return "\(error)"
+                    }
+                }
+            }
+            var results: [String] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+    }
+
+    @Test func aLeaseLeftByADeadProcessOnThisMachineIsTakenOver() async throws {
+        try await TestApp.withApp { _, store in
+            let finished = Process()
+            finished.executableURL = URL(fileURLWithPath: "/bin/true")
+            try finished.run()
+            finished.waitUntilExit()
+            let dead = "\(ProcessInfo.processInfo.hostName):\(finished.processIdentifier):gone"
+            _ = try await store.acquireLease(name: "digest", holder: dead, until: Date() + 600, now: Date(), stealFrom: nil)
+            _ = try await store.importConfirmedSubscribers(["a@example.org"], now: Date())
+            let transport = RecordingMailTransport()
+            #expect(try await Self.sender(store, transports: [transport]).run(date: Self.day).sent == 1)
+        }
+    }
+
+    // MARK: - Against a real SMTP server
+
+    static func smtpClients(_ server: TestSMTPServer, count: Int = 1, query: String = "?starttls=off",
+                            tls: SMTPConfiguration.TLSVerification = .full) throws -> [any MailTransport] {
+        let configuration = try SMTPConfiguration(
+            url: "smtp://127.0.0.1:\(server.port)\(query)", tlsVerification: tls,
+            timeouts: .init(connect: .seconds(5), command: .seconds(10), data: .seconds(10)), heloName: "paperboy.test")
+        return try (0..<count).map { _ in try SMTPClient(configuration: configuration) }
+    }
+
+    @Test func theDigestArrivesWithBothBodiesAndAWorkingOneClickUnsubscribe() async throws {
+        try await TestApp.withApp(extraEntries: [Self.accented]) { client, store in
+            _ = try await store.importConfirmedSubscribers(["ada@example.org", "bob@example.org"], now: Date())
+            try await TestSMTPServer.with { server in
+                let sender = try await Self.sender(store, transports: try Self.smtpClients(server))
+                #expect(try await sender.run(date: Self.day).sent == 2)
+                let messages = try server.messages()
+                #expect(messages.map(\.rcptTos) == [["ada@example.org"], ["bob@example.org"]])
+                let message = messages[0]
+                #expect(message.defects.isEmpty)
+                #expect(message.header("From") == "Paperboy <digest@papers.example.org>")
+                #expect(message.header("To") == "ada@example.org")
+                #expect(message.header("Subject") == "Trending papers, May 28, 2024: Über <Transformers> & Zoë’s “attention”")
+                #expect(message.rawText.contains("Subject: =?UTF-8?B?"), "RFC 2047 on the wire")
+                #expect(message.header("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click")
+                #expect(message.header("Message-ID")?.hasPrefix("<digest.2024-05-28.") == true)
+                #expect(message.contentType == "multipart/alternative")
+                #expect(message.parts.map(\.contentType) == ["text/plain", "text/html"])
+                #expect(message.parts.allSatisfy { $0.charset == "utf-8" && $0.transferEncoding == "quoted-printable" && $0.defects.isEmpty })
+                let text = message.parts[0].content
+                #expect(text.contains("1. Über <Transformers> & Zoë’s “attention”"))
+                #expect(text.contains("Zoë Ålander, Łukasz Kaiser · 900 upvotes"))
+                #expect(text.contains("https://papers.example.org/papers/2405.99998"))
+                let html = message.parts[1].content
+                #expect(html.contains("Über &lt;Transformers&gt; &amp; Zoë’s “attention”"), "escaped in HTML")
+                #expect(!html.contains("<Transformers>"))
+                #expect(html.contains("href=\"https://papers.example.org/papers/2405.99998\""))
+
+                // The mail client's one-click POST to the List-Unsubscribe URL.
+                let header = try #require(message.header("List-Unsubscribe")).trimmingCharacters(in: .whitespaces)
+                #expect(header.hasPrefix("<https://papers.example.org/digest/unsubscribe?token="))
+                let path = String(header.dropFirst("<https://papers.example.org".count).dropLast())
+                #expect(html.contains("href=\"https://papers.example.org\(path)\""), "the same link in the body")
+                let status = try await client.execute(
+                    uri: path, method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "List-Unsubscribe=One-Click")
+                ) { $0.status }
+                #expect(status == .ok)
+                #expect(try await store.subscriber(email: "ada@example.org")?.state == .unsubscribed)
+                #expect(try await sender.run(date: Self.day.adding(days: 1)).sent == 1, "only bob now")
+                #expect(try server.messages().last?.rcptTos == ["bob@example.org"])
+            }
+        }
+    }
+
+    /// Every reader got exactly one message for the date, and the log says sent.
+    static func expectExactlyOnce(_ server: TestSMTPServer, readers: [String], store: SQLitePaperStore) async throws {
+        let received = try server.messages().map { $0.rcptTos.joined() }
+        #expect(received.sorted() == readers.sorted())
+        #expect(try await store.deliveryCounts(date: day) == [.sent: readers.count])
+    }
+
+    @Test func temporaryRefusalsMidBatchAreRetriedUntilDelivered() async throws {
+        try await TestApp.withApp { _, store in
+            let readers = (0..<10).map { "reader\($0)@example.org" }
+            _ = try await store.importConfirmedSubscribers(readers, now: Date())
+            try await TestSMTPServer.with(["--fail-from-message", "3", "--fail-count", "3", "--fail-code", "451"]) { server in
+                let report = try await Self.sender(store, transports: try Self.smtpClients(server)).run(date: Self.day)
+                #expect(report.sent == 10)
+                try await Self.expectExactlyOnce(server, readers: readers, store: store)
+                let retried = try await store.deliveries(date: Self.day).filter { $0.attempts > 1 }
+                #expect(retried.count == 3)
+                #expect(server.connectionCount == 1, "451 keeps the connection")
+            }
+        }
+    }
+
+    @Test func a421ClosingTheConnectionIsRetriedOnANewOne() async throws {
+        try await TestApp.withApp { _, store in
+            let readers = (0..<6).map { "reader\($0)@example.org" }
+            _ = try await store.importConfirmedSubscribers(readers, now: Date())
+            try await TestSMTPServer.with(["--fail-from-message", "2", "--fail-count", "1", "--fail-code", "421"]) { server in
+                #expect(try await Self.sender(store, transports: try Self.smtpClients(server)).run(date: Self.day).sent == 6)
+                try await Self.expectExactlyOnce(server, readers: readers, store: store)
+                #expect(server.connectionCount == 2)
+            }
+        }
+    }
+
+    @Test func aDroppedConnectionIsRetried() async throws {
+        try await TestApp.withApp { _, store in
+            let readers = (0..<6).map { "reader\($0)@example.org" }
+            _ = try await store.importConfirmedSubscribers(readers, now: Date())
+            try await TestSMTPServer.with(["--drop-at-data", "3"]) { server in
+                #expect(try await Self.sender(store, transports: try Self.smtpClients(server, count: 2)).run(date: Self.day).sent == 6)
+                try await Self.expectExactlyOnce(server, readers: readers, store: store)
+                let dropped = try await store.deliveries(date: Self.day).filter { $0.attempts == 2 }
+                #expect(dropped.count == 1)
+            }
+        }
+    }
+
+    @Test func aServerThatRequiresSTARTTLSGetsEveryDigestEncrypted() async throws {
+        let (certificate, directory) = try TestCertificate.makeTemporary()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await TestApp.withApp { _, store in
+            let readers = (0..<4).map { "reader\($0)@example.org" }
+            _ = try await store.importConfirmedSubscribers(readers, now: Date())
+            try await TestSMTPServer.with(certificate.serverArguments + ["--require-starttls"]) { server in
+                let clients = try Self.smtpClients(
+                    server, count: 2, query: "?starttls=required", tls: .trustCertificateFile(certificate.certificatePath))
+                #expect(try await Self.sender(store, transports: clients).run(date: Self.day).sent == 4)
+                try await Self.expectExactlyOnce(server, readers: readers, store: store)
+                #expect(try server.messages().allSatisfy(\.tls))
+            }
+        }
+    }
+
+    @Test func permanentRefusalsAreRecordedAndDisableTheAddress() async throws {
+        try await TestApp.withApp { _, store in
+            _ = try await store.importConfirmedSubscribers(["good@example.org", "gone@example.org"], now: Date())
+            try await TestSMTPServer.with(["--reject-recipient", "gone@example.org"]) { server in
+                let report = try await Self.sender(store, transports: try Self.smtpClients(server)).run(date: Self.day)
+                #expect(report.sent == 1)
+                #expect(report.disabled == 1)
+                #expect(report.states == [.sent: 1, .failed: 1])
+                let gone = try #require(try await store.subscriber(email: "gone@example.org"))
+                #expect(gone.state == .disabled)
+                #expect(gone.lastError?.contains("550") == true)
+                let failed = try #require(try await store.deliveries(date: Self.day).first { $0.email == "gone@example.org" })
+                #expect(failed.state == .failed)
+                #expect(failed.attempts == 1, "a permanent refusal is not retried")
+                #expect(try server.messages().map(\.rcptTos) == [["good@example.org"]])
+            }
+        }
+    }
+}
