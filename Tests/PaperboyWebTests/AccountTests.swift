@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import PaperboyCore
+import PaperboyStore
 @testable import PaperboyWeb
 import Testing
 
@@ -296,6 +297,32 @@ struct Visitor {
             #expect(picks.body.contains("Because you upvoted <a href=\"/papers/2405.17247\">An Introduction to Vision-Language Modeling</a>"))
             #expect(!picks.body.contains("<h2><a href=\"/papers/2405.17247\">"), "never the upvoted paper itself")
             #expect(picks.body.components(separatedBy: "<article class=\"card\">").count - 1 == 27)
+        }
+    }
+
+    @Test func leavesOutPapersTheDigestAlreadySent() async throws {
+        try await TestApp.withApp(semantic: true) { client, store in
+            var ada = Visitor(client: client)
+            _ = try await ada.signUp()
+            let page = try await ada.get("/papers/2405.17247")
+            _ = try await ada.post("/papers/2405.17247/upvote", ["csrf": try Visitor.csrf(in: page), "action": "add"])
+            let shownBefore = try await ada.get("/papers/for-you").body
+            #expect(shownBefore.contains("<h2><a href=\"/papers/2405.17399\">"))
+
+            // The digest sent 2405.17399 to ada's subscription.
+            let reader = try #require(try await store.reader(named: "ada"))
+            let subscriber = try await store.subscribe(email: reader.email, userID: reader.id, now: Date())
+            _ = try await store.confirm(subscriberID: subscriber.id, now: Date())
+            let day = FeedDay("2024-05-28")!
+            _ = try await store.enqueueDigest(date: day, now: Date())
+            try await store.markComposed(
+                [DigestComposition(subscriberID: subscriber.id, messageID: "<1@x>", paperIDs: ["2405.17399"], pickIDs: [])],
+                date: day, now: Date())
+            try await store.markSent(subscriberID: subscriber.id, date: day, now: Date())
+
+            let shownAfter = try await ada.get("/papers/for-you").body
+            #expect(!shownAfter.contains("<h2><a href=\"/papers/2405.17399\">"))
+            #expect(shownAfter.components(separatedBy: "<article class=\"card\">").count - 1 == 26)
         }
     }
 

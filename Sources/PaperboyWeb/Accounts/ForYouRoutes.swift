@@ -3,9 +3,10 @@ import NIOCore
 import PaperboyCore
 import PaperboyStore
 
-/// `/papers/for-you`: recent papers nearest to the embeddings of the reader's upvotes.
+/// `/papers/for-you`: recent papers nearest to the embeddings of the reader's upvotes, leaving
+/// out what the reader upvoted or was already sent in a digest.
 struct ForYouRoutes: Sendable {
-    let store: any AccountStore & PaperStore
+    let store: any AccountStore & PaperStore & DigestStore
     let engine: SearchEngine
     let renderer: PageRenderer
     /// How far back "recent" reaches, from the latest feed day.
@@ -18,8 +19,12 @@ struct ForYouRoutes: Sendable {
             }
             let upvoted = try await store.upvotedPapers(by: reader.id, limit: 200)
             let latest = try await store.latestFeedDay()
+            var seen = Set(upvoted.map(\.id))
+            if let subscriber = try await store.subscriber(forUser: reader.id, email: reader.email) {
+                seen.formUnion(try await store.sentPaperIDs(subscriberIDs: [subscriber.id])[subscriber.id] ?? [])
+            }
             let picks = engine.recommendations(
-                forUpvoted: upvoted.map(\.id), excluding: Set(upvoted.map(\.id)),
+                forUpvoted: upvoted.map(\.id), excluding: seen,
                 since: latest?.adding(days: -recentDays), limit: 30)
             let papers = try await store.papers(ids: picks.map(\.id))
             let titles = Dictionary(upvoted.map { ($0.id, $0.title) }, uniquingKeysWith: { first, _ in first })
