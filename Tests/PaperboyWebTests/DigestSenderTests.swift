@@ -195,6 +195,34 @@ import Testing
         }
     }
 
+    @Test func theServiceSendsOwedConfirmationsAndTheDigestFromItsTimeOn() async throws {
+        try await TestApp.withApp { _, store in
+            _ = try await store.importConfirmedSubscribers(["a@example.org"], now: Date())
+            _ = try await store.subscribe(email: "pending@example.org", userID: nil, now: Date())  // confirmation owed
+            let transport = RecordingMailTransport()
+            let sender = try await Self.sender(store, transports: [transport])
+            let (mail, _) = try recordingMail()
+            let subscriptions = SubscriptionService(
+                store: store, signer: LinkSigner(secret: "k"), mail: DigestMail(transport: transport, settings: mail.settings),
+                clock: TestApp.noonAfterLastDay, logger: Self.logger)
+            func scheduler(at hour: Int) -> DigestScheduler {
+                DigestScheduler(sender: sender, subscriptions: subscriptions, sendAt: hour * 60, clock: TestApp.noonAfterLastDay, logger: Self.logger)
+            }
+
+            await scheduler(at: 13).tick()  // 12:00 < 13:00: confirmations only
+            var sent = await transport.sent
+            #expect(sent.map(\.subject) == ["Confirm your Paperboy digest subscription"])
+            #expect(try await store.deliveryCounts(date: Self.day).isEmpty)
+
+            await scheduler(at: 7).tick()
+            await scheduler(at: 7).tick()  // the next minute: nothing new
+            sent = await transport.sent
+            #expect(sent.count == 2)
+            #expect(sent.last?.recipients.map(\.address) == ["a@example.org"])
+            #expect(sent.last?.subject.hasPrefix("Trending papers, May 28, 2024") == true)
+        }
+    }
+
     // MARK: - Against a real SMTP server
 
     static func smtpClients(_ server: TestSMTPServer, count: Int = 1, query: String = "?starttls=off",
