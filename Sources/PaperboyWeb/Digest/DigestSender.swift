@@ -145,7 +145,10 @@ public struct DigestSender: Sendable {
     private func send(date: FeedDay, lease: DigestLease, report: inout DigestRunReport) async throws {
         let edition = try await composer.edition(for: date)
         report.enqueued = try await store.enqueueDigest(date: date, now: now)
-        logger.info("digest run started", metadata: ["date": "\(date)", "enqueued": "\(report.enqueued)"])
+        // The service calls this every minute; only a run with new readers is worth an info line.
+        logger.log(
+            level: report.enqueued > 0 ? .info : .debug, "digest run started",
+            metadata: ["date": "\(date)", "enqueued": "\(report.enqueued)"])
         let cache = RenderingCache()
         while true {
             try Task.checkCancellation()
