@@ -23,7 +23,8 @@ private final class AttentionScratch {
 /// Scratch memory for one forward pass, never shared between calls.
 private final class Workspace {
     let tokens: Int
-    /// `tokens` rounded up for the matmul kernel; the extra rows hold harmless finite values.
+    /// `tokens` rounded up for the matmul kernel, which may read (and write one of) the extra
+    /// rows; they hold harmless finite values and never reach the result.
     let rows: Int
     /// `tokens` rounded up to whole packed panels of keys.
     let keyColumns: Int
@@ -96,11 +97,11 @@ struct BertEncoder: Sendable {
                 store8(load8(word + i) + load8(place + i) + load8(segment + i), row + i)
             }
         }
-        normalise(workspace.hidden, residual: nil, rows: workspace.rows, with: weights.embeddingNorm)
+        normalise(workspace.hidden, residual: nil, rows: workspace.tokens, with: weights.embeddingNorm)
     }
 
     private func runLayer(_ layer: EncoderLayer, workspace: Workspace) {
-        let rows = workspace.rows
+        let rows = workspace.tokens
         dense(layer.queryKeyValue, input: workspace.hidden, output: workspace.queryKeyValue, workspace: workspace)
         forEachChunk(of: BertWeights.headCount, threads: workspace.attention.count) { chunk, heads in
             for head in heads {
@@ -127,18 +128,18 @@ struct BertEncoder: Sendable {
         let values = keys + BertWeights.hiddenSize
         packTransposed(keys, ld: stride, rows: tokens, k: BertWeights.headSize, into: scratch.packedKeys)
         matmul(
-            m: workspace.rows, k: BertWeights.headSize, a: queries, lda: stride,
+            m: workspace.tokens, k: BertWeights.headSize, a: queries, lda: stride,
             packed: scratch.packedKeys, panels: 0..<(workspace.keyColumns / panelWidth),
             bias: nil, c: scratch.scores, ldc: workspace.keyColumns)
         let scale = 1 / Float(BertWeights.headSize).squareRoot()
-        for row in 0..<workspace.rows {
+        for row in 0..<workspace.tokens {
             scaledSoftmaxInPlace(
                 scratch.scores + row * workspace.keyColumns, count: tokens,
                 paddedCount: workspace.keyColumns, scale: scale)
         }
         packRowMajor(values, ld: stride, k: tokens, columns: BertWeights.headSize, into: scratch.packedValues)
         matmul(
-            m: workspace.rows, k: tokens, a: scratch.scores, lda: workspace.keyColumns,
+            m: workspace.tokens, k: tokens, a: scratch.scores, lda: workspace.keyColumns,
             packed: scratch.packedValues, panels: 0..<(BertWeights.headSize / panelWidth),
             bias: nil, c: workspace.context + columnOffset, ldc: BertWeights.hiddenSize)
     }
@@ -149,7 +150,7 @@ struct BertEncoder: Sendable {
     ) {
         forEachChunk(of: layer.outputs / panelWidth, threads: workspace.attention.count) { _, panels in
             matmul(
-                m: workspace.rows, k: layer.inputs, a: input, lda: layer.inputs, packed: layer.packed,
+                m: workspace.tokens, k: layer.inputs, a: input, lda: layer.inputs, packed: layer.packed,
                 panels: panels, bias: layer.bias.pointer, c: output, ldc: layer.outputs)
         }
     }

@@ -31,6 +31,35 @@ import Testing
         #expect(worst < 1e-4 * Float(k).squareRoot())
     }
 
+    /// Sequences are not padded to the 6-row kernel: the last block may have 1 to 5 rows.
+    @Test(arguments: [1, 2, 3, 4, 5, 7, 10, 16, 17])
+    func matmulHandlesAShortLastBlockOfRows(m: Int) {
+        let k = 40, n = 32
+        let padded = roundUp(m, toMultipleOf: kernelRows)
+        var random = SeededGenerator(seed: UInt64(m))
+        let a = (0..<(padded * k)).map { index in index < m * k ? Float.random(in: -1...1, using: &random) : 7 }
+        let weight = (0..<(n * k)).map { _ in Float.random(in: -1...1, using: &random) }
+        let packed = allocateFloats(n * k)
+        let c = allocateFloats((padded + 1) * n)
+        defer {
+            packed.deallocate()
+            c.deallocate()
+        }
+        for i in (padded * n)..<((padded + 1) * n) { c[i] = -42 }  // a row past the padding
+        packTransposed(weight, ld: k, rows: n, k: k, into: packed)
+        matmul(m: m, k: k, a: a, lda: k, packed: packed, panels: 0..<(n / panelWidth), bias: nil, c: c, ldc: n)
+        var worst: Float = 0
+        for row in 0..<m {
+            for column in 0..<n {
+                var expected: Float = 0
+                for i in 0..<k { expected += a[row * k + i] * weight[column * k + i] }
+                worst = max(worst, abs(c[row * n + column] - expected))
+            }
+        }
+        #expect(worst < 1e-4 * Float(k).squareRoot())
+        #expect((0..<n).allSatisfy { c[padded * n + $0] == -42 }, "nothing written past the padded rows")
+    }
+
     @Test func packTransposedZeroPadsPartialPanels() {
         let source: [Float] = (0..<(5 * 3)).map(Float.init)  // 5 rows of 3
         let packed = allocateFloats(panelWidth * 3)
