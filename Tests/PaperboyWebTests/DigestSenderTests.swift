@@ -341,6 +341,28 @@ import Testing
         }
     }
 
+    @Test func aServerThatKeepsFailingStopsTheRunAndTheNextRunResumes() async throws {
+        try await TestApp.withApp { _, store in
+            let readers = (0..<8).map { "reader\($0)@example.org" }
+            _ = try await store.importConfirmedSubscribers(readers, now: Date())
+            var policy = Self.policy
+            policy.giveUpAfterFailuresInARow = 3
+            try await TestSMTPServer.with(["--fail-from-message", "1", "--fail-code", "451"]) { server in
+                let sender = try await Self.sender(store, transports: try Self.smtpClients(server), policy: policy)
+                let outcome = await Self.runConcurrently([sender], date: Self.day)
+                #expect(outcome.count == 1 && outcome[0].hasPrefix("the mail server keeps failing (last: SMTP temporary failure 451"), "\(outcome)")
+                let counts = try await store.deliveryCounts(date: Self.day)
+                #expect(counts[.sent] == nil)
+                #expect(counts[.retry] == 3, "it stopped after three failures in a row")
+            }
+            try await TestSMTPServer.with { server in
+                let sender = try await Self.sender(store, transports: try Self.smtpClients(server), policy: policy)
+                #expect(try await sender.run(date: Self.day).sent == 8)
+                try await Self.expectExactlyOnce(server, readers: readers, store: store)
+            }
+        }
+    }
+
     @Test func permanentRefusalsAreRecordedAndDisableTheAddress() async throws {
         try await TestApp.withApp { _, store in
             _ = try await store.importConfirmedSubscribers(["good@example.org", "gone@example.org"], now: Date())

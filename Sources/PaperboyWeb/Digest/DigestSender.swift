@@ -27,6 +27,11 @@ public struct DeliveryPolicy: Sendable {
     public var leaseDuration: Double
     /// Keep running until no retry is left (the command line); the service comes back later instead.
     public var waitForRetries: Bool
+    /// Temporary failures in a row, with no message accepted in between, after which the run
+    /// stops (the server is down or refusing everything); the next run resumes.
+    public var giveUpAfterFailuresInARow = 10
+    /// The longest pause between messages after a temporary failure.
+    public var maxPause: Double = 30
 
     public init(
         maxAttempts: Int = 5, retryDelay: Double = 30, maxRetryDelay: Double = 1800, disableAfter: Int = 3,
@@ -70,11 +75,15 @@ public enum DigestRunError: Error, CustomStringConvertible, Equatable {
     case leaseHeld(by: String)
     /// The lease was taken over while this run was paused for longer than its duration.
     case leaseLost
+    /// Temporary failures kept coming with nothing accepted in between.
+    case mailServerFailing(String)
 
     public var description: String {
         switch self {
         case .leaseHeld(let holder): return "another instance (\(holder)) is sending the digest; not sending twice"
         case .leaseLost: return "the digest lease was taken over by another instance; stopped sending"
+        case .mailServerFailing(let last):
+            return "the mail server keeps failing (last: \(last)); stopped sending, the next run resumes"
         }
     }
 }
@@ -150,6 +159,7 @@ public struct DigestSender: Sendable {
             level: report.enqueued > 0 ? .info : .debug, "digest run started",
             metadata: ["date": "\(date)", "enqueued": "\(report.enqueued)"])
         let cache = RenderingCache()
+        let failures = FailureStreak()
         while true {
             try Task.checkCancellation()
             try await lease.renew()
@@ -168,7 +178,7 @@ public struct DigestSender: Sendable {
                     let share = stride(from: lane, to: ready.count, by: transports.count).map { ready[$0] }
                     guard !share.isEmpty else { continue }
                     group.addTask {
-                        try await deliverInOrder(share, over: transport, edition: edition, cache: cache)
+                        try await deliverInOrder(share, over: transport, edition: edition, cache: cache, failures: failures)
                     }
                 }
                 var all: [Outcome] = []
@@ -181,19 +191,29 @@ public struct DigestSender: Sendable {
     }
 
     private func deliverInOrder(
-        _ deliveries: [DigestDelivery], over transport: any MailTransport, edition: DigestEdition, cache: RenderingCache
+        _ deliveries: [DigestDelivery], over transport: any MailTransport, edition: DigestEdition, cache: RenderingCache,
+        failures: FailureStreak
     ) async throws -> [Outcome] {
         var outcomes: [Outcome] = []
         var failuresInARow = 0
         for delivery in deliveries {
+            if let last = failures.exceeded(policy.giveUpAfterFailuresInARow) {
+                throw DigestRunError.mailServerFailing(last)
+            }
             let outcome = try await deliver(delivery, over: transport, edition: edition, cache: cache)
             outcomes.append(outcome)
-            if outcome == .retry {
+            switch outcome {
+            case .retry(let error):
+                failures.record(error)
                 // The server or the network is struggling: slow down before the next message.
                 failuresInARow += 1
-                try await Task.sleep(for: .milliseconds(Int(policy.delay(afterFailure: failuresInARow) * 1000)))
-            } else if outcome == .sent {
+                let pause = min(policy.delay(afterFailure: failuresInARow), policy.maxPause)
+                try await Task.sleep(for: .milliseconds(Int(pause * 1000)))
+            case .sent:
+                failures.reset()
                 failuresInARow = 0
+            case .failed, .disabled:
+                break
             }
         }
         return outcomes
@@ -229,7 +249,10 @@ public struct DigestSender: Sendable {
         return ready.sorted { $0.subscriberID < $1.subscriberID }
     }
 
-    private enum Outcome { case sent, retry, failed, disabled }
+    private enum Outcome: Equatable {
+        case sent, failed, disabled
+        case retry(String)
+    }
 
     private func deliver(
         _ delivery: DigestDelivery, over transport: any MailTransport, edition: DigestEdition, cache: RenderingCache
@@ -263,7 +286,7 @@ public struct DigestSender: Sendable {
                 metadata: ["to": "\(delivery.email)", "attempt": "\(attempts)", "error": "\(error)"])
             try await store.markRetry(
                 subscriberID: delivery.subscriberID, date: date, error: "\(error)", nextAttempt: next, now: now)
-            return .retry
+            return .retry("\(error)")
         } catch let error as SMTPError {
             guard case .permanent = error else { throw error }  // TLS, AUTH, protocol: needs a person
             return try await refuse(delivery, reason: "\(error)")
@@ -283,6 +306,19 @@ public struct DigestSender: Sendable {
             disabled ? "address disabled after repeated refusals" : "digest refused by the mail server",
             metadata: ["to": "\(delivery.email)", "error": "\(reason)"])
         return disabled ? .disabled : .failed
+    }
+}
+
+/// Temporary failures in a row across all connections of a run, with the last error.
+final class FailureStreak: Sendable {
+    private let state = Mutex<(count: Int, last: String)>((0, ""))
+
+    func record(_ error: String) { state.withLock { $0 = ($0.count + 1, error) } }
+    func reset() { state.withLock { $0.count = 0 } }
+
+    /// The last error once `limit` failures in a row have been recorded.
+    func exceeded(_ limit: Int) -> String? {
+        state.withLock { $0.count >= limit ? $0.last : nil }
     }
 }
 
