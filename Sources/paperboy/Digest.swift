@@ -24,13 +24,13 @@ struct Digest: AsyncParsableCommand {
         @Option(name: .long, help: "Absolute base URL for links in the email (env PAPERBOY_PUBLIC_URL, default http://localhost:8080).")
         var publicURL: String?
 
-        @Option(name: .long, help: "Attempts per message before a temporary failure is final (default 5).")
+        @Option(name: .long, help: "Attempts per message before a temporary failure is final.")
         var maxAttempts = 5
 
-        @Option(name: .long, help: "Seconds before the first retry; doubles with each attempt (default 30).")
+        @Option(name: .long, help: "Seconds before the first retry; doubles with each attempt.")
         var retryDelay = 30.0
 
-        @Option(name: .long, help: "Permanent refusals after which an address is disabled (default 3).")
+        @Option(name: .long, help: "Permanent refusals after which an address is disabled.")
         var disableAfter = 3
 
         @Flag(name: .long, help: "Leave temporary failures for a later run instead of waiting for their retries.")
