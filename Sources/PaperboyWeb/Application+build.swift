@@ -73,7 +73,10 @@ public func buildApplication(
     APIRoutes(feed: feed, cache: cache, publicURL: configuration.publicURL).register(on: router)
     SearchRoutes(search: searchService, feed: feed, renderer: renderer).register(on: router)
     AtomFeedRoutes(feed: feed, search: searchService, publicURL: configuration.publicURL).register(on: router)
-    try OperationsRoutes(store: store, search: search, embeddingProgress: embeddingProgress).register(on: router)
+    try OperationsRoutes(
+        store: store, search: search, embeddingProgress: embeddingProgress, clock: clock, mailConfigured: mail != nil,
+        digestSendAt: mail == nil ? nil : configuration.digestSendAt
+    ).register(on: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "Paperboy"),

@@ -1,13 +1,18 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import PaperboyCore
 import PaperboyStore
 
 /// Health, liveness and static assets.
 struct OperationsRoutes: Sendable {
-    let store: any PaperStore
+    let store: any PaperStore & DigestStore
     let search: SearchEngine
     let embeddingProgress: EmbeddingProgress
+    let clock: any WallClock
+    /// Whether this server has a mail server and sends the digest itself.
+    let mailConfigured: Bool
+    let digestSendAt: Int?
 
     func register(on router: Router<AppRequestContext>) throws {
         for (name, type) in [("style.css", "text/css; charset=utf-8"), ("suggest.js", "text/javascript; charset=utf-8"), ("upvote.js", "text/javascript; charset=utf-8")] {
@@ -26,7 +31,20 @@ struct OperationsRoutes: Sendable {
         router.get("/healthz") { _, _ in
             let statistics = try await store.statistics()
             let embeddings = embeddingProgress.snapshot
+            let today = FeedDay(timestamp: clock.now)
+            let subscribers = try await store.subscriberCounts()
+            let deliveries = try await store.deliveryCounts(date: today)
+            var digest: [String: Any] = [
+                "mail": mailConfigured,
+                "subscribers": Dictionary(uniqueKeysWithValues: SubscriberState.allCases.map { ($0.rawValue, subscribers[$0, default: 0]) }),
+                "today": [
+                    "date": today.description,
+                    "deliveries": Dictionary(uniqueKeysWithValues: DeliveryState.allCases.map { ($0.rawValue, deliveries[$0, default: 0]) }),
+                ] as [String: Any],
+            ]
+            if let sendAt = digestSendAt { digest["sendsAtUTC"] = String(format: "%02d:%02d", sendAt / 60, sendAt % 60) }
             let body: [String: Any] = [
+                "digest": digest,
                 "status": "ok", "papers": statistics.papers, "feedDays": statistics.feedDays,
                 "dailyEntries": statistics.entries,
                 "search": [

@@ -234,6 +234,26 @@ func linkToken(_ path: String, in text: String) throws -> String {
         }
     }
 
+    @Test func healthReportsSubscribersAndTodaysDeliveries() async throws {
+        let (mail, _) = try recordingMail()
+        var configuration = AppConfiguration(port: 0, bcryptCost: 4)
+        configuration.digestSendAt = 7 * 60
+        try await TestApp.withApp(configuration: configuration, mail: mail) { client, store in
+            _ = try await store.importConfirmedSubscribers(["a@example.org", "b@example.org"], now: Date())
+            _ = try await store.subscribe(email: "c@example.org", userID: nil, now: Date())
+            _ = try await store.enqueueDigest(date: FeedDay("2024-05-28")!, now: Date())
+            let health = try #require(try json(try await client.get("/healthz").body) as? [String: Any])
+            let digest = try #require(health["digest"] as? [String: Any])
+            #expect(digest["mail"] as? Bool == true)
+            #expect(digest["sendsAtUTC"] as? String == "07:00")
+            let subscribers = try #require(digest["subscribers"] as? [String: Int])
+            #expect(subscribers == ["confirmed": 2, "pending": 1, "unsubscribed": 0, "disabled": 0])
+            let today = try #require(digest["today"] as? [String: Any])
+            #expect(today["date"] as? String == "2024-05-28")
+            #expect((today["deliveries"] as? [String: Int])?["pending"] == 2)
+        }
+    }
+
     @Test func thePreviewShowsTodaysDigest() async throws {
         try await TestApp.withApp(mail: nil) { client, _ in
             let page = try await client.get("/digest/preview")
