@@ -31,8 +31,12 @@ func linkToken(_ path: String, in text: String) throws -> String {
         try await TestApp.withApp(mail: mail) { client, store in
             var visitor = Visitor(client: client)
             let home = try await visitor.get("/")
-            #expect(home.body.contains("action=\"/digest/subscribe\""), "the subscribe form is on every page")
             let csrf = try Visitor.csrf(in: home)
+            for path in ["/", "/papers/trending", "/papers/2405.17247", "/search?q=vision", "/login", "/digest/preview", "/papers/date/2020-01-01"] {
+                let page = try await client.get(path)
+                #expect(page.body.contains("<form class=\"subscribe\" method=\"post\" action=\"/digest/subscribe\">"), "\(path)")
+                #expect(page.body.contains("name=\"csrf\" value=\"\(csrf)\""), "\(path): the form token")
+            }
 
             let done = try await visitor.post("/digest/subscribe", ["csrf": csrf, "email": " Grace@Example.org "])
             #expect(done.status == .ok)
