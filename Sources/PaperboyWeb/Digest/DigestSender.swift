@@ -325,8 +325,9 @@ final class FailureStreak: Sendable {
 /// Digests rendered during a run, by their papers; most readers share the day's top papers.
 final class RenderingCache: Sendable {
     private let entries = Mutex<[String: RenderedDigest]>([:])
-    /// Enough for a day's variety; past it the cache starts over rather than grow.
-    private let capacity = 2_000
+    /// Readers without picks share a handful of entries; readers with picks each have their own,
+    /// so past this (about 8 MB of bodies) the cache starts over rather than grow.
+    private let capacity = 256
 
     subscript(key: String) -> RenderedDigest? {
         get { entries.withLock { $0[key] } }
