@@ -202,3 +202,26 @@ def test_subscribers_import_reports_bad_lines_and_list_shows_states(database, tm
         ["ada@example.org", "confirmed"], ["bob@example.org", "confirmed"]]
     bad = run_paperboy("subscribers", "list", "--state", "happy", "--database", str(database))
     assert bad.returncode != 0 and "--state" in bad.stderr
+
+
+def test_digest_over_required_starttls_with_the_cli_trusting_a_test_certificate(database, tmp_path):
+    certificate, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    made = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+         "-keyout", str(key), "-out", str(certificate)], capture_output=True)
+    assert made.returncode == 0, made.stderr
+    smtp = SMTPServer(tmp_path / "tls-spool", "--tls-cert", str(certificate), "--tls-key", str(key), "--require-starttls")
+    try:
+        readers = subscribe_readers(database, 3, tmp_path)
+        url = f"smtp://127.0.0.1:{smtp.port}?starttls=required"
+        untrusted = run_paperboy("digest", "send", "--date", DATE, "--database", str(database), "--smtp-url", url)
+        assert untrusted.returncode != 0 and "TLS" in untrusted.stderr, "a self-signed certificate is not trusted by default"
+        sent = run_paperboy("digest", "send", "--date", DATE, "--database", str(database), "--smtp-url", url,
+                            "--smtp-ca-file", str(certificate))
+        assert sent.returncode == 0 and "sent 3" in sent.stdout, sent.stdout + sent.stderr
+        summaries = [json.loads(path.read_text()) for path in sorted((tmp_path / "tls-spool" / "messages").glob("*.json"))]
+        assert sorted(summary["rcpt_tos"][0] for summary in summaries) == readers
+        assert all(summary["tls"] for summary in summaries)
+    finally:
+        smtp.stop()
