@@ -31,7 +31,8 @@ let package = Package(
     targets: [
         .target(name: "PaperboyCore"),
         // Pure-Swift all-MiniLM-L6-v2 sentence embedder; Swift 5 mode for its raw-pointer kernels.
-        .target(name: "MiniLM", swiftSettings: fastMath + [.swiftLanguageMode(.v5)]),
+        .target(name: "CPrefetch"),
+        .target(name: "MiniLM", dependencies: ["CPrefetch"], swiftSettings: fastMath + [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "minilm-bench", dependencies: ["MiniLM"], swiftSettings: fastMath),
         // In-memory BM25, dense top-k, fusion, suggestions and evaluation metrics; Foundation only.
         .target(name: "PaperboySearch", swiftSettings: fastMath),

@@ -1,3 +1,5 @@
+import CPrefetch
+
 // The matrix-multiply kernel behind every dense layer and attention product.
 //
 // C[m×n] = A[m×k] · B[k×n] (+ bias), with B "packed": split into panels of 16 columns, each
@@ -81,6 +83,14 @@ func matmul(
     while depthStart < k {
         let depth = min(depthBlock, k - depthStart)
         for panel in panels {
+            // The slab after this one, fetched while this one is multiplied: a short query does
+            // so little arithmetic per weight that waiting for memory would otherwise halve its
+            // speed (the weights, 42 MB, never stay in cache).
+            let nextSlab: UnsafePointer<Float>? =
+                panel + 1 < panels.upperBound
+                ? b + (panel + 1) * k * panelWidth + depthStart * panelWidth
+                : depthStart + depth < k ? b + panels.lowerBound * k * panelWidth + (depthStart + depth) * panelWidth : nil
+            let nextDepth = panel + 1 < panels.upperBound ? depth : min(depthBlock, k - depthStart - depth)
             let column = panel * panelWidth
             let start: KernelStart
             if depthStart > 0 {
@@ -93,14 +103,16 @@ func matmul(
             let panelB = b + panel * k * panelWidth + depthStart * panelWidth
             var row = 0
             while row < m {
+                // Only the first pass over the slab prefetches; later ones find it in L1.
+                let prefetch = row == 0 ? nextSlab.map { ($0, nextDepth) } : nil
                 if m - row <= 4 {
                     kernel4x16(
                         depth: depth, a: a + row * lda + depthStart, lda: lda, b: panelB,
-                        c: c + row * ldc + column, ldc: ldc, start: start)
+                        c: c + row * ldc + column, ldc: ldc, start: start, prefetch: prefetch)
                 } else {
                     kernel6x16(
                         depth: depth, a: a + row * lda + depthStart, lda: lda, b: panelB,
-                        c: c + row * ldc + column, ldc: ldc, start: start)
+                        c: c + row * ldc + column, ldc: ldc, start: start, prefetch: prefetch)
                 }
                 row += kernelRows
             }
@@ -124,8 +136,12 @@ private func storeLanes(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<F
 @inline(__always)
 private func kernel6x16(
     depth: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-    c: UnsafeMutablePointer<Float>, ldc: Int, start: KernelStart
+    c: UnsafeMutablePointer<Float>, ldc: Int, start: KernelStart,
+    prefetch: (slab: UnsafePointer<Float>, depth: Int)?
 ) {
+    // One 64-byte line (a 16-float row of the next slab) per step of k, in the first pass only.
+    let ahead = prefetch?.slab ?? b
+    let lines = min(prefetch?.depth ?? 0, depth)
     var c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51: SIMD8<Float>
     switch start {
     case .zero:
@@ -146,6 +162,7 @@ private func kernel6x16(
     let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
     var pb = b
     for i in 0..<depth {
+        if i < lines { cprefetch_read(ahead + i * panelWidth) }
         let b0 = loadLanes(pb), b1 = loadLanes(pb + 8)
         var x = SIMD8<Float>(repeating: a0[i])
         c00.addProduct(x, b0); c01.addProduct(x, b1)
@@ -174,8 +191,12 @@ private func kernel6x16(
 @inline(__always)
 private func kernel4x16(
     depth: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-    c: UnsafeMutablePointer<Float>, ldc: Int, start: KernelStart
+    c: UnsafeMutablePointer<Float>, ldc: Int, start: KernelStart,
+    prefetch: (slab: UnsafePointer<Float>, depth: Int)?
 ) {
+    // One 64-byte line (a 16-float row of the next slab) per step of k, in the first pass only.
+    let ahead = prefetch?.slab ?? b
+    let lines = min(prefetch?.depth ?? 0, depth)
     var c00, c01, c10, c11, c20, c21, c30, c31: SIMD8<Float>
     switch start {
     case .zero:
@@ -193,6 +214,7 @@ private func kernel4x16(
     let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda
     var pb = b
     for i in 0..<depth {
+        if i < lines { cprefetch_read(ahead + i * panelWidth) }
         let b0 = loadLanes(pb), b1 = loadLanes(pb + 8)
         var x = SIMD8<Float>(repeating: a0[i])
         c00.addProduct(x, b0); c01.addProduct(x, b1)
