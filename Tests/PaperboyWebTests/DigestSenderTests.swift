@@ -223,6 +223,30 @@ import Testing
         }
     }
 
+    @Test func aSlowBatchKeepsItsLeaseSoNoOtherInstanceCanStep() async throws {
+        try await TestApp.withApp { _, store in
+            let readers = (0..<8).map { "reader\($0)@example.org" }
+            _ = try await store.importConfirmedSubscribers(readers, now: Date())
+            let clock = ManualClock(now: 1_716_883_200)
+            // Every message takes 50 simulated seconds; the lease lasts 120. At the fifth message
+            // another instance tries to take the lease.
+            let transport = SlowTransport(clock: clock, secondsPerMessage: 50) { count in
+                guard count == 5 else { return nil }
+                let now = Date(timeIntervalSince1970: clock.now)
+                return try await store.acquireLease(name: "digest", holder: "intruder", until: now + 120, now: now, stealFrom: nil)
+            }
+            let settings = DigestSettings(
+                from: try MailAddress("digest@papers.example.org"), publicURL: "https://papers.example.org", trendingCount: 5)
+            let sender = try await DigestSender.make(
+                store: store, engine: nil, settings: settings, transports: [transport], policy: Self.policy, clock: clock,
+                logger: Self.logger)
+            #expect(try await sender.run(date: Self.day).sent == 8, "one batch of 7, then one more")
+            let intruderSaw = await transport.lookups
+            #expect(intruderSaw.count == 1)
+            #expect(intruderSaw.first?.contains("intruder") == false, "the lease was renewed during the batch")
+        }
+    }
+
     // MARK: - Against a real SMTP server
 
     static func smtpClients(_ server: TestSMTPServer, count: Int = 1, query: String = "?starttls=off",
@@ -381,4 +405,39 @@ import Testing
             }
         }
     }
+}
+
+/// A wall clock that only moves when a test moves it.
+final class ManualClock: WallClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Double
+
+    init(now: Double) { current = now }
+
+    var now: Double { lock.withLock { current } }
+
+    func advance(by seconds: Double) { lock.withLock { current += seconds } }
+}
+
+/// A transport whose every message takes simulated time; `onSend` runs after each one.
+actor SlowTransport: MailTransport {
+    let clock: ManualClock
+    let secondsPerMessage: Double
+    let onSend: @Sendable (Int) async throws -> String?
+    private(set) var count = 0
+    private(set) var lookups: [String] = []
+
+    init(clock: ManualClock, secondsPerMessage: Double, onSend: @escaping @Sendable (Int) async throws -> String?) {
+        self.clock = clock
+        self.secondsPerMessage = secondsPerMessage
+        self.onSend = onSend
+    }
+
+    func send(_ message: MailMessage) async throws {
+        clock.advance(by: secondsPerMessage)
+        count += 1
+        if let seen = try await onSend(count) { lookups.append(seen) }
+    }
+
+    func close() async {}
 }

@@ -178,7 +178,8 @@ public struct DigestSender: Sendable {
                     let share = stride(from: lane, to: ready.count, by: transports.count).map { ready[$0] }
                     guard !share.isEmpty else { continue }
                     group.addTask {
-                        try await deliverInOrder(share, over: transport, edition: edition, cache: cache, failures: failures)
+                        try await deliverInOrder(
+                            share, over: transport, edition: edition, cache: cache, failures: failures, lease: lease)
                     }
                 }
                 var all: [Outcome] = []
@@ -192,7 +193,7 @@ public struct DigestSender: Sendable {
 
     private func deliverInOrder(
         _ deliveries: [DigestDelivery], over transport: any MailTransport, edition: DigestEdition, cache: RenderingCache,
-        failures: FailureStreak
+        failures: FailureStreak, lease: DigestLease
     ) async throws -> [Outcome] {
         var outcomes: [Outcome] = []
         var failuresInARow = 0
@@ -200,6 +201,7 @@ public struct DigestSender: Sendable {
             if let last = failures.exceeded(policy.giveUpAfterFailuresInARow) {
                 throw DigestRunError.mailServerFailing(last)
             }
+            try await lease.renewIfDue()
             let outcome = try await deliver(delivery, over: transport, edition: edition, cache: cache)
             outcomes.append(outcome)
             switch outcome {
@@ -342,12 +344,23 @@ final class RenderingCache: Sendable {
 
 /// A named lease in the database: only its holder sends. A holder is `host:pid:random`, so a
 /// lease left by a process that died on this machine can be taken over at once.
-struct DigestLease: Sendable {
+final class DigestLease: Sendable {
     let store: any DigestStore
     let name: String
     let holder: String
     let duration: Double
     let clock: any WallClock
+    /// Wall-clock seconds of the last renewal (the injected clock, so tests can move time).
+    private let lastRenewal: Mutex<Double>
+
+    init(store: any DigestStore, name: String, holder: String, duration: Double, clock: any WallClock) {
+        self.store = store
+        self.name = name
+        self.holder = holder
+        self.duration = duration
+        self.clock = clock
+        lastRenewal = Mutex(clock.now)
+    }
 
     static func makeHolderName() -> String {
         "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8).lowercased())"
@@ -363,6 +376,15 @@ struct DigestLease: Sendable {
 
     func renew() async throws {
         guard try await take(stealFrom: nil) == holder else { throw DigestRunError.leaseLost }
+        let now = clock.now
+        lastRenewal.withLock { $0 = now }
+    }
+
+    /// Renews when a third of the lease has gone by: lanes call it before every message, so a
+    /// batch slowed down by a struggling server never outlives the lease.
+    func renewIfDue() async throws {
+        let elapsed = clock.now - lastRenewal.withLock { $0 }
+        if elapsed > duration / 3 { try await renew() }
     }
 
     func release() async throws {
