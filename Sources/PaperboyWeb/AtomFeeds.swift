@@ -3,46 +3,128 @@ import Hummingbird
 import NIOCore
 import PaperboyCore
 
-/// Atom feeds for feed readers: the latest day, trending, and any search (a saved search).
+/// Feeds for feed readers, each in Atom (`.atom`) and RSS 2.0 (`.rss`): the latest day,
+/// trending, and any search (a saved search).
 struct AtomFeedRoutes: Sendable {
     let feed: FeedService
     let search: SearchService
     let publicURL: String?
 
-    func register(on router: Router<AppRequestContext>) {
-        router.get("/feeds/daily.atom") { request, _ in
-            let base = publicBaseURL(request, configured: publicURL)
-            guard let latest = try await feed.latestDay() else {
-                return atom(AtomFeed.render(title: "Paperboy · Daily Papers", selfURL: "\(base)/feeds/daily.atom", siteURL: "\(base)/", updated: nil, entries: [], base: base))
-            }
-            let page = try await feed.feed(for: .day(latest))
-            return atom(AtomFeed.render(
-                title: "Paperboy · Daily Papers", selfURL: "\(base)/feeds/daily.atom", siteURL: "\(base)/",
-                updated: latest, entries: page.entries.map { ($0.paper, $0.day) }, base: base))
-        }
-        router.get("/feeds/trending.atom") { request, _ in
-            let base = publicBaseURL(request, configured: publicURL)
-            let entries = try await feed.trendingEntries(limit: 30).map(\.entry)
-            return atom(AtomFeed.render(
-                title: "Paperboy · Trending", selfURL: "\(base)/feeds/trending.atom", siteURL: "\(base)/papers/trending",
-                updated: entries.map(\.day).max(), entries: entries.map { ($0.paper, $0.day) }, base: base))
-        }
-        router.get("/feeds/search.atom") { request, _ in
-            let base = publicBaseURL(request, configured: publicURL)
-            let query = String((QueryString(request).get("q") ?? "").prefix(250))
-            guard !query.trimmingWhitespace().isEmpty else { throw AppError.badRequest("q is required") }
-            var papers: [Paper] = []
-            if case .results(let results) = try await search.search(query, perPage: 30) { papers = results.papers.map(\.paper) }
-            let selfURL = "\(base)/feeds/search.atom?q=\(QueryString.encode(query))"
-            return atom(AtomFeed.render(
-                title: "Paperboy · Search: \(query)", selfURL: selfURL, siteURL: "\(base)/search?q=\(QueryString.encode(query))",
-                updated: papers.compactMap(\.publishedDay).max(),
-                entries: papers.map { ($0, $0.publishedDay ?? FeedDay(daysSinceEpoch: 0)) }, base: base))
+    /// What a feed holds, whatever its format; URLs are paths below the site's base URL.
+    struct Document {
+        var title: String
+        /// The path of the feed without its extension, e.g. `/feeds/daily`.
+        var path: String
+        var query = ""
+        var sitePath: String
+        var updated: FeedDay?
+        var entries: [(Paper, FeedDay)]
+    }
+
+    enum Format: String, CaseIterable {
+        case atom, rss
+
+        var contentType: String {
+            self == .atom ? "application/atom+xml; charset=utf-8" : "application/rss+xml; charset=utf-8"
         }
     }
 
-    func atom(_ xml: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/atom+xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: xml)))
+    func register(on router: Router<AppRequestContext>) {
+        for format in Format.allCases {
+            router.get("/feeds/daily.\(format.rawValue)") { request, _ in
+                let document: Document
+                if let latest = try await feed.latestDay() {
+                    let page = try await feed.feed(for: .day(latest))
+                    document = Document(
+                        title: "Paperboy · Daily Papers", path: "/feeds/daily", sitePath: "/", updated: latest,
+                        entries: page.entries.map { ($0.paper, $0.day) })
+                } else {
+                    document = Document(title: "Paperboy · Daily Papers", path: "/feeds/daily", sitePath: "/", updated: nil, entries: [])
+                }
+                return respond(document, format, request)
+            }
+            router.get("/feeds/trending.\(format.rawValue)") { request, _ in
+                let entries = try await feed.trendingEntries(limit: 30).map(\.entry)
+                return respond(
+                    Document(
+                        title: "Paperboy · Trending", path: "/feeds/trending", sitePath: "/papers/trending",
+                        updated: entries.map(\.day).max(), entries: entries.map { ($0.paper, $0.day) }),
+                    format, request)
+            }
+            router.get("/feeds/search.\(format.rawValue)") { request, _ in
+                let query = String((QueryString(request).get("q") ?? "").prefix(250))
+                guard !query.trimmingWhitespace().isEmpty else { throw AppError.badRequest("q is required") }
+                var papers: [Paper] = []
+                if case .results(let results) = try await search.search(query, perPage: 30) { papers = results.papers.map(\.paper) }
+                let encoded = "?q=\(QueryString.encode(query))"
+                return respond(
+                    Document(
+                        title: "Paperboy · Search: \(query)", path: "/feeds/search", query: encoded,
+                        sitePath: "/search\(encoded)", updated: papers.compactMap(\.publishedDay).max(),
+                        entries: papers.map { ($0, $0.publishedDay ?? FeedDay(daysSinceEpoch: 0)) }),
+                    format, request)
+            }
+        }
+    }
+
+    func respond(_ document: Document, _ format: Format, _ request: Request) -> Response {
+        let base = publicBaseURL(request, configured: publicURL)
+        let selfURL = "\(base)\(document.path).\(format.rawValue)\(document.query)"
+        let siteURL = base + document.sitePath
+        let xml =
+            switch format {
+            case .atom:
+                AtomFeed.render(
+                    title: document.title, selfURL: selfURL, siteURL: siteURL, updated: document.updated,
+                    entries: document.entries, base: base)
+            case .rss:
+                RSSFeed.render(
+                    title: document.title, selfURL: selfURL, siteURL: siteURL, updated: document.updated,
+                    entries: document.entries, base: base)
+            }
+        return Response(
+            status: .ok, headers: [.contentType: format.contentType], body: .init(byteBuffer: ByteBuffer(string: xml)))
+    }
+}
+
+/// RSS 2.0, with `atom:link rel="self"` and `dc:creator` for authors (RSS's own `author`
+/// element wants an email address).
+enum RSSFeed {
+    static func render(title: String, selfURL: String, siteURL: String, updated: FeedDay?, entries: [(Paper, FeedDay)], base: String) -> String {
+        let escape = AtomFeed.escape
+        var xml = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/">
+            <channel>
+              <title>\(escape(title))</title>
+              <link>\(escape(siteURL))</link>
+              <description>\(escape(title)): community-curated research papers</description>
+              <atom:link rel="self" type="application/rss+xml" href="\(escape(selfURL))"/>
+              <lastBuildDate>\(date(updated ?? FeedDay(daysSinceEpoch: 0)))</lastBuildDate>
+              <generator>Paperboy</generator>
+
+            """
+        for (paper, day) in entries {
+            let url = "\(base)/papers/\(paper.id)"
+            xml += "  <item>\n"
+            xml += "    <title>\(escape(paper.title))</title>\n"
+            xml += "    <link>\(escape(url))</link>\n"
+            xml += "    <guid isPermaLink=\"true\">\(escape(url))</guid>\n"
+            xml += "    <pubDate>\(date(day))</pubDate>\n"
+            for author in paper.authors.prefix(20) { xml += "    <dc:creator>\(escape(author))</dc:creator>\n" }
+            xml += "    <description>\(escape(paper.summary))</description>\n"
+            xml += "  </item>\n"
+        }
+        return xml + "</channel>\n</rss>\n"
+    }
+
+    /// RFC 822 as RSS 2.0 wants it, at midnight UTC of the feed day: `Tue, 28 May 2024 00:00:00 +0000`.
+    static func date(_ day: FeedDay) -> String {
+        let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let (year, month, dayOfMonth) = day.components
+        let two = dayOfMonth < 10 ? "0\(dayOfMonth)" : "\(dayOfMonth)"
+        return "\(days[day.isoWeekday - 1]), \(two) \(months[month - 1]) \(year) 00:00:00 +0000"
     }
 }
 
