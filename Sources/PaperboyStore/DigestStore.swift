@@ -131,8 +131,6 @@ public enum DeliveryState: String, Sendable, CaseIterable {
     case failed
     /// Nothing new to send this reader on this date.
     case skipped
-
-    public var isFinal: Bool { self == .sent || self == .failed || self == .skipped }
 }
 
 public struct DigestDelivery: Sendable, Equatable {

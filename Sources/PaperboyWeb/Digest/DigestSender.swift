@@ -152,7 +152,8 @@ public struct DigestSender: Sendable {
     }
 
     private func send(date: FeedDay, lease: DigestLease, report: inout DigestRunReport) async throws {
-        let edition = try await composer.edition(for: date)
+        // Ranked only once there is something to send: the service calls this every minute.
+        var ranked: DigestEdition?
         report.enqueued = try await store.enqueueDigest(date: date, now: now)
         // The service calls this every minute; only a run with new readers is worth an info line.
         logger.log(
@@ -170,6 +171,13 @@ public struct DigestSender: Sendable {
                 let wait = min(max(0, next.timeIntervalSince(now)), policy.leaseDuration / 3)
                 try await Task.sleep(for: .milliseconds(Int(wait * 1000) + 1))
                 continue
+            }
+            let edition: DigestEdition
+            if let ranked {
+                edition = ranked
+            } else {
+                edition = try await composer.edition(for: date)
+                ranked = edition
             }
             let ready = try await composed(due, edition: edition)
             // One lane per connection; each lane sends its share in order.
