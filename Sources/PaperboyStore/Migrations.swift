@@ -175,6 +175,15 @@ enum Migrations {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("006-passage-embeddings") { db in
+            try db.execute(
+                sql: """
+                    -- The embeddings of a paper's sentences (each with the title), beside the
+                    -- whole paper's: per sentence a little-endian float32 scale and one signed
+                    -- byte per dimension. NULL: not computed yet, so the paper is embedded again.
+                    ALTER TABLE paper_embeddings ADD COLUMN passages BLOB;
+                    """)
+        }
         return migrator
     }
 }

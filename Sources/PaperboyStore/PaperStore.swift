@@ -44,7 +44,7 @@ public protocol PaperStore: Sendable {
     /// then pass the position of the last paper received.
     func papers(after position: RevisionPosition, limit: Int) async throws -> [RevisedPaper]
 
-    /// Papers that have no embedding for `model` yet.
+    /// Papers that have no embedding for `model` yet, or no passage embeddings.
     func papersWithoutEmbedding(model: String, limit: Int) async throws -> [Paper]
 
     /// Stores embeddings (replacing older ones) in one transaction.
@@ -79,11 +79,17 @@ public struct RevisionPosition: Sendable, Equatable {
 
 public struct PaperEmbedding: Sendable, Equatable {
     public var paperID: String
+    /// The whole paper (title and abstract).
     public var vector: [Float]
+    /// One per sentence of the abstract (`Passages.texts`); nil when they were never computed
+    /// (papers embedded before migration 006). Stored at 8 bits per component, so what is read
+    /// back is within 1/254 of the largest component of what was written.
+    public var passages: [[Float]]?
 
-    public init(paperID: String, vector: [Float]) {
+    public init(paperID: String, vector: [Float], passages: [[Float]]? = nil) {
         self.paperID = paperID
         self.vector = vector
+        self.passages = passages
     }
 }
 

@@ -272,7 +272,8 @@ public final class SQLitePaperStore: PaperStore {
                 db,
                 sql: """
                     SELECT p.* FROM papers p
-                    WHERE NOT EXISTS (SELECT 1 FROM paper_embeddings e WHERE e.paper_id = p.id AND e.model = ?)
+                    WHERE NOT EXISTS (
+                        SELECT 1 FROM paper_embeddings e WHERE e.paper_id = p.id AND e.model = ? AND e.passages IS NOT NULL)
                     ORDER BY p.id LIMIT ?
                     """,
                 arguments: [model, limit]
@@ -283,9 +284,12 @@ public final class SQLitePaperStore: PaperStore {
     public func saveEmbeddings(_ embeddings: [PaperEmbedding], model: String) async throws {
         try await pool.write { db in
             let statement = try db.cachedStatement(
-                sql: "INSERT OR REPLACE INTO paper_embeddings (paper_id, model, vector) VALUES (?, ?, ?)")
+                sql: "INSERT OR REPLACE INTO paper_embeddings (paper_id, model, vector, passages) VALUES (?, ?, ?, ?)")
             for embedding in embeddings {
-                try statement.execute(arguments: [embedding.paperID, model, VectorBlob.encode(embedding.vector)])
+                try statement.execute(arguments: [
+                    embedding.paperID, model, VectorBlob.encode(embedding.vector),
+                    embedding.passages.map(PassageBlob.encode),
+                ])
             }
         }
     }
@@ -294,15 +298,24 @@ public final class SQLitePaperStore: PaperStore {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT paper_id, vector FROM paper_embeddings WHERE model = ? AND paper_id > ? ORDER BY paper_id LIMIT ?",
+                sql: """
+                    SELECT paper_id, vector, passages FROM paper_embeddings
+                    WHERE model = ? AND paper_id > ? ORDER BY paper_id LIMIT ?
+                    """,
                 arguments: [model, cursor ?? "", limit]
-            ).map { row in PaperEmbedding(paperID: row["paper_id"], vector: VectorBlob.decode(row["vector"])) }
+            ).map { row in
+                let vector = VectorBlob.decode(row["vector"])
+                let passages = (row["passages"] as Data?).map { PassageBlob.decode($0, dimension: vector.count) }
+                return PaperEmbedding(paperID: row["paper_id"], vector: vector, passages: passages)
+            }
         }
     }
 
     public func embeddingCount(model: String) async throws -> Int {
         try await pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM paper_embeddings WHERE model = ?", arguments: [model]) ?? 0
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM paper_embeddings WHERE model = ? AND passages IS NOT NULL", arguments: [model])
+                ?? 0
         }
     }
 
@@ -327,6 +340,38 @@ enum VectorBlob {
         let count = data.count / 4
         return data.withUnsafeBytes { raw in
             (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        }
+    }
+}
+
+/// Passage vectors at 8 bits: per vector a float32 scale, then each component as
+/// round(value × 127 / largest magnitude) in a signed byte. A quarter of float32's size
+/// (about 390 bytes a sentence); the search index keeps 4 bits anyway.
+enum PassageBlob {
+    static func encode(_ vectors: [[Float]]) -> Data {
+        var data = Data(capacity: vectors.reduce(0) { $0 + 4 + $1.count })
+        for vector in vectors {
+            let largest = vector.reduce(Float(0)) { max($0, abs($1)) }
+            let scale = largest / 127
+            withUnsafeBytes(of: scale.bitPattern.littleEndian) { data.append(contentsOf: $0) }
+            for value in vector {
+                let code = largest > 0 ? Int8((value / scale).rounded()) : 0
+                data.append(UInt8(bitPattern: code))
+            }
+        }
+        return data
+    }
+
+    /// Vectors of `dimension` components; a blob of the wrong length yields none.
+    static func decode(_ data: Data, dimension: Int) -> [[Float]] {
+        let stride = 4 + dimension
+        guard dimension > 0, data.count % stride == 0 else { return [] }
+        return data.withUnsafeBytes { raw in
+            (0..<data.count / stride).map { passage in
+                let base = passage * stride
+                let scale = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: base, as: UInt32.self)))
+                return (0..<dimension).map { Float(raw.load(fromByteOffset: base + 4 + $0, as: Int8.self)) * scale }
+            }
         }
     }
 }

@@ -50,6 +50,7 @@ struct OperationsRoutes: Sendable {
                 "search": [
                     "indexedPapers": search.paperCount,
                     "embeddedPapers": search.embeddedCount,
+                    "sentenceVectors": search.passageCount,
                     "semantic": search.embedder != nil,
                 ] as [String: Any],
                 "embeddingBackfill": [

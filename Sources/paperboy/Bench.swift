@@ -53,7 +53,7 @@ struct SearchBench: AsyncParsableCommand {
         let buildStart = Date()
         let rebuilt = LexicalIndex(documents: documents)
         let buildSeconds = Date().timeIntervalSince(buildStart)
-        print("papers=\(rebuilt.count) embedded=\(engine.embeddedCount) queries=\(lines.count) warmup=\(warmup)")
+        print("papers=\(rebuilt.count) embedded=\(engine.embeddedCount) sentence_vectors=\(engine.passageCount) queries=\(lines.count) warmup=\(warmup)")
         print("lexical index build (\(documents.count) papers, one thread): \(Self.seconds(buildSeconds)) s; engine load from SQLite incl. embeddings: \(Self.seconds(loadSeconds)) s")
 
         func measure(_ name: String, _ body: (String) -> Void) {
@@ -115,11 +115,14 @@ struct SearchBench: AsyncParsableCommand {
 
     func addSyntheticEmbeddings(_ engine: SearchEngine, store: any PaperboyStore.PaperStore, dimension: Int) async throws {
         var generator = SystemRandomNumberGenerator()
-        let missing = try await allDocuments(store).map(\.id)
-        let embeddings = missing.map { id in
-            PaperboyStore.PaperEmbedding(paperID: id, vector: (0..<dimension).map { _ in Float.random(in: -1...1, using: &generator) })
+        func random() -> [Float] { (0..<dimension).map { _ in Float.random(in: -1...1, using: &generator) } }
+        // As many sentence vectors as the real ones would have.
+        let embeddings = try await allDocuments(store).map { document in
+            PaperboyStore.PaperEmbedding(
+                paperID: document.id, vector: random(),
+                passages: Passages.texts(title: document.title, abstract: document.abstract).map { _ in random() })
         }
-        engine.addEmbeddings(embeddings.filter { !engine.hasEmbedding($0.paperID) })
+        engine.addEmbeddings(embeddings.filter { !engine.hasEmbedding($0.paperID) })  // real ones stay
     }
 
     static func seconds(_ value: Double) -> String { String(format: "%.2f", value) }

@@ -3,7 +3,8 @@ import Foundation
 import PaperboyIngest
 import PaperboyWeb
 
-/// `paperboy embed`: compute the sentence embeddings papers are missing (or all of them).
+/// `paperboy embed`: compute the embeddings papers are missing (whole paper and each sentence of
+/// the abstract), or all of them.
 struct Embed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compute missing paper embeddings for semantic search (the server also does this in the background).")

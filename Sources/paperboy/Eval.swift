@@ -44,22 +44,39 @@ struct Eval: AsyncParsableCommand {
         let lexical = LexicalIndex(documents: data.documents)
         let vectors = try EvalEmbeddings.corpus(data, embedder: embedder, cacheFile: URL(fileURLWithPath: cache)
             .appendingPathComponent("\(name)-\(embedder.modelName)-\(data.documents.count).f32"))
+        let passages = try EvalEmbeddings.passages(data, embedder: embedder, cacheFile: URL(fileURLWithPath: cache)
+            .appendingPathComponent("\(name)-\(embedder.modelName)-\(data.documents.count)-passages.f32"))
         var dense = DenseIndex(dimension: embedder.dimension)
+        var wholePaper = DenseIndex(dimension: embedder.dimension)
         dense.reserveCapacity(data.documents.count)
-        for (document, vector) in zip(data.documents, vectors) { dense.upsert(id: document.id, vector: vector) }
+        for (document, (vector, passages)) in zip(data.documents, zip(vectors, passages)) {
+            dense.upsert(id: document.id, vector: vector, passages: passages)
+            wholePaper.upsert(id: document.id, vector: vector)
+        }
 
         let depth = SearchEngine.candidateDepth
-        var runs: [SearchMode: [String: [String]]] = [:]
+        // The same steps as SearchEngine.search: lexical top 100; dense over the 500 nearest
+        // papers plus the lexical candidates, each scored with its best sentence; fusion.
+        var runs: [String: [String: [String]]] = [:]
         for query in data.queries where data.judgments[query.id] != nil {
+            let vector = embedder.embed(query.text)
             let keyword = lexical.search(query.text, k: depth)
-            let semantic = dense.search(embedder.embed(query.text), k: depth).map { (dense.externalID(of: $0.doc), $0.score) }
-            runs[.lexical, default: [:]][query.id] = keyword.map(\.id)
-            runs[.dense, default: [:]][query.id] = semantic.map(\.0)
-            runs[.hybrid, default: [:]][query.id] = Fusion.hybrid(lexical: keyword, dense: semantic, limit: depth).map(\.id)
+            let ids = { (index: DenseIndex, hits: [ScoredDoc]) in hits.map { (index.externalID(of: $0.doc), $0.score) } }
+            let semantic = ids(dense, dense.searchWithPassages(vector, k: depth))
+            let lexicalCandidates = keyword.compactMap { dense.internalID(of: $0.id) }
+            let semanticForFusion = ids(dense, dense.searchWithPassages(vector, k: depth, including: lexicalCandidates))
+            let paperOnly = ids(wholePaper, wholePaper.search(vector, k: depth))
+            runs["lexical", default: [:]][query.id] = keyword.map(\.id)
+            runs["dense", default: [:]][query.id] = semantic.map(\.0)
+            runs["hybrid", default: [:]][query.id] = Fusion.hybrid(lexical: keyword, dense: semanticForFusion, limit: depth).map(\.id)
+            // For comparison: before sentence vectors (and with the weight that was best then).
+            runs["dense-whole-paper", default: [:]][query.id] = paperOnly.map(\.0)
+            runs["hybrid-whole-paper", default: [:]][query.id] =
+                Fusion.hybrid(lexical: keyword, dense: paperOnly, denseWeight: 0.75, limit: depth).map(\.id)
         }
-        for mode in [SearchMode.lexical, .dense, .hybrid] {
+        for mode in ["lexical", "dense", "hybrid", "dense-whole-paper", "hybrid-whole-paper"] {
             let summary = RankingMetrics.summarize(run: runs[mode] ?? [:], judgments: data.judgments)
-            print("\(mode.rawValue) nDCG@10=\(Self.format(summary.ndcgAt10)) Recall@100=\(Self.format(summary.recallAt100))")
+            print("\(mode) nDCG@10=\(Self.format(summary.ndcgAt10)) Recall@100=\(Self.format(summary.recallAt100))")
         }
 
         let linksFile = directory.appendingPathComponent("links.tsv")
@@ -106,5 +123,44 @@ enum EvalEmbeddings {
         for vector in vectors { vector.withUnsafeBytes { bytes.append(contentsOf: $0) } }
         try bytes.write(to: cacheFile)
         return vectors
+    }
+
+    /// Sentence vectors of every document (`Passages.texts`), cached as one UInt32 count per
+    /// document followed by all the float32 vectors in order.
+    static func passages(_ data: BEIRDataset, embedder: MiniLMTextEmbedder, cacheFile: URL) throws -> [[[Float]]] {
+        let dimension = embedder.dimension
+        let texts = data.documents.map { Passages.texts(title: $0.title, abstract: $0.abstract) }
+        let total = texts.reduce(0) { $0 + $1.count }
+        if let cached = try? Data(contentsOf: cacheFile), cached.count == (texts.count + total * dimension) * 4 {
+            return cached.withUnsafeBytes { raw in
+                var offset = texts.count * 4
+                return (0..<texts.count).map { doc in
+                    let count = Int(raw.loadUnaligned(fromByteOffset: doc * 4, as: UInt32.self))
+                    return (0..<count).map { _ in
+                        defer { offset += dimension * 4 }
+                        return (0..<dimension).map { raw.loadUnaligned(fromByteOffset: offset + $0 * 4, as: Float.self) }
+                    }
+                }
+            }
+        }
+        let flat = texts.flatMap { $0 }
+        let progress = ProgressBar(label: "embedding sentences", total: flat.count)
+        var vectors: [[Float]] = []
+        vectors.reserveCapacity(flat.count)
+        for start in stride(from: 0, to: flat.count, by: 64) {
+            vectors += embedder.embed(batch: Array(flat[start..<min(start + 64, flat.count)]))
+            progress.update(vectors.count, detail: "\(vectors.count)/\(flat.count)")
+        }
+        progress.finish()
+        var bytes = Data(capacity: (texts.count + total * dimension) * 4)
+        for list in texts { withUnsafeBytes(of: UInt32(list.count)) { bytes.append(contentsOf: $0) } }
+        for vector in vectors { vector.withUnsafeBytes { bytes.append(contentsOf: $0) } }
+        try FileManager.default.createDirectory(at: cacheFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try bytes.write(to: cacheFile)
+        var next = 0
+        return texts.map { list in
+            defer { next += list.count }
+            return Array(vectors[next..<next + list.count])
+        }
     }
 }

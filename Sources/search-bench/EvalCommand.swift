@@ -5,10 +5,10 @@ import PaperboySearch
 enum EvalCommand {
     /// A TREC run file (`qid Q0 docid rank score tag`), so the metrics can be cross-checked
     /// with pytrec_eval.
-    static func writeRun(_ index: LexicalIndex, _ dataset: BEIRDataset, to path: String) throws {
+    static func writeRun(_ index: LexicalIndex, _ dataset: BEIRDataset, to path: String, depth: Int = 100) throws {
         var lines: [String] = []
         for query in dataset.queries {
-            for (rank, hit) in index.search(query.text, k: 100).enumerated() {
+            for (rank, hit) in index.search(query.text, k: depth).enumerated() {
                 lines.append("\(query.id) Q0 \(hit.id) \(rank + 1) \(hit.score) paperboy")
             }
         }
@@ -28,7 +28,7 @@ enum EvalCommand {
         let index = LexicalIndex(documents: dataset.documents, parameters: parameters)
         let built = now() - start
         let summary = evaluate(index, on: dataset)
-        if let path = arguments.optional("run-out") { try writeRun(index, dataset, to: path) }
+        if let path = arguments.optional("run-out") { try writeRun(index, dataset, to: path, depth: Int(arguments.value("run-depth", default: "100")) ?? 100) }
         print(
             "# \(directory.lastPathComponent) split=\(split): \(index.count) docs, \(summary.queryCount) judged queries, build_s=\(String(format: "%.2f", built))"
         )

@@ -20,12 +20,13 @@ import Testing
         #expect(fused.map(\.id) == ["c", "a"])
     }
 
-    @Test func hybridIsNormalizedScoreFusionWithDenseWeightedThreeQuarters() {
+    @Test func hybridIsNormalizedScoreFusionWithDenseWeightedPointEightFive() {
         let hybrid = Fusion.hybrid(lexical: lexical, dense: dense, limit: 10)
-        let expected = Fusion.normalizedScore([.init(lexical), .init(dense, weight: 0.75)], limit: 10)
+        let expected = Fusion.normalizedScore([.init(lexical), .init(dense, weight: 0.85)], limit: 10)
         #expect(hybrid.map(\.id) == expected.map(\.id))
         #expect(zip(hybrid, expected).allSatisfy { $0.score == $1.score })
-        // a = 1 + 0.75 × 0.75, c = 0 + 0.75 × 1, b = 0.6, d = 0.
+        // a = 1 + 0.85 × 0.75, c = 0 + 0.85 × 1, b = 0.6, d = 0.
+        #expect(abs(hybrid[0].score - (1 + 0.85 * 0.75)) < 1e-6)
         #expect(hybrid.map(\.id) == ["a", "c", "b", "d"])
     }
 

@@ -192,8 +192,10 @@ func entry(_ id: String, day: String, upvotes: Int, title: String? = nil, submit
         ])
         #expect(try await store.papersWithoutEmbedding(model: "m", limit: 10).map(\.id) == ["2405.00001", "2405.00002"])
         let vector: [Float] = [0.25, -1.5, .pi, 0]
-        try await store.saveEmbeddings([PaperEmbedding(paperID: "2405.00001", vector: vector)], model: "m")
-        #expect(try await store.embeddings(model: "m", after: nil, limit: 10) == [PaperEmbedding(paperID: "2405.00001", vector: vector)])
+        try await store.saveEmbeddings([PaperEmbedding(paperID: "2405.00001", vector: vector, passages: [])], model: "m")
+        #expect(
+            try await store.embeddings(model: "m", after: nil, limit: 10)
+                == [PaperEmbedding(paperID: "2405.00001", vector: vector, passages: [])])
         #expect(try await store.papersWithoutEmbedding(model: "m", limit: 10).map(\.id) == ["2405.00002"])
         #expect(try await store.embeddingCount(model: "m") == 1)
         #expect(try await store.embeddingCount(model: "other") == 0)
@@ -201,5 +203,32 @@ func entry(_ id: String, day: String, upvotes: Int, title: String? = nil, submit
         // The feed brings a new title: the old embedding no longer describes the paper.
         _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 1, title: "One, revised")])
         #expect(try await store.embeddingCount(model: "m") == 0)
+    }
+
+    @Test func passageVectorsRoundTripAtEightBitsAndMissingOnesAreRecomputed() async throws {
+        let temporary = try TemporaryStore()
+        let store = temporary.store
+        _ = try await store.importArxivPapers([
+            Paper(id: "2405.00001", title: "One", source: .arxiv), Paper(id: "2405.00002", title: "Two", source: .arxiv),
+        ])
+        let passages: [[Float]] = [[0.5, -0.25, 0.125, 0.01], [-1, 0, 0.3, 0.7]]
+        try await store.saveEmbeddings(
+            [
+                PaperEmbedding(paperID: "2405.00001", vector: [1, 2, 3, 4], passages: passages),
+                // Embedded before passages existed (migration 006): still counts as missing.
+                PaperEmbedding(paperID: "2405.00002", vector: [4, 3, 2, 1]),
+            ], model: "m")
+        let stored = try await store.embeddings(model: "m", after: nil, limit: 10)
+        #expect(stored.map(\.paperID) == ["2405.00001", "2405.00002"])
+        #expect(stored[1].passages == nil)
+        let read = try #require(stored[0].passages)
+        #expect(read.count == 2)
+        for (got, want) in zip(read, passages) {
+            let largest = want.map(abs).max()!
+            #expect(got.count == want.count)
+            for (g, w) in zip(got, want) { #expect(abs(g - w) <= largest / 254 + 1e-6) }
+        }
+        #expect(try await store.papersWithoutEmbedding(model: "m", limit: 10).map(\.id) == ["2405.00002"])
+        #expect(try await store.embeddingCount(model: "m") == 1)
     }
 }

@@ -125,6 +125,8 @@ import Testing
         try await TestApp.withApp(semantic: true) { client in
             let health = try #require(try json(try await client.get("/healthz").body) as? [String: Any])
             #expect((health["search"] as? [String: Any])?["embeddedPapers"] as? Int == 28)
+            // Every demo paper has an abstract: at least one sentence vector each.
+            #expect(((health["search"] as? [String: Any])?["sentenceVectors"] as? Int ?? 0) > 28)
             #expect((health["embeddingBackfill"] as? [String: Any])?["embedded"] as? Int == 28)
 
             // No shared words with the title, only meaning: dense search still finds it first.

@@ -27,6 +27,8 @@ public struct DenseIndex: Sendable {
     private(set) var codes: [Int8] = []
     /// What to multiply an 8-bit row's dot product by to get back to Float32 scale.
     private(set) var codeScales: [Float] = []
+    /// Passage (sentence) vectors, 4 bits per component: see `DenseIndex+Passages.swift`.
+    var passages = PassageStore()
     private var externalIDs: [String] = []
     private var internalIDs: [String: Int32] = [:]
     private(set) var isLive: [Bool] = []
@@ -57,20 +59,24 @@ public struct DenseIndex: Sendable {
         return vectors[start..<start + dimension].map(Float.init)
     }
 
-    /// Adds `vector` for `id`, replacing any earlier one. Vectors are normalised here so the
-    /// dot product is the cosine. Returns false (and stores nothing) for a vector of the wrong
-    /// size or with no direction.
+    /// Adds `vector` for `id`, with the vectors of its `passages`, replacing any earlier ones.
+    /// Vectors are normalised here so the dot product is the cosine. Returns false (and stores
+    /// nothing) for a vector of the wrong size or with no direction; passage vectors of the
+    /// wrong size or with no direction are skipped.
     @discardableResult
-    public mutating func upsert(id: String, vector: [Float]) -> Bool {
+    public mutating func upsert(id: String, vector: [Float], passages: [[Float]] = []) -> Bool {
         guard vector.count == dimension, let unit = DenseIndex.normalised(vector) else { return false }
         let (rowCodes, scale) = DenseIndex.quantised(unit)
+        let units = passages.filter { $0.count == dimension }.compactMap(DenseIndex.normalised)
         if let existing = internalIDs[id] {
             let start = Int(existing) * dimension
             vectors.replaceSubrange(start..<start + dimension, with: unit.map(Float16.init))
             codes.replaceSubrange(start..<start + dimension, with: rowCodes)
             codeScales[Int(existing)] = scale
+            self.passages.set(units, for: Int(existing), dimension: dimension)
             return true
         }
+        self.passages.set(units, for: externalIDs.count, dimension: dimension)
         internalIDs[id] = Int32(externalIDs.count)
         externalIDs.append(id)
         isLive.append(true)

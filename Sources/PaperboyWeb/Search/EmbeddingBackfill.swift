@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import PaperboyCore
+import PaperboySearch
 import PaperboyStore
 import ServiceLifecycle
 import Synchronization
@@ -65,10 +67,8 @@ public struct EmbeddingBackfill: Service {
             let papers = try await store.papersWithoutEmbedding(model: embedder.modelName, limit: batchSize)
             guard !papers.isEmpty else { break }
             progress.update { $0.running = true }
-            let texts = papers.map { embeddingText(title: $0.title, abstract: $0.summary) }
             let embedder = self.embedder
-            let vectors = await onComputeThread { embedder.embed(batch: texts) }
-            let embeddings = zip(papers, vectors).map { PaperEmbedding(paperID: $0.id, vector: $1) }
+            let embeddings = await onComputeThread { paperEmbeddings(papers, embedder: embedder) }
             try await store.saveEmbeddings(embeddings, model: embedder.modelName)
             engine?.addEmbeddings(embeddings)
             done += embeddings.count
@@ -90,6 +90,19 @@ public struct EmbeddingBackfill: Service {
         progress.update { $0.running = false }
         if done > 0 { logger.info("embeddings up to date", metadata: ["embedded": "\(done)"]) }
         return done
+    }
+}
+
+/// The whole-paper vector and the sentence vectors of each paper, in one batch for the model.
+func paperEmbeddings(_ papers: [Paper], embedder: any TextEmbedder) -> [PaperEmbedding] {
+    let passages = papers.map { Passages.texts(title: $0.title, abstract: $0.summary) }
+    let texts = papers.map { embeddingText(title: $0.title, abstract: $0.summary) } + passages.flatMap { $0 }
+    let vectors = embedder.embed(batch: texts)
+    var next = papers.count
+    return papers.enumerated().map { index, paper in
+        defer { next += passages[index].count }
+        return PaperEmbedding(
+            paperID: paper.id, vector: vectors[index], passages: Array(vectors[next..<next + passages[index].count]))
     }
 }
 

@@ -78,6 +78,7 @@ public final class SearchEngine: Sendable {
 
     public var paperCount: Int { snapshot.lexical.count }
     public var embeddedCount: Int { snapshot.dense.count }
+    public var passageCount: Int { snapshot.dense.passageCount }
 
     // MARK: - Building and updating
 
@@ -155,7 +156,8 @@ public final class SearchEngine: Sendable {
     public func addEmbeddings(_ embeddings: [PaperEmbedding]) {
         writer.withLock { _ in
             var indexes = snapshot
-            for embedding in embeddings where indexes.dense.upsert(id: embedding.paperID, vector: embedding.vector) {
+            for embedding in embeddings
+            where indexes.dense.upsert(id: embedding.paperID, vector: embedding.vector, passages: embedding.passages ?? []) {
                 if let doc = indexes.dense.internalID(of: embedding.paperID), let fields = indexes.fieldsByID[embedding.paperID] {
                     indexes.denseFields.set(Int(doc), fields)
                 }
@@ -177,10 +179,12 @@ public final class SearchEngine: Sendable {
         func lexical() -> [(id: String, score: Float)] {
             indexes.lexical.search(query, k: depth, filter: lexicalFilter)
         }
-        func dense() -> [(id: String, score: Float)] {
+        /// Whole-paper neighbours and the `including` papers, each scored with its best sentence.
+        func dense(including lexicalHits: [(id: String, score: Float)] = []) -> [(id: String, score: Float)] {
             guard let embedder, indexes.dense.count > 0 else { return [] }
             let vector = embedder.embed(query)
-            return indexes.dense.search(vector, k: depth, filter: denseFilter)
+            let extra = lexicalHits.compactMap { indexes.dense.internalID(of: $0.id) }
+            return indexes.dense.searchWithPassages(vector, k: depth, including: extra, filter: denseFilter)
                 .map { (indexes.dense.externalID(of: $0.doc), $0.score) }
         }
 
@@ -190,7 +194,7 @@ public final class SearchEngine: Sendable {
         case .dense: ranked = dense()
         case .hybrid:
             let keyword = lexical()
-            let semantic = dense()
+            let semantic = dense(including: keyword)
             ranked = semantic.isEmpty ? keyword : Fusion.hybrid(lexical: keyword, dense: semantic, limit: depth)
         }
         return ranked.dropFirst(offset).prefix(limit).map { SearchHit(id: $0.id, score: $0.score) }
@@ -241,7 +245,8 @@ public final class SearchEngine: Sendable {
     /// Dense top-k for a ready query vector (benchmarks separate it from embedding the query).
     public func denseSearch(_ vector: [Float], limit: Int) -> [SearchHit] {
         let indexes = snapshot
-        return indexes.dense.search(vector, k: limit).map { SearchHit(id: indexes.dense.externalID(of: $0.doc), score: $0.score) }
+        return indexes.dense.searchWithPassages(vector, k: limit)
+            .map { SearchHit(id: indexes.dense.externalID(of: $0.doc), score: $0.score) }
     }
 
     public func hasEmbedding(_ id: String) -> Bool {
