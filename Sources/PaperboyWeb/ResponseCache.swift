@@ -15,23 +15,37 @@ public final class ResponseCache: Sendable {
         var contentType: String
         /// The gzip variant, made on the first request that accepts it.
         var gzipped: ByteBuffer?
+
+        var bytes: Int { body.readableBytes + (gzipped?.readableBytes ?? 0) + 64 }
     }
 
     struct State {
         var entries: [String: Entry] = [:]
+        /// Bytes held by `entries`.
+        var bytes = 0
         var counter = -1
         var checkedAt = 0.0
+
+        mutating func clear() {
+            entries.removeAll()
+            bytes = 0
+        }
     }
 
     private let state = Mutex(State())
     private let store: any PaperStore
     private let recheckInterval: Double
     private let capacity: Int
+    private let maximumBytes: Int
 
-    public init(store: any PaperStore, recheckInterval: Double = 1, capacity: Int = 4096) {
+    /// At most `capacity` responses and `maximumBytes` of bodies: past either, the cache starts
+    /// over (search responses are tens of kilobytes each, so the byte limit is what bounds
+    /// memory under many distinct queries).
+    public init(store: any PaperStore, recheckInterval: Double = 1, capacity: Int = 4096, maximumBytes: Int = 24 << 20) {
         self.store = store
         self.recheckInterval = recheckInterval
         self.capacity = capacity
+        self.maximumBytes = maximumBytes
     }
 
     /// The cached body for `key`, or the result of `render`, stored for next time.
@@ -55,14 +69,20 @@ public final class ResponseCache: Sendable {
 
     private func store(_ entry: Entry, for key: String) {
         state.withLock { state in
-            if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
+            if let replaced = state.entries[key] { state.bytes -= replaced.bytes }
+            if state.entries.count >= capacity || state.bytes + entry.bytes > maximumBytes { state.clear() }
             state.entries[key] = entry
+            state.bytes += entry.bytes
         }
     }
 
     public func invalidate() {
-        state.withLock { $0.entries.removeAll(keepingCapacity: true) }
+        state.withLock { $0.clear() }
     }
+
+    /// Bytes the cached responses hold (for tests and `/healthz`).
+    var heldBytes: Int { state.withLock { $0.bytes } }
+    var count: Int { state.withLock { $0.entries.count } }
 
     private func refreshIfDue() async throws {
         let now = Date().timeIntervalSince1970
@@ -75,7 +95,7 @@ public final class ResponseCache: Sendable {
         let counter = try await store.changeCounter()
         state.withLock { state in
             if state.counter != counter {
-                state.entries.removeAll(keepingCapacity: true)
+                state.clear()
                 state.counter = counter
             }
         }

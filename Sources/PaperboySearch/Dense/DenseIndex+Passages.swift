@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// Passage vectors at 4 bits per component: 196 bytes for a 384-dimension sentence, so the
 /// ~7 sentences of each of 80k abstracts fit in about 110 MB. They are never scanned, only
 /// scored for the few hundred candidates of a query, where 4 bits change no SciFact ranking
@@ -48,10 +50,8 @@ struct PassageStore: Sendable {
 
     static func prepare(_ unit: [Float], dimension: Int) -> PreparedQuery {
         let width = bytes(dimension: dimension)
-        // Rounded up to whole 16-lane blocks, zero-padded: the kernel needs no tail loop.
-        let padded = (width + 15) / 16 * 16
-        var even = [Float](repeating: 0, count: padded)
-        var odd = [Float](repeating: 0, count: padded)
+        var even = [Float](repeating: 0, count: width)
+        var odd = [Float](repeating: 0, count: width)
         for (i, value) in unit.enumerated() {
             if i % 2 == 0 { even[i / 2] = value } else { odd[i / 2] = value }
         }
@@ -79,29 +79,12 @@ struct PassageStore: Sendable {
         return best
     }
 
-    /// Σ even[j]·low(row[j]) + odd[j]·high(row[j]), 16 bytes at a time.
+    /// Σ even[j]·low(row[j]) + odd[j]·high(row[j]) (an AVX2 kernel in C).
     @inline(__always)
     static func nibbleDot(
         _ row: UnsafePointer<UInt8>, width: Int, even: UnsafeBufferPointer<Float>, odd: UnsafeBufferPointer<Float>
     ) -> Float {
-        var sum = SIMD16<Float>()
-        let evenRaw = UnsafeRawPointer(even.baseAddress!)
-        let oddRaw = UnsafeRawPointer(odd.baseAddress!)
-        var j = 0
-        while j + 16 <= width {
-            let bytes = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD16<UInt8>.self)
-            let low = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: bytes & 0x0F))
-            let high = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: bytes &>> 4))
-            sum.addProduct(low, evenRaw.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self))
-            sum.addProduct(high, oddRaw.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self))
-            j += 16
-        }
-        var total = sum.sum()
-        while j < width {
-            total += Float(row[j] & 0x0F) * even[j] + Float(row[j] >> 4) * odd[j]
-            j += 1
-        }
-        return total
+        pb_dot_nibbles(row, even.baseAddress!, odd.baseAddress!, Int32(width))
     }
 }
 
@@ -126,7 +109,10 @@ extension DenseIndex {
         passageWeight: Float = DenseIndex.passageWeight, filter: ((Int32) -> Bool)? = nil
     ) -> [ScoredDoc] {
         guard k > 0, query.count == dimension, let unit = DenseIndex.normalised(query) else { return [] }
-        var candidates = search(unit, k: max(depth, k), filter: filter)
+        // The quantised scan's `depth` best, each rescored with the float32 query (the order
+        // within them does not matter here: every one gets its passages read).
+        var candidates = quantisedScan(unit, k: max(depth, k), filter: filter)
+            .map { ScoredDoc(doc: $0.doc, score: cosine(unit, $0.doc)) }
         var seen = Set(candidates.map(\.doc))
         for doc in extra where Int(doc) < isLive.count && isLive[Int(doc)] && !seen.contains(doc) {
             if let filter, !filter(doc) { continue }
@@ -148,14 +134,5 @@ extension DenseIndex {
     public func bestPassageScore(_ query: [Float], doc: Int32) -> Float? {
         guard query.count == dimension, let unit = DenseIndex.normalised(query) else { return nil }
         return passages.best(PassageStore.prepare(unit, dimension: dimension), doc: doc, dimension: dimension)
-    }
-
-    /// Cosine of a unit query with a stored row.
-    func cosine(_ unit: [Float], _ doc: Int32) -> Float {
-        vectors.withUnsafeBufferPointer { matrix in
-            unit.withUnsafeBufferPointer { q in
-                DenseIndex.dot(q, matrix.baseAddress! + Int(doc) * dimension, count: dimension)
-            }
-        }
     }
 }

@@ -1,11 +1,13 @@
+import CVectorKernels
+
 extension DenseIndex {
-    /// Float32 dot product with every live row.
+    /// The float32 query against every live 8-bit row.
     func exactScan(_ unit: [Float], k: Int, filter: ((Int32) -> Bool)?) -> [ScoredDoc] {
         var top = TopK(k: k)
-        vectors.withUnsafeBufferPointer { matrix in
+        codes.withUnsafeBufferPointer { matrix in
             unit.withUnsafeBufferPointer { q in
                 for row in 0..<isLive.count where isLive[row] {
-                    let score = DenseIndex.dot(q, matrix.baseAddress! + row * dimension, count: dimension)
+                    let score = DenseIndex.dot(q, matrix.baseAddress! + row * dimension, count: dimension) * codeScales[row]
                     offer(row, score, to: &top, filter: filter)
                 }
             }
@@ -31,19 +33,20 @@ extension DenseIndex {
         return top.sorted()
     }
 
-    /// Exact cosines for a shortlist, best `k` of them.
+    /// Cosines of the float32 query with a shortlist's rows, best `k` of them.
     func rescore(_ unit: [Float], _ shortlist: [ScoredDoc], k: Int) -> [ScoredDoc] {
         var top = TopK(k: k)
-        vectors.withUnsafeBufferPointer { matrix in
+        for candidate in shortlist { top.insert(ScoredDoc(doc: candidate.doc, score: cosine(unit, candidate.doc))) }
+        return top.sorted()
+    }
+
+    /// Cosine of a unit query with a stored row.
+    func cosine(_ unit: [Float], _ doc: Int32) -> Float {
+        codes.withUnsafeBufferPointer { matrix in
             unit.withUnsafeBufferPointer { q in
-                for candidate in shortlist {
-                    let row = Int(candidate.doc)
-                    let score = DenseIndex.dot(q, matrix.baseAddress! + row * dimension, count: dimension)
-                    top.insert(ScoredDoc(doc: candidate.doc, score: score))
-                }
+                DenseIndex.dot(q, matrix.baseAddress! + Int(doc) * dimension, count: dimension) * codeScales[Int(doc)]
             }
         }
-        return top.sorted()
     }
 
     @inline(__always)
@@ -54,26 +57,10 @@ extension DenseIndex {
         top.insert(candidate)
     }
 
-    /// Dot product of a float32 query with a half-precision row, 16 lanes at a time (F16C
-    /// conversion and fused multiply-add on Haswell).
+    /// Dot product of a float32 query with an 8-bit row (an AVX2 kernel in C).
     @inline(__always)
-    static func dot(_ a: UnsafeBufferPointer<Float>, _ b: UnsafePointer<Float16>, count: Int) -> Float {
-        let rawA = UnsafeRawPointer(a.baseAddress!)
-        let rawB = UnsafeRawPointer(b)
-        var sum = SIMD16<Float>()
-        var i = 0
-        while i + 16 <= count {
-            let x = rawA.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-            let y = SIMD16<Float>(rawB.loadUnaligned(fromByteOffset: i * 2, as: SIMD16<Float16>.self))
-            sum.addProduct(x, y)
-            i += 16
-        }
-        var total = sum.sum()
-        while i < count {
-            total += a[i] * Float(b[i])
-            i += 1
-        }
-        return total
+    static func dot(_ a: UnsafeBufferPointer<Float>, _ b: UnsafePointer<Int8>, count: Int) -> Float {
+        pb_dot_f32_i8(a.baseAddress!, b, Int32(count))
     }
 
     /// Int8 dot product. Written as a plain loop on purpose: LLVM vectorises it into

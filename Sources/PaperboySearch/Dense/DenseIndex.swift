@@ -1,31 +1,29 @@
 /// How `DenseIndex.search` scans the vectors.
 public enum DenseSearchMode: Sendable, Hashable {
-    /// A Float32 dot product with every vector: exact. Bound by memory bandwidth: p50 7.5 ms
-    /// for 80k × 384 on the 2-core development VM (10× fewer vectors: 0.2 ms).
+    /// The float32 query against every stored 8-bit row: exact for what is stored.
     case exact
-    /// Int8 dot products over 8-bit copies of the vectors (a quarter of the memory traffic,
-    /// p50 2.0 ms for 80k × 384) shortlist max(`candidates`, 2k) rows, which are then rescored
-    /// exactly in Float32. Scores returned are exact cosines; only a true top-k vector ranked
-    /// below the shortlist by the 8-bit scan can be missed. With real MiniLM vectors (SciFact,
-    /// 1,109 queries) the top 10 and top 100 were identical to the exact scan's.
+    /// Int8 × int8 dot products (the query quantised too: a quarter of float32's memory
+    /// traffic, p50 2.0 ms for 80k × 384) shortlist max(`candidates`, 2k) rows, which are then
+    /// rescored with the float32 query. Only a true top-k row ranked below the shortlist by the
+    /// quantised query can be missed. With real MiniLM vectors (SciFact, 1,109 queries) the top
+    /// 10 and top 100 were identical to the exact scan's.
     case quantized(candidates: Int)
 }
 
 /// Brute-force nearest neighbours over unit-length vectors stored contiguously.
 ///
-/// At Paperboy's scale (10⁵ papers × 384 dimensions ≈ 150 MB) a scan needs no tuning and no
-/// build step, unlike an approximate graph index, and updates are an append.
+/// At Paperboy's scale (10⁵ papers × 384 dimensions ≈ 40 MB at 8 bits) a scan needs no tuning
+/// and no build step, unlike an approximate graph index, and updates are an append.
 public struct DenseIndex: Sendable {
     public let dimension: Int
     /// The default scan; a search can ask for another.
     public var mode: DenseSearchMode = .quantized(candidates: 100)
-    /// Row `i` holds internal id `i`'s normalised vector...
-    /// Half precision: the exact pass only rescores a shortlist, where 11 bits of mantissa
-    /// change no ranking that matters, and it halves the largest array (61 MB at 80k papers).
-    private(set) var vectors: [Float16] = []
-    /// ...and its 8-bit copy: each component × 127 / the row's largest magnitude, rounded.
+    /// Row `i` holds internal id `i`'s normalised vector at 8 bits: each component × 127 / the
+    /// row's largest magnitude, rounded. Cosines read from it are within about 0.002 of the
+    /// float32 ones; on SciFact, float32 or half-precision rows changed no metric (and cost 61
+    /// MB more at 80k papers, which the sentence vectors needed).
     private(set) var codes: [Int8] = []
-    /// What to multiply an 8-bit row's dot product by to get back to Float32 scale.
+    /// What to multiply an 8-bit row's dot product by to get back to unit scale.
     private(set) var codeScales: [Float] = []
     /// Passage (sentence) vectors, 4 bits per component: see `DenseIndex+Passages.swift`.
     var passages = PassageStore()
@@ -42,7 +40,6 @@ public struct DenseIndex: Sendable {
 
     /// Makes room for `count` vectors in total, so a bulk load does not reallocate.
     public mutating func reserveCapacity(_ count: Int) {
-        vectors.reserveCapacity(count * dimension)
         codes.reserveCapacity(count * dimension)
         codeScales.reserveCapacity(count)
         externalIDs.reserveCapacity(count)
@@ -53,10 +50,11 @@ public struct DenseIndex: Sendable {
 
     public func internalID(of id: String) -> Int32? { internalIDs[id] }
 
-    /// The stored (normalised) vector of an internal id.
+    /// The stored (normalised, 8-bit) vector of an internal id, back in float32.
     public func vector(of doc: Int32) -> [Float] {
         let start = Int(doc) * dimension
-        return vectors[start..<start + dimension].map(Float.init)
+        let scale = codeScales[Int(doc)]
+        return codes[start..<start + dimension].map { Float($0) * scale }
     }
 
     /// Adds `vector` for `id`, with the vectors of its `passages`, replacing any earlier ones.
@@ -70,7 +68,6 @@ public struct DenseIndex: Sendable {
         let units = passages.filter { $0.count == dimension }.compactMap(DenseIndex.normalised)
         if let existing = internalIDs[id] {
             let start = Int(existing) * dimension
-            vectors.replaceSubrange(start..<start + dimension, with: unit.map(Float16.init))
             codes.replaceSubrange(start..<start + dimension, with: rowCodes)
             codeScales[Int(existing)] = scale
             self.passages.set(units, for: Int(existing), dimension: dimension)
@@ -80,7 +77,6 @@ public struct DenseIndex: Sendable {
         internalIDs[id] = Int32(externalIDs.count)
         externalIDs.append(id)
         isLive.append(true)
-        vectors.append(contentsOf: unit.map(Float16.init))
         codes.append(contentsOf: rowCodes)
         codeScales.append(scale)
         return true

@@ -88,13 +88,19 @@ public final class SearchEngine: Sendable {
         let started = Date()
         try await refresh()
         if let embedder {
+            // Built privately and swapped in once: adding page by page to the shared index
+            // would copy all of it (copy-on-write against readers' snapshots) for every page.
+            var dense = DenseIndex(dimension: embedder.dimension)
             var cursor: String?
             while true {
-                let page = try await store.embeddings(model: embedder.modelName, after: cursor, limit: 5000)
+                let page = try await store.embeddings(model: embedder.modelName, after: cursor, limit: 2000)
                 guard let last = page.last else { break }
-                addEmbeddings(page)
+                for embedding in page {
+                    dense.upsert(id: embedding.paperID, vector: embedding.vector, passages: embedding.passages ?? [])
+                }
                 cursor = last.paperID
             }
+            install(dense)
         }
         #if os(Linux)
         // Building copies the indexes a few times; hand the freed pages back to the system.
@@ -147,6 +153,19 @@ public final class SearchEngine: Sendable {
                 if let doc = indexes.dense.internalID(of: paper.id) {
                     indexes.denseFields.set(Int(doc), fields)
                 }
+            }
+            state.withLock { $0 = indexes }
+        }
+    }
+
+    /// Replaces the dense index, for `load`.
+    func install(_ dense: DenseIndex) {
+        writer.withLock { _ in
+            var indexes = snapshot
+            indexes.dense = dense
+            indexes.denseFields = []
+            for (id, fields) in indexes.fieldsByID {
+                if let doc = dense.internalID(of: id) { indexes.denseFields.set(Int(doc), fields) }
             }
             state.withLock { $0 = indexes }
         }

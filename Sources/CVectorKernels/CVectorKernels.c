@@ -1,0 +1,58 @@
+#include "CVectorKernels.h"
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+
+static inline float horizontal_sum(__m256 v) {
+    __m128 sum = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
+    sum = _mm_add_ss(sum, _mm_shuffle_ps(sum, sum, 1));
+    return _mm_cvtss_f32(sum);
+}
+
+float pb_dot_f32_i8(const float *a, const int8_t *b, int count) {
+    __m256 sum0 = _mm256_setzero_ps(), sum1 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= count; i += 16) {
+        __m128i bytes = _mm_loadu_si128((const __m128i *)(b + i));
+        __m256 low = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes));
+        __m256 high = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(bytes, 8)));
+        sum0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), low, sum0);
+        sum1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), high, sum1);
+    }
+    float total = horizontal_sum(_mm256_add_ps(sum0, sum1));
+    for (; i < count; i++) total += a[i] * (float)b[i];
+    return total;
+}
+
+float pb_dot_nibbles(const uint8_t *row, const float *even, const float *odd, int width) {
+    const __m256i mask = _mm256_set1_epi32(0x0F);
+    __m256 sum0 = _mm256_setzero_ps(), sum1 = _mm256_setzero_ps();
+    int j = 0;
+    for (; j + 8 <= width; j += 8) {
+        __m256i bytes = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(row + j)));
+        __m256 low = _mm256_cvtepi32_ps(_mm256_and_si256(bytes, mask));
+        __m256 high = _mm256_cvtepi32_ps(_mm256_srli_epi32(bytes, 4));
+        sum0 = _mm256_fmadd_ps(_mm256_loadu_ps(even + j), low, sum0);
+        sum1 = _mm256_fmadd_ps(_mm256_loadu_ps(odd + j), high, sum1);
+    }
+    float total = horizontal_sum(_mm256_add_ps(sum0, sum1));
+    for (; j < width; j++) total += even[j] * (float)(row[j] & 15) + odd[j] * (float)(row[j] >> 4);
+    return total;
+}
+
+#else  // portable fallback (other CPUs, or a build without the flags)
+
+float pb_dot_f32_i8(const float *a, const int8_t *b, int count) {
+    float total = 0;
+    for (int i = 0; i < count; i++) total += a[i] * (float)b[i];
+    return total;
+}
+
+float pb_dot_nibbles(const uint8_t *row, const float *even, const float *odd, int width) {
+    float total = 0;
+    for (int j = 0; j < width; j++) total += even[j] * (float)(row[j] & 15) + odd[j] * (float)(row[j] >> 4);
+    return total;
+}
+
+#endif
