@@ -55,7 +55,7 @@ struct Eval: AsyncParsableCommand {
         }
 
         let depth = SearchEngine.candidateDepth
-        // The same steps as SearchEngine.search: lexical top 100; dense over the 500 nearest
+        // The same steps as SearchEngine.search: lexical top 100; dense over the 300 nearest
         // papers plus the lexical candidates, each scored with its best sentence; fusion.
         var runs: [String: [String: [String]]] = [:]
         for query in data.queries where data.judgments[query.id] != nil {

@@ -92,8 +92,10 @@ extension DenseIndex {
     /// How many sentence vectors are stored (for `/healthz` and memory estimates).
     public var passageCount: Int { passages.passageCount }
 
-    /// How many whole-paper neighbours `searchWithPassages` rescores by default.
-    public static let passageCandidateDepth = 500
+    /// How many whole-paper neighbours `searchWithPassages` rescores by default. On SciFact
+    /// train 200, 300, 400 and 500 gave the same nDCG@10; 300 keeps dense top-10 near 2.4 ms
+    /// at 80k papers.
+    public static let passageCandidateDepth = 300
     /// The weight of the best passage's cosine against the whole paper's (tuned on SciFact train).
     public static let passageWeight: Float = 1.5
 
