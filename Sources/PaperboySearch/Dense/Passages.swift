@@ -1,3 +1,5 @@
+import Foundation
+
 /// The passages of a paper that get embeddings of their own, beside the whole paper's.
 ///
 /// A search is often one claim or one finding, which an abstract states in a single sentence;
@@ -13,7 +15,7 @@ public enum Passages {
     /// What to embed for each passage of a paper: "title. sentence". None without an abstract
     /// (the whole-paper vector is then the title's alone).
     public static func texts(title: String, abstract: String) -> [String] {
-        let title = title.trimmingWhitespace()
+        let title = title.trimmingCharacters(in: .whitespacesAndNewlines)
         let separator = title.isEmpty ? "" : (title.last.map { ".!?".contains($0) } == true ? " " : ". ")
         return grouped(sentences(abstract)).map { title + separator + $0 }
     }
@@ -47,7 +49,7 @@ public enum Passages {
     private static func append(_ scalars: ArraySlice<Unicode.Scalar>, to result: inout [String]) {
         var view = String.UnicodeScalarView()
         view.append(contentsOf: scalars)
-        let sentence = String(view).trimmingWhitespace()
+        let sentence = String(view).trimmingCharacters(in: .whitespacesAndNewlines)
         if !sentence.isEmpty { result.append(sentence) }
     }
 
@@ -59,15 +61,5 @@ public enum Passages {
             let to = (group + 1) * sentences.count / maximumCount
             return sentences[from..<to].joined(separator: " ")
         }
-    }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
-        else { return "" }
-        return String(scalars[first...last])
     }
 }
