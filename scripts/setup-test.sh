@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests need, and nothing when it is already there:
-# a Python virtualenv with huggingface_hub, pytest and aiosmtpd (.venv/), Debian's chromium
-# and openssl (the mail tests make a self-signed certificate).
+# a Python virtualenv with huggingface_hub, pytest and aiosmtpd (.venv/), Debian's chromium,
+# openssl (the mail tests make a self-signed certificate) and nginx (the reverse-proxy test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,7 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium fonts-dejavu-core)
 if [ ! -f /usr/include/zlib.h ]; then need_apt+=(zlib1g-dev); fi
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need_apt+=(nginx)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "setup-test: installing ${need_apt[*]} with apt-get"
     if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

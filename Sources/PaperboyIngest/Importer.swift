@@ -8,6 +8,8 @@ import PaperboyStore
 public struct Importer: Sendable {
     public let store: any PaperStore
     public var batchSize = 1000
+    /// Longer arXiv lines are rejected, and skipped without being held whole in memory.
+    public var maxRecordBytes = LineReader.defaultMaxLineLength
 
     public init(store: any PaperStore) {
         self.store = store
@@ -15,12 +17,18 @@ public struct Importer: Sendable {
 
     public enum ImportError: Error, CustomStringConvertible, Equatable {
         case missingPath(String)
-        case noFiles(String)
+        case noFiles(String, suffixes: [String])
+        case unreadable(String, reason: String)
 
         public var description: String {
             switch self {
             case .missingPath(let path): return "no such file or directory: \(path)"
-            case .noFiles(let path): return "no .json files in \(path)"
+            case .noFiles(let path, let suffixes):
+                let names = suffixes.count > 1
+                    ? suffixes.dropLast().joined(separator: ", ") + " or " + suffixes[suffixes.count - 1]
+                    : suffixes.joined()
+                return "directory \(path) has no \(names) files"
+            case .unreadable(let path, let reason): return "\(path) exists but cannot be read: \(reason)"
             }
         }
     }
@@ -29,14 +37,14 @@ public struct Importer: Sendable {
     public func importHFDaily(
         paths: [String], progress: ProgressBar? = nil, onRejection: (Rejection) -> Void
     ) async throws -> ImportCounts {
-        let files = try Self.expand(paths, fileExtension: "json")
+        let files = try Self.expand(paths, suffixes: [".json", ".json.gz"])
         let parser = HFDailyParser()
         var counts = ImportCounts()
         for (index, file) in files.enumerated() {
             progress?.update(index, detail: "\(index)/\(files.count) days")
             let name = URL(fileURLWithPath: file).lastPathComponent
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw ImportError.missingPath(file)
+                throw ImportError.unreadable(file, reason: FileAccess.readProblem(file) ?? "read failed")
             }
             let parsed: HFDailyParser.ParsedDay
             do {
@@ -54,23 +62,33 @@ public struct Importer: Sendable {
         return counts
     }
 
-    /// Imports arXiv metadata JSON lines (plain or gzip), in batches of one transaction each.
+    /// Imports arXiv metadata JSON lines (plain or gzip), in batches of one transaction each;
+    /// directories are expanded to their `.jsonl` and `.json` files (Kaggle's snapshot is JSON
+    /// lines named `.json`), gzipped or not.
     public func importArxivJSONL(
         paths: [String], progress: ProgressBar? = nil, onRejection: (Rejection) -> Void
     ) async throws -> ImportCounts {
-        let files = try Self.expand(paths, fileExtension: "jsonl")
+        let files = try Self.expand(paths, suffixes: [".jsonl", ".jsonl.gz", ".json", ".json.gz"])
         let parser = ArxivMetadataParser()
         var counts = ImportCounts()
         for file in files {
             let name = URL(fileURLWithPath: file).lastPathComponent
-            let reader = try LineReader(path: file)
+            let reader = try LineReader(path: file, maxLineLength: maxRecordBytes)
             var batch: [Paper] = []
             var seen = Set<String>()
             var lineNumber = 0
-            while let line = try reader.nextLine() {
+            while let record = try reader.nextRecord() {
                 lineNumber += 1
-                if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { continue }
-                switch parser.parse(line: line) {
+                let parsed: Result<Paper, ArxivMetadataParser.ParseProblem>
+                switch record {
+                case .line(let line):
+                    if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { continue }
+                    parsed = parser.parse(line: line)
+                case .oversized(let byteCount):
+                    let tooLong = LineReader.ReadError.lineTooLong(byteCount: byteCount, limit: maxRecordBytes)
+                    parsed = .failure(ArxivMetadataParser.ParseProblem(reason: tooLong.description))
+                }
+                switch parsed {
                 case .success(let paper):
                     if seen.insert(paper.id).inserted {
                         batch.append(paper)
@@ -98,22 +116,32 @@ public struct Importer: Sendable {
         return counts
     }
 
-    static func expand(_ paths: [String], fileExtension: String) throws -> [String] {
+    /// The files to read: paths as given, directories expanded to their files ending in one of
+    /// `suffixes`. Each is checked readable here, so a bad path stops the import before it writes.
+    static func expand(_ paths: [String], suffixes: [String]) throws -> [String] {
         var files: [String] = []
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw ImportError.missingPath(path)
             }
-            if isDirectory.boolValue {
-                let names = try FileManager.default.contentsOfDirectory(atPath: path)
-                    .filter { $0.hasSuffix(".\(fileExtension)") || $0.hasSuffix(".\(fileExtension).gz") }
-                    .sorted()
-                guard !names.isEmpty else { throw ImportError.noFiles(path) }
-                files += names.map { (path as NSString).appendingPathComponent($0) }
-            } else {
+            guard isDirectory.boolValue else {
                 files.append(path)
+                continue
             }
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: path)
+                    .filter { name in suffixes.contains { name.hasSuffix($0) } }
+                    .sorted()
+            } catch {
+                throw ImportError.unreadable(path, reason: FileAccess.readProblem(path) ?? "cannot list it")
+            }
+            guard !names.isEmpty else { throw ImportError.noFiles(path, suffixes: suffixes) }
+            files += names.map { (path as NSString).appendingPathComponent($0) }
+        }
+        for file in files {
+            if let problem = FileAccess.readProblem(file) { throw ImportError.unreadable(file, reason: problem) }
         }
         return files
     }

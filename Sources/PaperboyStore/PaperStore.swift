@@ -34,6 +34,9 @@ public protocol PaperStore: Sendable {
 
     func statistics() async throws -> StoreStatistics
 
+    /// Bytes the database takes on disk now (for SQLite the file and its write-ahead log).
+    func storageSize() async throws -> Int
+
     /// A number that grows with every committed write, from any process: caches compare it.
     func changeCounter() async throws -> Int
 

@@ -8,7 +8,7 @@ import PaperboyCore
 struct APIRoutes: Sendable {
     let feed: FeedService
     let cache: ResponseCache
-    let publicURL: String?
+    let publicURL: LinkBase
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/api/daily_papers") { request, _ in

@@ -31,6 +31,25 @@ public struct AppConfiguration: Sendable {
     /// Subscribe requests per client address.
     public var subscribeRateLimit: RateLimiter.Policy
     public var deliveryPolicy: DeliveryPolicy
+    /// Reverse proxies whose `X-Forwarded-For` names the client for rate limits, and whose
+    /// `X-Forwarded-Proto: https` makes cookies `Secure`; nobody by default.
+    public var trustedProxies: TrustedProxies
+
+    /// Request deadlines and the connection cap (slow clients cannot hold the server).
+    public var connectionLimits = ConnectionLimits()
+    /// Host names absolute links may be built from when there is no `publicURL`; a request
+    /// naming any other host gets links to the listen address, so a forged `Host` header
+    /// never reaches a feed or an email.
+    public var allowedHosts: [String] = []
+    /// The most time one submission may spend on arXiv, all attempts included.
+    public var arxivTimeout: Duration = .seconds(10)
+    /// Query embeddings computed at once, and how many more may wait, before search answers 503.
+    public var searchConcurrency = SearchAdmission.Limits()
+    /// The bearer token `/metrics` asks for on the public port; without one it is not there (404).
+    public var metricsToken: String?
+    /// A second port, on the same address, that serves only `/metrics` (no token unless one is
+    /// set); nil: none.
+    public var metricsPort: Int?
 
     public init(
         hostname: String = "127.0.0.1", port: Int = 8080, databasePath: String = "paperboy.sqlite",
@@ -41,7 +60,8 @@ public struct AppConfiguration: Sendable {
         arxivAPIURL: String = "https://export.arxiv.org/api/query", submissionMaxAgeDays: Int = 14, submissionsPerDay: Int = 5,
         digestSendAt: Int? = nil,
         subscribeRateLimit: RateLimiter.Policy = .init(name: "subscribe", quota: 10, window: 600),
-        deliveryPolicy: DeliveryPolicy = DeliveryPolicy(waitForRetries: false)
+        deliveryPolicy: DeliveryPolicy = DeliveryPolicy(waitForRetries: false),
+        trustedProxies: TrustedProxies = TrustedProxies()
     ) {
         self.hostname = hostname
         self.port = port
@@ -59,5 +79,6 @@ public struct AppConfiguration: Sendable {
         self.digestSendAt = digestSendAt
         self.subscribeRateLimit = subscribeRateLimit
         self.deliveryPolicy = deliveryPolicy
+        self.trustedProxies = trustedProxies
     }
 }

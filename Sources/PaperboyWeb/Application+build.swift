@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import PaperboyCore
 import PaperboyIngest
@@ -13,6 +14,7 @@ import ServiceLifecycle
 ///   - mail: where confirmation and digest emails go; without it subscriptions are kept and
 ///     their confirmations are owed until a server runs with mail.
 ///   - services: background work to run beside the server (embedding backfill, index refresh).
+///   - metrics: where requests, searches, submissions and digests are counted; `/metrics` shows it.
 public func buildApplication(
     configuration: AppConfiguration,
     store: any PaperStore & AccountStore & DigestStore,
@@ -22,18 +24,29 @@ public func buildApplication(
     arxiv: (any ArxivFetching)? = nil,
     mail: DigestMail? = nil,
     services: [any Service] = [],
+    metrics: AppMetrics = AppMetrics(),
     logger: Logger
 ) async throws -> some ApplicationProtocol {
     var renderer = try await PageRenderer()
     let signer = LinkSigner(secret: try await store.instanceSecret(named: LinkSigner.secretName))
     renderer.subscribeFormToken = signer.subscribeFormToken
     let feed = FeedService(store: store, clock: clock, trendingWindowDays: configuration.trendingWindowDays)
-    let searchService = SearchService(engine: search, store: store)
+    let searchService = SearchService(
+        engine: search, store: store, admission: SearchAdmission(limits: configuration.searchConcurrency), metrics: metrics)
     let cache = ResponseCache(store: store)
-    let sessions = SessionManager(store: store, clock: clock, secureCookies: configuration.secureCookies)
-    let router = Router(context: AppRequestContext.self)
+    let sessions = SessionManager(
+        store: store, clock: clock, secureCookies: configuration.secureCookies,
+        formSecret: try await store.instanceSecret(named: SessionManager.formSecretName))
+    let links = LinkBase(
+        publicURL: configuration.publicURL, allowedHosts: configuration.allowedHosts,
+        listenAddress: "http://\(configuration.hostname):\(configuration.port)")
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
+    let routes = RouteTable()
+    router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: configuration.publicURL?.hasPrefix("https://") == true))
+    router.add(middleware: ForwardedClientMiddleware(trusted: configuration.trustedProxies))
     router.add(middleware: LogRequestsMiddleware(.debug))
-    router.add(middleware: ErrorMiddleware(renderer: renderer))
+    router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+    router.add(middleware: ErrorMiddleware(renderer: renderer, routes: routes))
     router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(policy: configuration.loginRateLimit, clock: clock)) {
         $0.method == .post && ($0.uri.path == "/login" || $0.uri.path == "/signup")
     })
@@ -61,25 +74,36 @@ public func buildApplication(
     if let mail, let sendAt = configuration.digestSendAt {
         let sender = DigestSender(
             store: store, composer: composer, transports: mail.transports, policy: configuration.deliveryPolicy,
-            clock: clock, logger: logger)
+            clock: clock, metrics: metrics, logger: logger)
         services.append(DigestScheduler(sender: sender, subscriptions: subscriptions, sendAt: sendAt, clock: clock, logger: logger))
     }
-    TokenRoutes(store: store, accounts: accounts, renderer: renderer, cache: cache, publicURL: configuration.publicURL).register(on: router)
+    TokenRoutes(store: store, accounts: accounts, renderer: renderer, cache: cache, publicURL: links).register(on: router)
     ForYouRoutes(store: store, engine: search, renderer: renderer).register(on: router)
     let submissions = SubmissionService(
         store: store, arxiv: arxiv ?? ArxivClient(baseURL: configuration.arxivAPIURL, logger: logger), clock: clock,
-        maximumAgeDays: configuration.submissionMaxAgeDays, dailyLimit: configuration.submissionsPerDay)
+        maximumAgeDays: configuration.submissionMaxAgeDays, dailyLimit: configuration.submissionsPerDay,
+        arxivTimeout: configuration.arxivTimeout, metrics: metrics)
     SubmissionRoutes(submissions: submissions, accounts: accounts, renderer: renderer, cache: cache).register(on: router)
-    APIRoutes(feed: feed, cache: cache, publicURL: configuration.publicURL).register(on: router)
+    APIRoutes(feed: feed, cache: cache, publicURL: links).register(on: router)
     SearchRoutes(search: searchService, feed: feed, renderer: renderer).register(on: router)
-    AtomFeedRoutes(feed: feed, search: searchService, publicURL: configuration.publicURL).register(on: router)
+    AtomFeedRoutes(feed: feed, search: searchService, publicURL: links).register(on: router)
+    let metricsRoutes = MetricsRoutes(metrics: metrics, store: store, search: search, token: configuration.metricsToken)
+    if configuration.metricsToken != nil { metricsRoutes.register(on: router) }
+    if let port = configuration.metricsPort {
+        services.append(metricsRoutes.application(hostname: configuration.hostname, port: port, logger: logger))
+    }
     try OperationsRoutes(
         store: store, search: search, embeddingProgress: embeddingProgress, clock: clock, mailConfigured: mail != nil,
         digestSendAt: mail == nil ? nil : configuration.digestSendAt
     ).register(on: router)
+    routes.record(router.routes.map { ($0.path.description, $0.method.rawValue) })
+    let limits = configuration.connectionLimits
     return Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "Paperboy"),
+        server: .guardedHTTP1(limits: limits, registry: ConnectionRegistry(maximum: limits.maximumConnections)),
+        configuration: .init(
+            address: .hostname(configuration.hostname, port: configuration.port), serverName: "Paperboy",
+            availableConnectionsDelegate: MaximumAvailableConnections(limits.acceptLimit)),
         services: services,
         logger: logger)
 }

@@ -8,7 +8,7 @@ import PaperboyCore
 struct AtomFeedRoutes: Sendable {
     let feed: FeedService
     let search: SearchService
-    let publicURL: String?
+    let publicURL: LinkBase
 
     /// What a feed holds, whatever its format; URLs are paths below the site's base URL.
     struct Document {

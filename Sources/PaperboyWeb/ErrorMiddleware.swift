@@ -1,21 +1,45 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import NIOHTTP1
 
-/// Turns every error into a proper answer: `AppError` and Hummingbird's `HTTPError` keep
-/// their status, anything else is logged as a bug and becomes a 500 page that reveals nothing.
+/// Turns every error into a proper answer, in one place: `AppError` and Hummingbird's errors
+/// keep their status; a body over its limit is 413 and a malformed request 400, logged at info;
+/// anything else is logged as a bug and becomes a 500 page that reveals nothing.
 /// Paths under `/api/` get JSON `{"error": "…"}`, everything else an HTML page.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let renderer: PageRenderer
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as AppError {
-            return response(for: request, status: error.status, message: error.message, error: error)
+            if case .contentTooLarge = error {
+                context.logger.info("request body too large", metadata: ["path": "\(request.uri.path)"])
+            }
+            return response(for: request, status: error.status, message: error.message, error: error, headers: error.headers)
         } catch let error as HTTPError {
+            if error.status == .notFound, let allowed = routes.allowedMethods(for: request.uri.path) {
+                return response(
+                    for: request, status: .methodNotAllowed,
+                    message: "\(request.uri.path) does not answer \(request.method.rawValue); it answers \(allowed.joined(separator: ", ")).",
+                    error: nil, headers: [.allow: allowed.joined(separator: ", ")])
+            }
             let message = error.body ?? (error.status == .notFound ? "There is nothing at \(request.uri.path)." : error.status.reasonPhrase)
             return response(for: request, status: error.status, message: message, error: nil, headers: error.headers)
+        } catch is NIOTooManyBytesError {
+            context.logger.info("request body too large", metadata: ["path": "\(request.uri.path)"])
+            return response(for: request, status: .contentTooLarge, message: "The request body is too large.", error: nil)
+        } catch let error as HTTPParserError {
+            // A malformed request (a chunk size that is not hex, say) is the client's mistake.
+            context.logger.info("malformed request", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return response(
+                for: request, status: .badRequest, message: "The request could not be read: it is not valid HTTP.", error: nil,
+                headers: [.connection: "close"])
+        } catch let error as any HTTPResponseError {
+            return response(for: request, status: error.status, message: error.status.reasonPhrase, error: nil)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             return response(for: request, status: .internalServerError, message: "Something went wrong on our side. It has been logged.", error: nil)
@@ -24,6 +48,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     private func response(for request: Request, status: HTTPResponse.Status, message: String, error: AppError?, headers: HTTPFields = [:]) -> Response {
         var headers = headers
+        headers[.cacheControl] = headers[.cacheControl] ?? "no-store"
         if request.uri.path.hasPrefix("/api/") {
             headers[.contentType] = "application/json; charset=utf-8"
             let body = (try? JSONEncoder().encode(HFAPI.ErrorBody(error: message))) ?? Data("{}".utf8)

@@ -48,6 +48,13 @@ public final class ResponseCache: Sendable {
         self.maximumBytes = maximumBytes
     }
 
+    /// Longer keys (URLs) are rendered every time rather than cached: real links are short,
+    /// and a client making up long distinct URLs must not fill the cache with them.
+    static let longestKey = 512
+
+    /// Bytes an entry costs: its bodies, its key, and the dictionary's bookkeeping.
+    static func cost(_ entry: Entry, key: String) -> Int { entry.bytes + key.utf8.count + 96 }
+
     /// The cached body for `key`, or the result of `render`, stored for next time.
     func body(for key: String, contentType: String, render: () async throws -> ByteBuffer) async throws -> Entry {
         try await refreshIfDue()
@@ -68,11 +75,14 @@ public final class ResponseCache: Sendable {
     }
 
     private func store(_ entry: Entry, for key: String) {
+        guard key.utf8.count <= Self.longestKey else { return }
+        let cost = Self.cost(entry, key: key)
+        guard cost <= maximumBytes else { return }
         state.withLock { state in
-            if let replaced = state.entries[key] { state.bytes -= replaced.bytes }
-            if state.entries.count >= capacity || state.bytes + entry.bytes > maximumBytes { state.clear() }
+            if let replaced = state.entries[key] { state.bytes -= Self.cost(replaced, key: key) }
+            if state.entries.count >= capacity || state.bytes + cost > maximumBytes { state.clear() }
             state.entries[key] = entry
-            state.bytes += entry.bytes
+            state.bytes += cost
         }
     }
 

@@ -41,13 +41,22 @@ struct Import: AsyncParsableCommand {
 
         @OptionGroup var options: StoreOptions
 
-        @Argument(help: "Files (.jsonl or .jsonl.gz).")
+        @Argument(help: "Files (.jsonl or .json, plain or .gz) or directories of them.")
         var paths: [String]
+
+        @Option(help: "Reject lines longer than this many bytes, without reading them into memory whole.")
+        var maxRecordBytes = LineReader.defaultMaxLineLength
+
+        func validate() throws {
+            guard maxRecordBytes > 0 else { throw ValidationError("--max-record-bytes must be positive") }
+        }
 
         func run() async throws {
             let store = try options.openStore()
+            var importer = Importer(store: store)
+            importer.maxRecordBytes = maxRecordBytes
             try await report {
-                try await Importer(store: store).importArxivJSONL(
+                try await importer.importArxivJSONL(
                     paths: paths, progress: ProgressBar(label: "arxiv", total: 100), onRejection: printRejection)
             }
         }

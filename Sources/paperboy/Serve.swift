@@ -10,6 +10,7 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var options: StoreOptions
     @OptionGroup var mail: MailOptions
+    @OptionGroup var limits: ServerLimitOptions
 
     @Option(name: .long, help: "When to send the daily digest, HH:MM UTC, or 'off' (env PAPERBOY_DIGEST_TIME, default 07:00; needs --smtp-url).")
     var digestTime: String?
@@ -32,7 +33,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Submissions per reader per day (env PAPERBOY_SUBMISSIONS_PER_DAY, default 5).")
     var submissionsPerDay: Int?
 
-    @Option(name: .long, help: "arXiv API endpoint for submissions (env PAPERBOY_ARXIV_API_URL).")
+    @Option(name: .customLong("arxiv-api-url"), help: "arXiv API endpoint for submissions (env PAPERBOY_ARXIV_API_URL).")
     var arxivAPIURL: String?
 
     @Flag(name: .long, help: "Do not compute missing embeddings in the background.")
@@ -41,13 +42,26 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Absolute base URL for generated links, e.g. https://papers.example.org (env PAPERBOY_PUBLIC_URL).")
     var publicURL: String?
 
+    @Option(name: .long, help: "Comma-separated IP addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (env PAPERBOY_TRUSTED_PROXIES, default none).")
+    var trustedProxies: String?
+
+    @Option(name: .long, help: "Bearer token /metrics asks for on the public port, which has no /metrics without one (env PAPERBOY_METRICS_TOKEN, better: a flag shows in ps).")
+    var metricsToken: String?
+
+    @Option(name: .long, help: "Also serve /metrics on this port of the same address, without a token unless one is set (env PAPERBOY_METRICS_PORT, default off).")
+    var metricsPort: Int?
+
     func validate() throws {
         for (name, value) in [("--api-rate-limit", apiRateLimit), ("--login-rate-limit", loginRateLimit), ("--submissions-per-day", submissionsPerDay), ("--submission-max-age-days", submissionMaxAgeDays)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
         }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0 to 65535") }
+        if let metricsPort, !(1...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be 1 to 65535") }
         if let digestTime, digestTime != "off", Self.minutes(digestTime) == nil {
             throw ValidationError("--digest-time must be HH:MM (UTC) or off")
+        }
+        if let trustedProxies {
+            do { _ = try TrustedProxies(list: trustedProxies) } catch { throw ValidationError("--trusted-proxies: \(error)") }
         }
     }
 
@@ -69,7 +83,13 @@ struct Serve: AsyncParsableCommand {
         #endif
         let environment = ProcessInfo.processInfo.environment
         let digestTime = digestTime ?? environment["PAPERBOY_DIGEST_TIME"] ?? "07:00"
-        let configuration = AppConfiguration(
+        let proxies: TrustedProxies
+        do {
+            proxies = try TrustedProxies(list: trustedProxies ?? environment["PAPERBOY_TRUSTED_PROXIES"] ?? "")
+        } catch {
+            throw CommandFailure("PAPERBOY_TRUSTED_PROXIES: \(error)")
+        }
+        var configuration = AppConfiguration(
             hostname: hostname ?? environment["PAPERBOY_HOSTNAME"] ?? "127.0.0.1",
             port: port ?? environment["PAPERBOY_PORT"].flatMap(Int.init) ?? 8080,
             databasePath: options.databasePath,
@@ -82,7 +102,11 @@ struct Serve: AsyncParsableCommand {
             arxivAPIURL: arxivAPIURL ?? environment["PAPERBOY_ARXIV_API_URL"] ?? "https://export.arxiv.org/api/query",
             submissionMaxAgeDays: submissionMaxAgeDays ?? environment["PAPERBOY_SUBMISSION_MAX_AGE_DAYS"].flatMap(Int.init) ?? 14,
             submissionsPerDay: submissionsPerDay ?? environment["PAPERBOY_SUBMISSIONS_PER_DAY"].flatMap(Int.init) ?? 5,
-            digestSendAt: digestTime == "off" ? nil : Self.minutes(digestTime))
+            digestSendAt: digestTime == "off" ? nil : Self.minutes(digestTime),
+            trustedProxies: proxies)
+        configuration.metricsToken = (metricsToken ?? environment["PAPERBOY_METRICS_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 }
+        configuration.metricsPort = metricsPort ?? environment["PAPERBOY_METRICS_PORT"].flatMap(Int.init)
+        limits.apply(to: &configuration)
         let logger = options.makeLogger("paperboy")
         let store = try options.openStore()
         let mail = try mail.makeMail(

@@ -8,10 +8,20 @@ import PaperboyStore
 @testable import PaperboyWeb
 import Testing
 
-/// A browser of sorts: keeps the session cookie and reads CSRF tokens out of forms.
+/// A browser of sorts: keeps its cookies, sends the same-origin headers a browser sends
+/// with a form, and reads CSRF tokens out of forms.
 struct Visitor {
     let client: any TestClientProtocol
-    var cookie: String?
+    var cookies: [String: String] = [:]
+
+    init(client: any TestClientProtocol, cookie: String? = nil, cookies: [String: String] = [:]) {
+        self.client = client
+        self.cookies = cookies
+        if let cookie { self.cookies["pb_session"] = cookie }
+    }
+
+    /// The session cookie.
+    var cookie: String? { cookies["pb_session"] }
 
     struct Page {
         var status: HTTPResponse.Status
@@ -31,13 +41,19 @@ struct Visitor {
 
     mutating func send(_ uri: String, method: HTTPRequest.Method, body: String?) async throws -> Page {
         var headers: HTTPFields = [:]
-        if let cookie { headers[.cookie] = "pb_session=\(cookie)" }
-        if body != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
+        if !cookies.isEmpty { headers[.cookie] = cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
+        if body != nil {
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            headers[HTTPField.Name("Sec-Fetch-Site")!] = "same-origin"
+        }
         let page = try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) {
             Page(status: $0.status, body: String(buffer: $0.body), headers: $0.headers)
         }
-        if let setCookie = page.headers[.setCookie], let value = setCookie.split(separator: ";").first?.split(separator: "=", maxSplits: 1).last {
-            cookie = value.isEmpty ? nil : String(value)
+        for setCookie in page.headers[values: .setCookie] {
+            let pair = setCookie.split(separator: ";").first?.split(separator: "=", maxSplits: 1) ?? []
+            guard pair.count >= 1 else { continue }
+            let value = pair.count == 2 ? String(pair[1]) : ""
+            cookies[String(pair[0])] = value.isEmpty ? nil : value
         }
         return page
     }
@@ -145,7 +161,7 @@ struct Visitor {
             // The attacker gets an anonymous session and plants its cookie in the victim's browser.
             var attacker = Visitor(client: client)
             let form = try await attacker.get("/login")
-            var victim = Visitor(client: client, cookie: attacker.cookie)
+            var victim = Visitor(client: client, cookies: attacker.cookies)
             let login = try await victim.post("/login", ["csrf": try Visitor.csrf(in: form), "email": "ada@example.org", "password": "correct horse battery"])
             #expect(login.status == .seeOther)
             #expect(victim.cookie != attacker.cookie)

@@ -98,6 +98,12 @@ func linkToken(_ path: String, in text: String) throws -> String {
                 ) { $0.status }
                 #expect(status == .forbidden, "\(name): \(value)")
             }
+            // Without any of the browser's origin headers the README's rule holds too.
+            let anonymous = try await client.execute(
+                uri: "/digest/subscribe", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "csrf=\(csrf)&email=a%40example.org")
+            ) { $0.status }
+            #expect(anonymous == .forbidden, "no Origin, Referer or Sec-Fetch-Site")
             let sameSite = try await client.execute(
                 uri: "/digest/subscribe", method: .post,
                 headers: [.contentType: "application/x-www-form-urlencoded", HTTPField.Name("Sec-Fetch-Site")!: "same-origin"],

@@ -139,3 +139,109 @@ def test_fetch_arxiv_uses_the_api_client(tmp_path):
         assert "not found on arXiv: 2405.29999" in missing.stderr
     finally:
         server.shutdown()
+
+
+class Voter:
+    """A signed-up reader upvoting paper after paper through the running server, on a thread."""
+
+    def __init__(self, server, paper_ids):
+        import http.cookiejar
+        import threading
+        import urllib.request
+        self.server, self.paper_ids = server, paper_ids
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.votes, self.error = 0, None
+        self.changed = threading.Condition()
+        self.stopping = threading.Event()
+        self.form("/signup", "/signup", email="backup@example.org", name="backup", password="correct horse battery")
+        self.csrf = self.csrf_of("/submit")
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def csrf_of(self, path):
+        with self.opener.open(self.server.url + path, timeout=30) as response:
+            return re.search(r'name="csrf" value="([^"]+)"', response.read().decode()).group(1)
+
+    def form(self, page, action, headers=None, **fields):
+        import urllib.parse
+        import urllib.request
+        body = urllib.parse.urlencode({"csrf": self.csrf_of(page) if page else self.csrf, **fields}).encode()
+        request = urllib.request.Request(self.server.url + action, data=body, headers=headers or {})
+        with self.opener.open(request, timeout=30) as response:
+            return response.status
+
+    def run(self):
+        try:
+            for paper_id in self.paper_ids:
+                if self.stopping.is_set():
+                    return
+                status = self.form(None, f"/papers/{paper_id}/upvote", {"Accept": "application/json"}, action="add")
+                assert status == 200, status
+                with self.changed:
+                    self.votes += 1
+                    self.changed.notify_all()
+        except Exception as error:  # reported by wait_for and stop
+            self.error = error
+            with self.changed:
+                self.changed.notify_all()
+
+    def wait_for(self, votes):
+        with self.changed:
+            assert self.changed.wait_for(lambda: self.votes >= votes or self.error, timeout=120), "no votes"
+        assert self.error is None, self.error
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join(timeout=60)
+        assert self.error is None, self.error
+
+
+def test_backup_while_the_server_serves_and_takes_upvotes(demo_database, tmp_path):
+    import sqlite3
+    live = tmp_path / "live.sqlite"
+    shutil.copy(demo_database, live)
+    backup = tmp_path / "backups" / "paperboy.sqlite"
+    backup.parent.mkdir()
+    source = sqlite3.connect(live)
+    paper_ids = [row[0] for row in source.execute("SELECT id FROM papers ORDER BY id")]
+    source.close()
+    server = Server(live)
+    try:
+        voter = Voter(server, paper_ids)
+        voter.thread.start()
+        voter.wait_for(10)
+        result = run_paperboy("backup", "--to", str(backup), "--database", str(live))
+        voter.wait_for(voter.votes + 5)  # still writing after the backup
+        voter.stop()
+    finally:
+        assert server.stop() == 0
+    assert result.returncode == 0, result.stderr
+    summary = re.match(r"^backup=(\S+) bytes=(\d+) papers=(\d+) upvotes=(\d+) seconds=[\d.]+$", result.stdout.strip())
+    assert summary, result.stdout
+    assert summary.group(1) == str(backup)
+    assert int(summary.group(2)) == backup.stat().st_size
+    papers, upvotes = int(summary.group(3)), int(summary.group(4))
+
+    copy = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    assert copy.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert copy.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == papers == len(paper_ids)
+    assert copy.execute("SELECT COUNT(*) FROM upvotes").fetchone()[0] == upvotes
+    assert copy.execute("SELECT SUM(local_upvotes) FROM papers").fetchone()[0] == upvotes, "each vote with its counter"
+    copy.close()
+    source = sqlite3.connect(live)
+    final_upvotes = source.execute("SELECT COUNT(*) FROM upvotes").fetchone()[0]
+    source.close()
+    assert 10 <= upvotes < final_upvotes == voter.votes
+    assert sorted(path.name for path in backup.parent.iterdir()) == ["paperboy.sqlite"], "one self-contained file"
+
+
+def test_backup_refuses_a_missing_directory_and_the_database_itself(demo_database, tmp_path):
+    nowhere = run_paperboy("backup", "--to", str(tmp_path / "nope" / "b.sqlite"), "--database", str(demo_database))
+    assert nowhere.returncode != 0
+    assert f"directory {tmp_path / 'nope'} does not exist" in nowhere.stderr
+    itself = run_paperboy("backup", "--to", str(demo_database), "--database", str(demo_database))
+    assert itself.returncode != 0
+    assert "it is the database being backed up" in itself.stderr
+    no_database = run_paperboy("backup", "--to", str(tmp_path / "b.sqlite"), "--database", str(tmp_path / "typo.sqlite"))
+    assert no_database.returncode != 0
+    assert "no database at" in no_database.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == []

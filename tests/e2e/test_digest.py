@@ -161,7 +161,8 @@ def test_subscribe_confirm_digest_and_one_click_unsubscribe_through_the_server(d
             home = response.read().decode()
         token = re.search(r'action="/digest/subscribe">\s*<input type="hidden" name="csrf" value="([^"]+)"', home).group(1)
         form = urllib.parse.urlencode({"csrf": token, "email": "grace@example.org"}).encode()
-        with urllib.request.urlopen(urllib.request.Request(server.url + "/digest/subscribe", data=form)) as response:
+        subscribe = urllib.request.Request(server.url + "/digest/subscribe", data=form, headers={"Origin": server.url})
+        with urllib.request.urlopen(subscribe) as response:
             assert "Check your inbox" in response.read().decode()
 
         confirmation = smtp.messages()[-1]

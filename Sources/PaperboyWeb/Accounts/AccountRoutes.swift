@@ -44,34 +44,40 @@ struct AccountRoutes: Sendable {
 
     // MARK: - Forms
 
-    /// Shows a form; visitors without a session get an anonymous one, for its CSRF token.
+    /// Shows a form. Visitors without a session get a signed form token in a cookie instead of
+    /// a session row, so looking at a form writes nothing to the database.
     func formPage(_ template: String, _ request: Request, _ context: AppRequestContext, error: String? = nil,
                   values: [String: String] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
         var cookie: String?
-        var session = context.session
-        if session == nil {
-            let started = try await sessions.start(for: nil)
-            session = started.session
-            cookie = started.cookie
+        let csrf: String
+        if let session = context.session {
+            csrf = session.csrfToken
+        } else {
+            (csrf, cookie) = sessions.anonymousFormToken(request)
         }
-        var page: [String: Any] = ["csrf": session!.csrfToken, "next": Self.safeNext(QueryString(request).get("next") ?? values["next"])]
+        var page: [String: Any] = ["csrf": csrf, "next": Self.safeNext(QueryString(request).get("next") ?? values["next"])]
         if let error { page["error"] = error }
         for (key, value) in values where key != "password" { page[key] = value }
-        let html = try renderer.accountPage(template, context: page, reader: context.reader, csrf: session?.csrfToken)
+        let html = try renderer.accountPage(template, context: page, reader: context.reader, csrf: csrf)
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
         if let cookie { headers[.setCookie] = cookie }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    /// Reads a urlencoded form and checks its CSRF token against the session's (403 if not).
+    /// Reads a urlencoded form and checks its CSRF token (403 if not): against the session's,
+    /// or for a visitor without one against the signed token of their form cookie. The
+    /// visitor's session then has no reader and no row.
     func verifiedForm(_ request: Request, _ context: AppRequestContext) async throws -> (ActiveSession, QueryString) {
         var request = request
-        let body = try await request.collectBody(upTo: 64 * 1024)
+        let body = try await request.collectBody(limit: BodyLimit.form)
         let form = QueryString(String(buffer: body))
-        guard let session = context.session, SessionManager.matches(form.get("csrf"), session.csrfToken) else {
-            throw AppError.forbidden("This form has expired or did not come from this site. Reload the page and try again.")
+        if let session = context.session, SessionManager.matches(form.get("csrf"), session.csrfToken) {
+            return (session, form)
         }
-        return (session, form)
+        if context.session == nil, sessions.verifyAnonymousForm(request, token: form.get("csrf")) {
+            return (ActiveSession(tokenHash: "", reader: nil, csrfToken: form.get("csrf") ?? ""), form)
+        }
+        throw AppError.forbidden("This form has expired or did not come from this site. Reload the page and try again.")
     }
 
     func signUp(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -111,7 +117,7 @@ struct AccountRoutes: Sendable {
 
     /// A new session id at every log-in, so a session planted before it is worthless after.
     func switchSession(from old: ActiveSession, to reader: Reader, next: String?) async throws -> Response {
-        try await store.deleteSession(tokenHash: old.tokenHash)
+        if !old.tokenHash.isEmpty { try await store.deleteSession(tokenHash: old.tokenHash) }
         let (_, cookie) = try await sessions.start(for: reader)
         return redirect(to: Self.safeNext(next), cookie: cookie)
     }
@@ -157,11 +163,21 @@ struct AccountRoutes: Sendable {
         return Response(status: .seeOther, headers: headers)
     }
 
-    /// Only same-site paths: `next=https://evil.example` or `//evil.example` become `/`.
+    /// Only plain same-site paths: anything a browser could resolve to another host
+    /// (`//evil.example`, `/\evil.example`, `/<TAB>/evil.example`, `https:…`) becomes `/`.
     static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"),
-            !next.contains(where: { $0.isNewline })
-        else { return "/" }
+        guard let next, next.count <= 2048, next.hasPrefix("/") else { return "/" }
+        let bytes = Array(next.utf8)
+        // Browsers drop tabs and newlines and read `\` as `/`, so `/<TAB>/x` and `/\x` are `//x`.
+        if bytes.count > 1, bytes[1] == UInt8(ascii: "/") || bytes[1] == UInt8(ascii: "\\") { return "/" }
+        let allowed = UInt8(ascii: "!")...UInt8(ascii: "~")
+        guard bytes.allSatisfy({ allowed.contains($0) && $0 != UInt8(ascii: "\\") }) else { return "/" }
+        // Percent-decoding must not reveal such a path either (`/%2F%2Fevil.example`).
+        if let decoded = next.removingPercentEncoding {
+            let visible = decoded.unicodeScalars.filter { !$0.properties.isWhitespace && $0.value >= 0x20 && $0.value != 0x7F }
+            if visible.count > 1, visible.dropFirst().first == "/" || visible.dropFirst().first == "\\" { return "/" }
+        }
+        guard let url = URL(string: "http://paperboy.invalid" + next), url.host == "paperboy.invalid" else { return "/" }
         return next
     }
 }

@@ -6,8 +6,9 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `SessionMiddleware` when the cookie names a live session.
     public var session: ActiveSession?
-    /// The peer's IP address, for rate limits (nil in in-process tests).
-    public let remoteAddress: String?
+    /// The client's IP address, for rate limits: the TCP peer, or the address a trusted proxy
+    /// forwarded (`ForwardedClientMiddleware`); nil in in-process tests.
+    public internal(set) var remoteAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -9,11 +9,58 @@ import PaperboyStore
 /// the store keeps only their SHA-256, the reader and the CSRF token of the session.
 public struct SessionManager: Sendable {
     static let cookieName = "pb_session"
+    /// Visitors without an account get no session row: their forms carry a signed token that
+    /// must equal this cookie (a signed double submit), so anonymous page views write nothing.
+    static let formCookieName = "pb_form"
     let store: any AccountStore
     let clock: any WallClock
     /// Add `Secure` to cookies (served over TLS, directly or behind a proxy).
     let secureCookies: Bool
     var lifetime: TimeInterval = 30 * 24 * 3600
+    /// Signs anonymous form tokens; made once per installation and kept in the store.
+    private let formKeyBytes: [UInt8]
+    private var formKey: SymmetricKey { SymmetricKey(data: formKeyBytes) }
+
+    /// The name of the form-signing secret in the database.
+    public static let formSecretName = "form-signing-key"
+
+    init(store: any AccountStore, clock: any WallClock, secureCookies: Bool, formSecret: String) {
+        self.store = store
+        self.clock = clock
+        self.secureCookies = secureCookies
+        self.formKeyBytes = Array(SHA256.hash(data: Data(formSecret.utf8)))
+    }
+
+    /// The anonymous form token of this browser, and the cookie to set when it had none yet.
+    func anonymousFormToken(_ request: Request) -> (token: String, cookie: String?) {
+        if let token = Self.cookieValue(request, named: Self.formCookieName), isValidFormToken(token) {
+            return (token, nil)
+        }
+        let nonce = Self.randomToken()
+        let token = "\(nonce).\(formSignature(nonce))"
+        // A session cookie (no Max-Age): it lives as long as the browser window.
+        let cookie = "\(Self.formCookieName)=\(token); Path=/; HttpOnly; SameSite=Lax" + (secureCookies ? "; Secure" : "")
+        return (token, cookie)
+    }
+
+    /// Whether a form sent without a session carries the token of this browser's cookie.
+    func verifyAnonymousForm(_ request: Request, token: String?) -> Bool {
+        guard let cookie = Self.cookieValue(request, named: Self.formCookieName), isValidFormToken(cookie) else { return false }
+        return Self.matches(token, cookie)
+    }
+
+    private func isValidFormToken(_ token: String) -> Bool {
+        let parts = token.split(separator: ".")
+        guard token.count <= 100, parts.count == 2 else { return false }
+        return Self.matches(String(parts[1]), formSignature(String(parts[0])))
+    }
+
+    private func formSignature(_ nonce: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(("anonymous-form:" + nonce).utf8), using: formKey)
+        return Data(mac).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
 
     /// Starts a session (anonymous when `reader` is nil) and returns the `Set-Cookie` value.
     func start(for reader: Reader?) async throws -> (session: ActiveSession, cookie: String) {
@@ -44,11 +91,11 @@ public struct SessionManager: Sendable {
         "\(Self.cookieName)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax" + (secureCookies ? "; Secure" : "")
     }
 
-    static func cookieValue(_ request: Request) -> String? {
+    static func cookieValue(_ request: Request, named name: String = cookieName) -> String? {
         for header in request.headers[values: .cookie] {
             for pair in header.split(separator: ";") {
                 let parts = pair.split(separator: "=", maxSplits: 1)
-                if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == cookieName {
+                if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
                     return String(parts[1]).trimmingCharacters(in: .whitespaces)
                 }
             }

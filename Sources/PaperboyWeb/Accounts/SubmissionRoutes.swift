@@ -33,7 +33,7 @@ struct SubmissionRoutes: Sendable {
                 return Self.json(.unauthorized, ["error": "A valid API token is required (Authorization: Bearer TOKEN)."])
             }
             var request = request
-            let body = try await request.collectBody(upTo: 16 * 1024)
+            let body = try await request.collectBody(limit: BodyLimit.small)
             let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
             guard let input = object?["id"] as? String ?? QueryString(request).get("id") else {
                 return Self.json(.badRequest, ["error": "Send {\"id\": \"<arXiv id or URL>\"}."])

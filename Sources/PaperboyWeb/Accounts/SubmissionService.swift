@@ -11,6 +11,9 @@ struct SubmissionService: Sendable {
     let clock: any WallClock
     let maximumAgeDays: Int
     let dailyLimit: Int
+    /// The most one submission waits for arXiv, all attempts and back-offs included.
+    var arxivTimeout: Duration = .seconds(10)
+    let metrics: AppMetrics
 
     /// Why a submission was refused, in words for the reader; the case picks the status.
     enum Refusal: Error, Equatable {
@@ -20,6 +23,7 @@ struct SubmissionService: Sendable {
         case alreadyFeatured(String, day: FeedDay)
         case dailyLimit(Int)
         case arxivUnavailable(String)
+        case arxivTimedOut(seconds: Int)
 
         var message: String {
             switch self {
@@ -29,6 +33,7 @@ struct SubmissionService: Sendable {
             case .alreadyFeatured(let id, let day): return "\(id) is already on the feed of \(day)."
             case .dailyLimit(let limit): return "You have submitted \(limit) papers today, the most a reader can. Come back tomorrow."
             case .arxivUnavailable(let reason): return "arXiv could not be reached (\(reason)). Try again in a minute."
+            case .arxivTimedOut(let seconds): return "arXiv did not answer within \(seconds) seconds. Try again in a minute."
             }
         }
 
@@ -39,11 +44,24 @@ struct SubmissionService: Sendable {
             case .alreadyFeatured: return .conflict
             case .dailyLimit: return .tooManyRequests
             case .arxivUnavailable: return .badGateway
+            case .arxivTimedOut: return .gatewayTimeout
             }
         }
     }
 
+    /// Submits, counting what went on the feed and what was refused.
     func submit(_ input: String, by reader: Reader) async throws -> Paper {
+        do {
+            let paper = try await putOnFeed(input, by: reader)
+            metrics.countSubmission(.imported)
+            return paper
+        } catch let refusal as Refusal {
+            metrics.countSubmission(.rejected)
+            throw refusal
+        }
+    }
+
+    private func putOnFeed(_ input: String, by reader: Reader) async throws -> Paper {
         guard let id = ArxivID(input) else { throw Refusal.notAnID(input) }
         let today = FeedDay(timestamp: clock.now)
         let mine = try await store.feedEntries(FeedQuery(days: today...today, submitter: reader.name, limit: dailyLimit + 1))
@@ -53,7 +71,9 @@ struct SubmissionService: Sendable {
         }
         let found: [Paper]
         do {
-            found = try await arxiv.papers(ids: [id])
+            found = try await withTimeLimit(arxivTimeout) { [arxiv] in try await arxiv.papers(ids: [id]) }
+        } catch is TimeLimitExceeded {
+            throw Refusal.arxivTimedOut(seconds: Int(arxivTimeout.components.seconds))
         } catch let error as ArxivFetchError {
             if case .badResponse(let reason) = error, reason.contains("refused the query") { throw Refusal.unknown(id.base) }
             throw Refusal.arxivUnavailable(error.description)
@@ -66,5 +86,21 @@ struct SubmissionService: Sendable {
         let entry = DailyEntry(day: today, paper: paper, submittedAt: now, submitter: Submitter(name: reader.name), upvotes: 0)
         _ = try await store.importFeedDay(today, entries: [entry])
         return try await store.paper(id: paper.id) ?? paper
+    }
+}
+
+struct TimeLimitExceeded: Error {}
+
+/// `work`'s result, or `TimeLimitExceeded` once `limit` has passed; `work` is cancelled then
+/// (the HTTP client and its back-off sleeps stop on cancellation).
+func withTimeLimit<T: Sendable>(_ limit: Duration, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await work() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw TimeLimitExceeded()
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
     }
 }

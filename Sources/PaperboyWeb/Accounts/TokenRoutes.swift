@@ -12,7 +12,7 @@ struct TokenRoutes: Sendable {
     let accounts: AccountRoutes
     let renderer: PageRenderer
     let cache: ResponseCache
-    let publicURL: String?
+    let publicURL: LinkBase
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/settings") { request, context in try await settingsPage(request, context) }

@@ -29,7 +29,7 @@ struct DigestRoutes: Sendable {
 
     private func subscribe(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         var request = request
-        let form = QueryString(String(buffer: try await request.collectBody(upTo: 16 * 1024)))
+        let form = QueryString(String(buffer: try await request.collectBody(limit: BodyLimit.small)))
         let token = form.get("csrf")
         let fromSession = context.session.map { SessionManager.matches(token, $0.csrfToken) } ?? false
         let fromPage = SessionManager.matches(token, signer.subscribeFormToken) && Self.isSameOrigin(request)
@@ -92,7 +92,7 @@ struct DigestRoutes: Sendable {
 
     private func unsubscribe(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         var request = request
-        let form = QueryString(String(buffer: try await request.collectBody(upTo: 16 * 1024)))
+        let form = QueryString(String(buffer: try await request.collectBody(limit: BodyLimit.small)))
         let token = QueryString(request).get("token") ?? form.get("token") ?? ""
         guard let subscriber = try await subscriptions.unsubscribeTarget(token: token) else {
             return try invalidUnsubscribeLink(context)
@@ -176,7 +176,8 @@ struct DigestRoutes: Sendable {
 
     /// Whether a browser sent this request from one of our own pages. The subscribe form of
     /// cached pages carries a site-wide token, so the browser's own origin headers do the rest
-    /// of the CSRF check. Clients that send none of them are not browsers and cannot be forged.
+    /// of the CSRF check; a request with none of them is refused (browsers send `Origin` with
+    /// every POST, and `Sec-Fetch-Site` since 2020).
     static func isSameOrigin(_ request: Request) -> Bool {
         if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!] {
             return site == "same-origin" || site == "none"
@@ -188,6 +189,6 @@ struct DigestRoutes: Sendable {
             let port = url.port.map { ":\($0)" } ?? ""
             return authority == host + port
         }
-        return true
+        return false
     }
 }

@@ -102,23 +102,25 @@ public struct DigestSender: Sendable {
     let transports: [any MailTransport]
     let policy: DeliveryPolicy
     let clock: any WallClock
+    let metrics: AppMetrics
     let logger: Logger
     let holder = DigestLease.makeHolderName()
 
     public static func make(
         store: any PaperStore & AccountStore & DigestStore, engine: SearchEngine?, settings: DigestSettings,
         transports: [any MailTransport], policy: DeliveryPolicy = DeliveryPolicy(), clock: any WallClock = SystemClock(),
-        logger: Logger
+        metrics: AppMetrics = AppMetrics(), logger: Logger
     ) async throws -> DigestSender {
         let composer = DigestComposer(
             store: store, engine: engine, renderer: try await PageRenderer(),
             signer: LinkSigner(secret: try await store.instanceSecret(named: LinkSigner.secretName)), settings: settings)
-        return DigestSender(store: store, composer: composer, transports: transports, policy: policy, clock: clock, logger: logger)
+        return DigestSender(
+            store: store, composer: composer, transports: transports, policy: policy, clock: clock, metrics: metrics, logger: logger)
     }
 
     init(
         store: any PaperStore & AccountStore & DigestStore, composer: DigestComposer, transports: [any MailTransport],
-        policy: DeliveryPolicy, clock: any WallClock, logger: Logger
+        policy: DeliveryPolicy, clock: any WallClock, metrics: AppMetrics, logger: Logger
     ) {
         precondition(!transports.isEmpty, "a digest sender needs a mail transport")
         self.store = store
@@ -126,6 +128,7 @@ public struct DigestSender: Sendable {
         self.transports = transports
         self.policy = policy
         self.clock = clock
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -214,16 +217,18 @@ public struct DigestSender: Sendable {
             outcomes.append(outcome)
             switch outcome {
             case .retry(let error):
+                metrics.countDigestMessage(.retry)
                 failures.record(error)
                 // The server or the network is struggling: slow down before the next message.
                 failuresInARow += 1
                 let pause = min(policy.delay(afterFailure: failuresInARow), policy.maxPause)
                 try await Task.sleep(for: .milliseconds(Int(pause * 1000)))
             case .sent:
+                metrics.countDigestMessage(.sent)
                 failures.reset()
                 failuresInARow = 0
             case .failed, .disabled:
-                break
+                metrics.countDigestMessage(.failed)
             }
         }
         return outcomes

@@ -66,6 +66,8 @@ public final class SearchEngine: Sendable {
     private let state: Mutex<Indexes>
     /// Serialises writers (load, refresh, embeddings) without blocking readers.
     private let writer = Mutex(())
+    /// Embeddings of recent queries: a repeated query costs a lookup instead of a forward pass.
+    let queryVectors = QueryVectorCache()
 
     public init(store: any PaperStore, embedder: (any TextEmbedder)?, logger: Logger) {
         self.store = store
@@ -200,8 +202,7 @@ public final class SearchEngine: Sendable {
         }
         /// Whole-paper neighbours and the `including` papers, each scored with its best sentence.
         func dense(including lexicalHits: [(id: String, score: Float)] = []) -> [(id: String, score: Float)] {
-            guard let embedder, indexes.dense.count > 0 else { return [] }
-            let vector = embedder.embed(query)
+            guard let vector = queryVector(query), indexes.dense.count > 0 else { return [] }
             let extra = lexicalHits.compactMap { indexes.dense.internalID(of: $0.id) }
             return indexes.dense.searchWithPassages(vector, k: depth, including: extra, filter: denseFilter)
                 .map { (indexes.dense.externalID(of: $0.doc), $0.score) }
@@ -217,6 +218,20 @@ public final class SearchEngine: Sendable {
             ranked = semantic.isEmpty ? keyword : Fusion.hybrid(lexical: keyword, dense: semantic, limit: depth)
         }
         return ranked.dropFirst(offset).prefix(limit).map { SearchHit(id: $0.id, score: $0.score) }
+    }
+
+    /// Whether ranking `query` in `mode` embeds it (dense or hybrid with vectors to compare).
+    public func ranksWithEmbeddings(_ mode: SearchMode) -> Bool {
+        mode != .lexical && embedder != nil && embeddedCount > 0
+    }
+
+    /// The query's embedding, from the cache when it was asked recently.
+    func queryVector(_ query: String) -> [Float]? {
+        guard let embedder else { return nil }
+        if let cached = queryVectors.vector(for: query) { return cached }
+        let vector = embedder.embed(query)
+        queryVectors.store(vector, for: query)
+        return vector
     }
 
     /// Nearest neighbours of a paper by embedding, or by its words when it has none yet.

@@ -7,10 +7,17 @@ import PaperboyStore
 public struct SearchService: Sendable {
     public let engine: SearchEngine
     let store: any PaperStore
+    /// Rankings that embed the query run through here; lexical ones are cheap and do not.
+    let admission: SearchAdmission
+    let metrics: AppMetrics
 
-    public init(engine: SearchEngine, store: any PaperStore) {
+    public init(
+        engine: SearchEngine, store: any PaperStore, admission: SearchAdmission = SearchAdmission(), metrics: AppMetrics = AppMetrics()
+    ) {
         self.engine = engine
         self.store = store
+        self.admission = admission
+        self.metrics = metrics
     }
 
     public struct Results: Sendable {
@@ -42,7 +49,17 @@ public struct SearchService: Sendable {
         guard !query.isEmpty else {
             return .results(Results(query: "", papers: [], page: page, hasMore: false, terms: []))
         }
-        let hits = engine.search(query, mode: mode, filters: filters, limit: perPage + 1, offset: page * perPage)
+        let started = ContinuousClock.now
+        let hits: [SearchHit]
+        if engine.ranksWithEmbeddings(mode) {
+            // Off the request threads: a forward pass takes milliseconds of CPU.
+            hits = try await admission.run { [engine] in
+                await onComputeThread { engine.search(query, mode: mode, filters: filters, limit: perPage + 1, offset: page * perPage) }
+            }
+        } else {
+            hits = engine.search(query, mode: mode, filters: filters, limit: perPage + 1, offset: page * perPage)
+        }
+        metrics.recordSearch(mode, duration: .now - started)
         let shown = Array(hits.prefix(perPage))
         let papers = try await store.papers(ids: shown.map(\.id))
         let scores = Dictionary(shown.map { ($0.id, $0.score) }, uniquingKeysWith: { first, _ in first })

@@ -1,0 +1,12 @@
+import Foundation
+
+extension SQLitePaperStore {
+    /// The main file plus the WAL, read from the file system: the WAL can grow far past the
+    /// main file between checkpoints, and `page_count` would miss it.
+    public func storageSize() async throws -> Int {
+        [pool.path, pool.path + "-wal"].reduce(0) { total, path in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            return total + ((attributes?[.size] as? NSNumber)?.intValue ?? 0)
+        }
+    }
+}

@@ -1,0 +1,21 @@
+import Hummingbird
+import NIOCore
+
+/// The most a request body may hold, by kind of route (README, "Limits").
+enum BodyLimit {
+    /// Log-in, sign-up, settings, upvote and submit forms.
+    static let form = 64 * 1024
+    /// The footer subscribe form, unsubscribe and the JSON submission API.
+    static let small = 16 * 1024
+}
+
+extension Request {
+    /// The whole body, or `AppError.contentTooLarge` (413) when it is longer than `limit`.
+    mutating func collectBody(limit: Int) async throws -> ByteBuffer {
+        do {
+            return try await collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw AppError.contentTooLarge(limit: limit)
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import PaperboyStore
+
+/// `paperboy backup --to FILE`: a consistent copy of the database, safe while the server runs.
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy the database to FILE while the server keeps serving (SQLite online backup; FILE is replaced only by a complete, checked copy).")
+
+    @OptionGroup var options: StoreOptions
+
+    @Option(name: .long, help: "The backup file to write (replaced if it exists; its directory must exist).")
+    var to: String
+
+    func run() async throws {
+        // Opening a store creates a missing database; backing up an empty new one would hide a typo.
+        guard FileManager.default.fileExists(atPath: options.databasePath) else {
+            throw CommandFailure("no database at \(options.databasePath)")
+        }
+        let store = try options.openStore()
+        let started = Date()
+        let report: BackupReport
+        do {
+            report = try await store.backup(to: to)
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+        let seconds = Date().timeIntervalSince(started)
+        print("backup=\(report.path) bytes=\(report.bytes) papers=\(report.papers) upvotes=\(report.upvotes) seconds=\(String(format: "%.2f", seconds))")
+    }
+}
