@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests need, and nothing when it is already there:
-# a Python virtualenv with huggingface_hub, pytest and aiosmtpd (.venv/), Debian's chromium,
-# openssl (the mail tests make a self-signed certificate) and nginx (the reverse-proxy test).
+# a Python virtualenv with huggingface_hub, pytest, schemathesis and aiosmtpd (.venv/), Debian's
+# chromium, openssl (the mail tests make a self-signed certificate) and nginx (the reverse-proxy test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import huggingface_hub, pytest" 2>/dev/null; then
-    echo "setup-test: creating .venv with huggingface_hub and pytest"
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import huggingface_hub, pytest, schemathesis" 2>/dev/null; then
+    echo "setup-test: creating .venv with huggingface_hub, pytest and schemathesis"
     python3 -m venv .venv
-    .venv/bin/pip install --quiet --disable-pip-version-check "huggingface_hub>=0.30" "pytest>=8"
+    .venv/bin/pip install --quiet --disable-pip-version-check "huggingface_hub>=0.30" "pytest>=8" "schemathesis>=4,<5"
 fi
 
 # aiosmtpd: the real SMTP server the mail tests talk to on loopback.

@@ -55,6 +55,7 @@ extension SQLitePaperStore {
     /// wait for the copy to end. The copy goes to a hidden file next to `path` and is renamed
     /// onto `path` only once complete and `PRAGMA integrity_check` says ok, so a failed backup
     /// leaves `path` as it was. The copy is in rollback-journal mode: one self-contained file.
+    /// Pages are copied `pagesPerStep` at a time; `progress` hears after each step.
     public func backup(
         to path: String, pagesPerStep: Int = 1024, progress: (@Sendable (BackupProgress) -> Void)? = nil
     ) async throws -> BackupReport {

@@ -9,7 +9,7 @@ struct Backup: AsyncParsableCommand {
 
     @OptionGroup var options: StoreOptions
 
-    @Option(name: .long, help: "The backup file to write (replaced if it exists; its directory must exist).")
+    @Option(name: .long, help: ArgumentHelp("The backup file to write (replaced if it exists; its directory must exist).", valueName: "file"))
     var to: String
 
     func run() async throws {

@@ -35,4 +35,26 @@ import Testing
         _ = try await fetch("q=1")
         #expect(renders == 51)
     }
+
+    /// 4,000 distinct 30 KB URLs once grew the server by 119 MB: keys were not counted.
+    @Test func keysCountAgainstTheBudgetAndLongURLsAreNotCached() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-cache-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLitePaperStore(path: directory.appendingPathComponent("db.sqlite").path)
+        let cache = ResponseCache(store: store, recheckInterval: 3600, maximumBytes: 200_000)
+        let padding = String(repeating: "q", count: 30_000)
+        for index in 0..<4_000 {
+            _ = try await cache.body(for: "/api/papers/search?q=\(index)\(padding)", contentType: "text/plain") { ByteBuffer(string: "[]") }
+        }
+        #expect(cache.count == 0, "URLs over \(ResponseCache.longestKey) bytes are rendered, never kept")
+        #expect(cache.heldBytes == 0)
+        let key = "/api/papers?cursor=" + String(repeating: "k", count: 400)
+        for index in 0..<4_000 {
+            _ = try await cache.body(for: "\(key)\(index)", contentType: "text/plain") { ByteBuffer(string: "[]") }
+        }
+        // Each entry costs its 2-byte body plus a ~420-byte key: the budget bounds them.
+        #expect(cache.heldBytes <= 200_000)
+        #expect(cache.count > 100 && cache.count < 500, "\(cache.count) entries")
+    }
 }

@@ -40,6 +40,32 @@ def test_fatal_problems_exit_non_zero_with_one_line(tmp_path):
     assert "cannot open database" in unwritable.stderr
 
 
+def test_import_paths_say_what_is_wrong_with_them(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run_paperboy("import", "arxiv-jsonl", str(empty), "--database", str(tmp_path / "x.sqlite"))
+    assert result.returncode != 0
+    assert f"directory {empty} has no .jsonl, .jsonl.gz, .json or .json.gz files" in result.stderr
+
+    # Root reads files whatever their mode: a directory named like a day file is unreadable for everyone.
+    day = tmp_path / "days" / "2024-05-27.json"
+    day.mkdir(parents=True)
+    result = run_paperboy("import", "hf-daily", str(day.parent), "--database", str(tmp_path / "x.sqlite"))
+    assert result.returncode != 0
+    assert f"{day} exists but cannot be read: is a directory" in result.stderr
+
+
+def test_an_arxiv_line_over_the_record_limit_is_rejected_and_the_rest_imported(tmp_path):
+    paper = '{"id":"2405.%05d","title":"Paper","authors":["A. Author"],"categories":["cs.CL"],"summary":"%s"}'
+    lines = tmp_path / "lines.jsonl"
+    long = paper % (1, "x" * 200)
+    lines.write_text("\n".join([long, paper % (2, "short")]) + "\n")
+    result = run_paperboy("import", "arxiv-jsonl", str(lines), "--max-record-bytes", "200", "--database", str(tmp_path / "x.sqlite"))
+    assert result.returncode == 0, result.stderr
+    assert " papers=1 " in result.stdout and " rejected=1 " in result.stdout
+    assert f"rejected lines.jsonl[1]: record is {len(long)} bytes, over the 200-byte limit" in result.stderr
+
+
 def test_database_path_comes_from_the_environment(tmp_path):
     import os
     database = tmp_path / "from-env.sqlite"
@@ -161,11 +187,11 @@ class Voter:
         with self.opener.open(self.server.url + path, timeout=30) as response:
             return re.search(r'name="csrf" value="([^"]+)"', response.read().decode()).group(1)
 
-    def form(self, page, action, headers=None, **fields):
+    def form(self, page, path, headers=None, **fields):
         import urllib.parse
         import urllib.request
         body = urllib.parse.urlencode({"csrf": self.csrf_of(page) if page else self.csrf, **fields}).encode()
-        request = urllib.request.Request(self.server.url + action, data=body, headers=headers or {})
+        request = urllib.request.Request(self.server.url + path, data=body, headers=headers or {})
         with self.opener.open(request, timeout=30) as response:
             return response.status
 

@@ -88,16 +88,20 @@ def test_document_is_served_as_json_and_linked_from_every_page(server):
 
 def test_every_operation_answers_as_documented(api_server, tmp_path):
     token = api_token(api_server)
+    with urllib.request.urlopen(f"{api_server.url}/api/openapi.json", timeout=10) as response:
+        operations = sum(len(item) for item in json.load(response)["paths"].values())
+    # One worker: with two, hypothesis' concurrent ast.parse calls crashed CPython 3.11.7
+    # ("AST constructor recursion depth mismatch").
     result = subprocess.run(
         [str(SCHEMATHESIS), "--no-color", "run", f"{api_server.url}/api/openapi.json",
          "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
-         "--max-examples", "40", "--seed", "1", "--workers", "2", "--max-failures", "20",
+         "--max-examples", "40", "--seed", "1", "--max-failures", "20",
          "--header", f"Authorization: Bearer {token}",
          "--suppress-health-check", "all", "--generation-database", "none"],
         capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
     # Every operation but the document itself (schemathesis leaves out the schema's own path).
-    assert re.search(r"Tested: 9\b", result.stdout), result.stdout[-3000:]
+    assert f"Tested: {operations - 1}\n" in result.stdout, result.stdout[-3000:]
     cases = re.search(r"(\d+) generated, (\d+) passed", result.stdout)
     assert cases and cases.group(1) == cases.group(2), result.stdout[-3000:]
     with urllib.request.urlopen(f"{api_server.url}/api/daily_papers?submitter=fuzz", timeout=10) as response:

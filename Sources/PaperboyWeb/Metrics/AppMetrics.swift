@@ -81,7 +81,8 @@ public final class AppMetrics: Sendable {
                     label: "paperboy_http_requests_total",
                     dimensions: [("route", key.route), ("method", key.method), ("status", String(key.status))], factory: factory),
                 duration: Metrics.Timer(
-                    label: "paperboy_http_request_duration_seconds", dimensions: [("route", key.route), ("method", key.method)],
+                    label: "paperboy_http_request_duration_seconds",
+                    dimensions: [("route", key.route), ("method", key.method), ("status", String(key.status))],
                     factory: factory))
             requests[key] = series
             return series
