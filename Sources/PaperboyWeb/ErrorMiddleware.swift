@@ -33,8 +33,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.info("request body too large", metadata: ["path": "\(request.uri.path)"])
             return response(for: request, status: .contentTooLarge, message: "The request body is too large.", error: nil)
         } catch let error as HTTPParserError {
-            // A malformed request (a chunk size that is not hex, say) is the client's mistake.
-            context.logger.info("malformed request", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            // A malformed request (a chunk size that is not hex, say), or a body cut off by its
+            // deadline, is the client's doing.
+            context.logger.info("request could not be read", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             return response(
                 for: request, status: .badRequest, message: "The request could not be read: it is not valid HTTP.", error: nil,
                 headers: [.connection: "close"])

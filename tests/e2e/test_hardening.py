@@ -295,7 +295,7 @@ def test_malformed_chunk_size_is_400_then_close_without_error_log(main):
     report(f"malformed chunk: 400 and close after {seconds:.3f} s")
     assert data.startswith(b"HTTP/1.1 400 "), data[:200]
     assert closed, "the connection stayed open after the 400"
-    assert main.wait_for_log("malformed request", 1, offset) == 1, main.log_since(offset)
+    assert main.wait_for_log("request could not be read", 1, offset) == 1, main.log_since(offset)
     time.sleep(0.2)
     assert main.errors_since(offset) == []
 
@@ -342,6 +342,28 @@ def test_header_body_and_idle_timeouts(demo_database, tmp_path):
         assert data.startswith(b"HTTP/1.1 408 "), data[:200]
         assert closed
         assert 0.8 < body_seconds < 4
+
+        # (b2) A chunked body dripped a chunk every 0.3 s: the body clock is not refreshed by chunks.
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            started = time.monotonic()
+            sock.sendall(b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                         b"Transfer-Encoding: chunked\r\n\r\n")
+            data, closed = b"", False
+            for _ in range(40):  # at most 12 s
+                readable, _, _ = select.select([sock], [], [], 0.3)
+                if not readable:
+                    try:
+                        sock.sendall(b"1\r\na\r\n")
+                        continue
+                    except OSError:
+                        pass  # closed: read what came before
+                data, closed, _ = read_until_closed(sock, 3)
+                break
+            chunked_seconds = time.monotonic() - started
+        report(f"body timeout 1 s, chunks every 0.3 s: 408 and close after {chunked_seconds:.2f} s")
+        assert data.startswith(b"HTTP/1.1 408 "), data[:200]
+        assert closed
+        assert 0.8 < chunked_seconds < 4
 
         # (c) A keep-alive connection that goes quiet after a complete request is closed, silently.
         with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
@@ -623,40 +645,101 @@ class BlackHole:
         self.listener.close()
 
 
-def test_submission_answers_504_within_the_arxiv_budget(demo_database, tmp_path):
+MAX_CONNECTIONS = 4
+
+
+@pytest.fixture(scope="module")
+def submitting(demo_database, tmp_path_factory):
+    """A server whose arXiv is a black hole (2 s budget), few connections, and a reader with a token."""
     hole = BlackHole()
-    server = start(demo_database, tmp_path, "submit", "--arxiv-api-url", f"http://127.0.0.1:{hole.port}/api/query",
-                   "--arxiv-timeout", "2", "--login-rate-limit", "1000")
+    server = start(demo_database, tmp_path_factory.mktemp("submit"), "submit",
+                   "--arxiv-api-url", f"http://127.0.0.1:{hole.port}/api/query", "--arxiv-timeout", "2",
+                   "--max-connections", str(MAX_CONNECTIONS))
     try:
         session = sign_up(server, "submitter")
-        token = api_token(server, session)
-
-        started = time.monotonic()
-        status, headers, body = request(
-            server, "POST", "/api/papers/submit", json.dumps({"id": "2405.99999"}),
-            {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}, timeout=15)
-        api_seconds = time.monotonic() - started
-        assert status == 504, body[:500]
-        assert headers["Content-Type"].startswith("application/json")
-        assert "arXiv" in json.loads(body)["error"]
-        assert hole.accepted, "paperboy never connected to the arXiv stand-in"
-
-        _, _, html = request(server, "GET", "/submit", headers={"Cookie": session})
-        started = time.monotonic()
-        status, headers, page = request(
-            server, "POST", "/submit", urllib.parse.urlencode({"csrf": csrf_of(html), "id": "2405.99998"}),
-            {**FORM, "Cookie": session}, timeout=15)
-        form_seconds = time.monotonic() - started
-        report(f"arXiv black hole, --arxiv-timeout 2: API 504 after {api_seconds:.2f} s, form 504 after {form_seconds:.2f} s "
-               f"({len(hole.accepted)} connections to the black hole)")
-        assert status == 504, page[:500]
-        assert headers["Content-Type"].startswith("text/html")
-        assert b"arXiv did not answer" in page
-        assert 1.5 < api_seconds < 4
-        assert 1.5 < form_seconds < 4
+        yield {"server": server, "hole": hole, "session": session, "token": api_token(server, session)}
     finally:
         server.stop()
         hole.stop()
+
+
+def test_submission_answers_504_within_the_arxiv_budget(submitting):
+    server, hole, session, token = (submitting[key] for key in ("server", "hole", "session", "token"))
+    offset = server.log_offset()
+    started = time.monotonic()
+    status, headers, body = request(
+        server, "POST", "/api/papers/submit", json.dumps({"id": "2405.99999"}),
+        {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}, timeout=15)
+    api_seconds = time.monotonic() - started
+    assert status == 504, body[:500]
+    assert headers["Content-Type"].startswith("application/json")
+    assert "arXiv" in json.loads(body)["error"]
+    assert hole.accepted, "paperboy never connected to the arXiv stand-in"
+
+    _, _, html = request(server, "GET", "/submit", headers={"Cookie": session})
+    started = time.monotonic()
+    status, headers, page = request(
+        server, "POST", "/submit", urllib.parse.urlencode({"csrf": csrf_of(html), "id": "2405.99998"}),
+        {**FORM, "Cookie": session}, timeout=15)
+    form_seconds = time.monotonic() - started
+    report(f"arXiv black hole, --arxiv-timeout 2: API 504 after {api_seconds:.2f} s, form 504 after {form_seconds:.2f} s "
+           f"({len(hole.accepted)} connections to the black hole)")
+    assert status == 504, page[:500]
+    assert headers["Content-Type"].startswith("text/html")
+    assert b"arXiv did not answer" in page
+    assert 1.5 < api_seconds < 4
+    assert 1.5 < form_seconds < 4
+    assert server.errors_since(offset) == []
+
+
+def submit_while_newcomers_arrive(submitting, paper: str, pipelined: bool):
+    """Sends a submission (2 s on the black hole), optionally the first line of a pipelined
+    next request, then more idle newcomers than --max-connections allows: (response bytes,
+    whether it was closed, seconds)."""
+    server, token = submitting["server"], submitting["token"]
+    body = json.dumps({"id": paper}).encode()
+    newcomers = []
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        started = time.monotonic()
+        sock.sendall(b"POST /api/papers/submit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     b"Authorization: Bearer " + token.encode() + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        time.sleep(0.3)
+        if pipelined:
+            sock.sendall(b"GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        time.sleep(0.2)
+        try:
+            for _ in range(MAX_CONNECTIONS + 2):
+                newcomers.append(socket.create_connection(("127.0.0.1", server.port), timeout=5))
+            data, closed = b"", False
+            deadline = started + 6
+            while b"\r\n\r\n" not in data and time.monotonic() < deadline:
+                sock.settimeout(max(0.01, deadline - time.monotonic()))
+                try:
+                    chunk = sock.recv(65536)
+                except (socket.timeout, ConnectionResetError):
+                    chunk = b""
+                if not chunk:
+                    closed = True
+                    break
+                data += chunk
+            return data, closed, time.monotonic() - started
+        finally:
+            for newcomer in newcomers:
+                newcomer.close()
+
+
+def test_connection_being_answered_survives_newcomers(submitting):
+    data, closed, seconds = submit_while_newcomers_arrive(submitting, "2405.99997", pipelined=False)
+    report(f"answered connection, {MAX_CONNECTIONS + 2} newcomers over --max-connections {MAX_CONNECTIONS}: "
+           f"{data[:30]!r} after {seconds:.2f} s")
+    assert data.startswith(b"HTTP/1.1 504 "), (data[:200], closed, seconds)
+
+
+def test_connection_being_answered_survives_newcomers_while_pipelining(submitting):
+    data, closed, seconds = submit_while_newcomers_arrive(submitting, "2405.99996", pipelined=True)
+    report(f"answered + pipelined connection, {MAX_CONNECTIONS + 2} newcomers: {data[:30]!r}, "
+           f"closed={closed} after {seconds:.2f} s")
+    assert data.startswith(b"HTTP/1.1 504 "), (data[:200], closed, seconds)
 
 
 # MARK: - 9. `next=` never leaves the site

@@ -150,13 +150,16 @@ final class RequestDeadlineHandler: ChannelInboundHandler, RemovableChannelHandl
         guard let context else { return }
         timer?.cancel()
         timer = nil
+        // While a request is being answered, nothing on this connection is waited for: a
+        // pipelined next request is read only afterwards, so its clock starts then.
         let timeout: TimeAmount?
-        switch reading {
-        case .head: timeout = limits.headerTimeout
-        case .body: timeout = limits.bodyTimeout
-        case .nothing: timeout = answering > 0 ? nil : limits.idleTimeout
+        switch (reading, answering) {
+        case (_, 1...): timeout = nil
+        case (.head, _): timeout = limits.headerTimeout
+        case (.body, _): timeout = limits.bodyTimeout
+        case (.nothing, _): timeout = limits.idleTimeout
         }
-        registry.setEvictable(context.channel, answering == 0 || reading != .nothing)
+        registry.setEvictable(context.channel, answering == 0)
         guard let timeout else { return }
         let loop = context.eventLoop.assumeIsolated()
         timer = loop.scheduleTask(in: timeout) { [weak self] in self?.expire() }
