@@ -16,6 +16,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as AppError {
+            if case .overloaded = error {
+                // Refusals come in floods: a few bytes, no template, so answering them costs
+                // as little as possible of the CPU the accepted requests need.
+                return overloadResponse(for: request, message: error.message, headers: error.headers)
+            }
             if case .contentTooLarge = error {
                 context.logger.info("request body too large", metadata: ["path": "\(request.uri.path)"])
             }
@@ -45,6 +50,20 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             return response(for: request, status: .internalServerError, message: "Something went wrong on our side. It has been logged.", error: nil)
         }
+    }
+
+    private func overloadResponse(for request: Request, message: String, headers: HTTPFields) -> Response {
+        var headers = headers
+        headers[.cacheControl] = "no-store"
+        let body: String
+        if request.uri.path.hasPrefix("/api/") {
+            headers[.contentType] = "application/json; charset=utf-8"
+            body = "{\"error\":\"\(message)\"}"
+        } else {
+            headers[.contentType] = "text/html; charset=utf-8"
+            body = "<!doctype html><title>503 Service Unavailable</title><p>\(message)</p>"
+        }
+        return Response(status: .serviceUnavailable, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
     private func response(for request: Request, status: HTTPResponse.Status, message: String, error: AppError?, headers: HTTPFields = [:]) -> Response {

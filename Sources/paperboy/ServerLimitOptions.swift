@@ -25,7 +25,7 @@ struct ServerLimitOptions: ParsableArguments {
     @Option(name: .long, help: "Searches that embed the query run at once (env PAPERBOY_SEARCH_CONCURRENCY, default: the number of cores).")
     var searchConcurrency: Int?
 
-    @Option(name: .long, help: "Searches that may wait for those; more are answered 503 (env PAPERBOY_SEARCH_QUEUE, default 8).")
+    @Option(name: .long, help: "Searches that may wait for those, as long as the expected wait stays under 50 ms; more are answered 503 (env PAPERBOY_SEARCH_QUEUE, default 32).")
     var searchQueue: Int?
 
     @Option(name: .long, help: "Comma-separated host names absolute links may use when --public-url is not set; other Host headers get the listen address (env PAPERBOY_ALLOWED_HOSTS, default none).")
@@ -63,10 +63,9 @@ struct ServerLimitOptions: ParsableArguments {
         if let count = integer(maxConnections, "PAPERBOY_MAX_CONNECTIONS") { limits.maximumConnections = count }
         configuration.connectionLimits = limits
         if let seconds = integer(arxivTimeout, "PAPERBOY_ARXIV_TIMEOUT") { configuration.arxivTimeout = .seconds(seconds) }
-        var search = SearchAdmission.Limits()
-        if let count = integer(searchConcurrency, "PAPERBOY_SEARCH_CONCURRENCY") { search.concurrent = count }
-        if let count = integer(searchQueue, "PAPERBOY_SEARCH_QUEUE") { search.queued = count }
-        configuration.searchConcurrency = search
+        configuration.searchConcurrency = SearchAdmission.Limits(
+            concurrent: integer(searchConcurrency, "PAPERBOY_SEARCH_CONCURRENCY") ?? ProcessInfo.processInfo.activeProcessorCount,
+            queued: integer(searchQueue, "PAPERBOY_SEARCH_QUEUE"))
         let hosts = allowedHosts ?? environment["PAPERBOY_ALLOWED_HOSTS"] ?? ""
         configuration.allowedHosts = hosts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }

@@ -240,4 +240,25 @@ import Testing
         #expect(admission.statistics.refused == 1)
         #expect(admission.statistics.running == 0)
     }
+
+    @Test func aNewcomerIsRefusedWhenItsExpectedWaitIsTooLong() async throws {
+        // A search is first assumed to take 10 ms: behind one running search, a newcomer
+        // would wait about that long, over a 5 ms bound, even though the queue has room.
+        let admission = SearchAdmission(limits: .init(concurrent: 1, queued: 10, maximumWait: .milliseconds(5)))
+        let (release, releaser) = AsyncStream.makeStream(of: Void.self)
+        let (started, starter) = AsyncStream.makeStream(of: Void.self)
+        let running = Task {
+            try await admission.run {
+                starter.yield()
+                for await _ in release { break }
+                return 1
+            }
+        }
+        for await _ in started { break }
+        await #expect(throws: AppError.self) { try await admission.run { 2 } }
+        #expect(admission.statistics.waiting == 0)
+        releaser.yield()
+        #expect(try await running.value == 1)
+        #expect(try await admission.run { 3 } == 3, "a free slot is taken at once")
+    }
 }

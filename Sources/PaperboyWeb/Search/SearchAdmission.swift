@@ -1,18 +1,25 @@
 import Foundation
 import Synchronization
 
-/// Bounds the searches that rank with embeddings: at most `concurrent` run at once, at most
-/// `queued` more wait, and any beyond that are refused at once (503 with `Retry-After`).
-/// Under overload, latency stays that of a short queue instead of growing without bound
-/// while every connection waits its turn.
+/// Bounds the searches that rank with embeddings: at most `concurrent` run at once, and a
+/// newcomer waits only while its expected wait (the searches ahead of it times the recent
+/// time a search takes) stays under `maximumWait`, and never behind more than `queued`.
+/// Anyone else is refused at once (503 with `Retry-After`). So a burst on an idle server queues
+/// briefly, while under overload, latency stays bounded instead of growing without limit as
+/// every connection waits its turn.
 public final class SearchAdmission: Sendable {
     public struct Limits: Sendable, Equatable {
         public var concurrent: Int
         public var queued: Int
+        public var maximumWait: Duration
 
-        public init(concurrent: Int = ProcessInfo.processInfo.activeProcessorCount, queued: Int = 8) {
+        public init(
+            concurrent: Int = ProcessInfo.processInfo.activeProcessorCount, queued: Int? = nil,
+            maximumWait: Duration = .milliseconds(50)
+        ) {
             self.concurrent = max(1, concurrent)
-            self.queued = max(0, queued)
+            self.queued = max(0, queued ?? 32)
+            self.maximumWait = maximumWait
         }
     }
 
@@ -20,19 +27,29 @@ public final class SearchAdmission: Sendable {
         var running = 0
         var waiting: [CheckedContinuation<Bool, Never>] = []
         var refused = 0
+        /// Moving average of how long a search took, in seconds (starts at a guess of 10 ms).
+        var serviceTime = 0.010
+
+        func expectedWait(concurrent: Int) -> Double {
+            Double(waiting.count + 1) / Double(concurrent) * serviceTime
+        }
     }
 
     private let state = Mutex(State())
     public let limits: Limits
+    private let maximumWaitSeconds: Double
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
+        let (seconds, attoseconds) = limits.maximumWait.components
+        self.maximumWaitSeconds = Double(seconds) + Double(attoseconds) / 1e18
     }
 
     /// Runs `work` when a slot is free, or throws `AppError.overloaded` when the queue is full.
     func run<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
         try await enter()
-        defer { leave() }
+        let started = ContinuousClock.now
+        defer { leave(took: ContinuousClock.now - started) }
         return try await work()
     }
 
@@ -44,7 +61,9 @@ public final class SearchAdmission: Sendable {
                     state.running += 1
                     return true
                 }
-                guard state.waiting.count < limits.queued else {
+                guard state.waiting.count < limits.queued,
+                    state.expectedWait(concurrent: limits.concurrent) <= maximumWaitSeconds
+                else {
                     state.refused += 1
                     return false
                 }
@@ -58,8 +77,11 @@ public final class SearchAdmission: Sendable {
         }
     }
 
-    private func leave() {
+    private func leave(took duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        let took = Double(seconds) + Double(attoseconds) / 1e18
         let next = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+            state.serviceTime = 0.9 * state.serviceTime + 0.1 * took
             guard !state.waiting.isEmpty else {
                 state.running -= 1
                 return nil

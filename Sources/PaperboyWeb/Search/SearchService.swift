@@ -54,7 +54,7 @@ public struct SearchService: Sendable {
         if engine.ranksWithEmbeddings(mode) {
             // Off the request threads: a forward pass takes milliseconds of CPU.
             hits = try await admission.run { [engine] in
-                await onComputeThread { engine.search(query, mode: mode, filters: filters, limit: perPage + 1, offset: page * perPage) }
+                await onComputeThread(qos: .userInitiated) { engine.search(query, mode: mode, filters: filters, limit: perPage + 1, offset: page * perPage) }
             }
         } else {
             hits = engine.search(query, mode: mode, filters: filters, limit: perPage + 1, offset: page * perPage)

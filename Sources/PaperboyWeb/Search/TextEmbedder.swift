@@ -31,9 +31,11 @@ public func embeddingText(title: String, abstract: String) -> String {
 }
 
 /// Runs CPU-heavy work on a thread of its own, so it never blocks Swift's cooperative pool
-/// (which also serves HTTP requests).
-func onComputeThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+/// (which also serves HTTP requests). A reader's search asks for `.userInitiated`: under a
+/// flood of refused requests it then still gets its share of the cores (BENCHMARKS.md,
+/// "Overload"); background embedding stays at `.utility`.
+func onComputeThread<T: Sendable>(qos: DispatchQoS.QoSClass = .utility, _ work: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
-        DispatchQueue.global(qos: .utility).async { continuation.resume(returning: work()) }
+        DispatchQueue.global(qos: qos).async { continuation.resume(returning: work()) }
     }
 }
