@@ -96,6 +96,8 @@ public func buildApplication(
         store: store, search: search, embeddingProgress: embeddingProgress, clock: clock, mailConfigured: mail != nil,
         digestSendAt: mail == nil ? nil : configuration.digestSendAt
     ).register(on: router)
+    // Last: serving the OpenAPI document checks every /api route registered above against it.
+    try OpenAPIDocument().register(on: router)
     routes.record(router.routes.map { ($0.path.description, $0.method.rawValue) })
     let limits = configuration.connectionLimits
     return Application(

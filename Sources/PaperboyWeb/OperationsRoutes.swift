@@ -4,7 +4,7 @@ import NIOCore
 import PaperboyCore
 import PaperboyStore
 
-/// Health, liveness, static assets and the API's OpenAPI document.
+/// Health, liveness and static assets.
 struct OperationsRoutes: Sendable {
     let store: any PaperStore & DigestStore
     let search: SearchEngine
@@ -61,7 +61,5 @@ struct OperationsRoutes: Sendable {
             let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
-        // Registered last in buildApplication: this checks every /api route against the document.
-        try OpenAPIDocument().register(on: router)
     }
 }
