@@ -262,3 +262,4 @@ import Testing
         #expect(try await admission.run { 3 } == 3, "a free slot is taken at once")
     }
 }
+

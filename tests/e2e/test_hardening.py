@@ -300,6 +300,19 @@ def test_malformed_chunk_size_is_400_then_close_without_error_log(main):
     assert main.errors_since(offset) == []
 
 
+def test_a_declared_length_over_the_limit_is_413_before_the_body(main):
+    with socket.create_connection(("127.0.0.1", main.port), timeout=5) as sock:
+        started = time.monotonic()
+        sock.sendall(
+            b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 10000000\r\n\r\ncsrf=x")
+        head, body = read_response(sock, 5)
+        seconds = time.monotonic() - started
+    report(f"Content-Length 10,000,000 without the body: {head.splitlines()[0]} after {seconds:.3f} s")
+    assert head.startswith("HTTP/1.1 413 "), head
+    assert seconds < 2, "answered without waiting for the body"
+
+
 # MARK: - 3. Request deadlines
 
 def test_header_body_and_idle_timeouts(demo_database, tmp_path):
