@@ -3,7 +3,7 @@ SWIFT ?= swift
 DATABASE ?= var/paperboy.sqlite
 PORT ?= 8080
 
-.PHONY: run test build release setup-test import-demo bench clean
+.PHONY: run test lint build release setup-test import-demo bench clean
 
 ## Build in release, import the bundled demo data and serve on http://localhost:$(PORT)
 run: release
@@ -13,10 +13,15 @@ run: release
 	.build/release/paperboy serve --port $(PORT) --database $(DATABASE)
 
 ## Run the whole test suite (installs what it needs first)
-test: setup-test
+test: setup-test lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	PAPERBOY_BIN=.build/debug/paperboy .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider
+
+## swift-format (swift-server style, .swift-format) must find nothing: `swift format --in-place
+## --recursive Sources Tests Package.swift` fixes what it reports
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel Sources Tests Package.swift
 
 release:
 	$(SWIFT) build -c release --product paperboy

@@ -40,7 +40,8 @@ let package = Package(
         // AVX2 dot products over 8- and 4-bit vectors for the dense index.
         .target(
             name: "CVectorKernels",
-            cSettings: [.unsafeFlags(["-O3", "-mavx2", "-mfma"], .when(platforms: [.linux]))]),
+            cSettings: [.unsafeFlags(["-O3", "-mavx2", "-mfma"], .when(platforms: [.linux]))]
+        ),
         // In-memory BM25, dense top-k, fusion, suggestions and evaluation metrics; Foundation only.
         .target(name: "PaperboySearch", dependencies: ["CVectorKernels"], swiftSettings: fastMath),
         .executableTarget(name: "search-bench", dependencies: ["PaperboySearch"], swiftSettings: fastMath),

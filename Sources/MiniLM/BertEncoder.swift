@@ -128,39 +128,77 @@ struct BertEncoder: Sendable {
         let values = keys + BertWeights.hiddenSize
         packTransposed(keys, ld: stride, rows: tokens, k: BertWeights.headSize, into: scratch.packedKeys)
         matmul(
-            m: workspace.tokens, k: BertWeights.headSize, a: queries, lda: stride,
-            packed: scratch.packedKeys, panels: 0..<(workspace.keyColumns / panelWidth),
-            bias: nil, c: scratch.scores, ldc: workspace.keyColumns)
+            m: workspace.tokens,
+            k: BertWeights.headSize,
+            a: queries,
+            lda: stride,
+            packed: scratch.packedKeys,
+            panels: 0..<(workspace.keyColumns / panelWidth),
+            bias: nil,
+            c: scratch.scores,
+            ldc: workspace.keyColumns
+        )
         let scale = 1 / Float(BertWeights.headSize).squareRoot()
         for row in 0..<workspace.tokens {
             scaledSoftmaxInPlace(
-                scratch.scores + row * workspace.keyColumns, count: tokens,
-                paddedCount: workspace.keyColumns, scale: scale)
+                scratch.scores + row * workspace.keyColumns,
+                count: tokens,
+                paddedCount: workspace.keyColumns,
+                scale: scale
+            )
         }
         packRowMajor(values, ld: stride, k: tokens, columns: BertWeights.headSize, into: scratch.packedValues)
         matmul(
-            m: workspace.tokens, k: tokens, a: scratch.scores, lda: workspace.keyColumns,
-            packed: scratch.packedValues, panels: 0..<(BertWeights.headSize / panelWidth),
-            bias: nil, c: workspace.context + columnOffset, ldc: BertWeights.hiddenSize)
+            m: workspace.tokens,
+            k: tokens,
+            a: scratch.scores,
+            lda: workspace.keyColumns,
+            packed: scratch.packedValues,
+            panels: 0..<(BertWeights.headSize / panelWidth),
+            bias: nil,
+            c: workspace.context + columnOffset,
+            ldc: BertWeights.hiddenSize
+        )
     }
 
     /// output = input·Wᵀ + b, the output panels split between the workspace's threads.
     private func dense(
-        _ layer: DenseLayer, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, workspace: Workspace
+        _ layer: DenseLayer,
+        input: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>,
+        workspace: Workspace
     ) {
         forEachChunk(of: layer.outputs / panelWidth, threads: workspace.attention.count) { _, panels in
             matmul(
-                m: workspace.tokens, k: layer.inputs, a: input, lda: layer.inputs, packed: layer.packed,
-                panels: panels, bias: layer.bias.pointer, c: output, ldc: layer.outputs)
+                m: workspace.tokens,
+                k: layer.inputs,
+                a: input,
+                lda: layer.inputs,
+                packed: layer.packed,
+                panels: panels,
+                bias: layer.bias.pointer,
+                c: output,
+                ldc: layer.outputs
+            )
         }
     }
 
     private func normalise(
-        _ x: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, rows: Int, with norm: LayerNormWeights
+        _ x: UnsafeMutablePointer<Float>,
+        residual: UnsafePointer<Float>?,
+        rows: Int,
+        with norm: LayerNormWeights
     ) {
         addAndLayerNorm(
-            x, residual: residual, rows: rows, columns: BertWeights.hiddenSize, ld: BertWeights.hiddenSize,
-            gamma: norm.gamma.pointer, beta: norm.beta.pointer, epsilon: BertWeights.layerNormEpsilon)
+            x,
+            residual: residual,
+            rows: rows,
+            columns: BertWeights.hiddenSize,
+            ld: BertWeights.hiddenSize,
+            gamma: norm.gamma.pointer,
+            beta: norm.beta.pointer,
+            epsilon: BertWeights.layerNormEpsilon
+        )
     }
 
     private func meanPooledAndNormalised(_ hidden: UnsafePointer<Float>, tokens: Int) -> [Float] {

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Immutable, 64-byte aligned floats shared by every thread once loaded.
@@ -23,7 +23,7 @@ final class FloatBuffer: @unchecked Sendable {
         let bytes = roundUp(max(count, 1) * MemoryLayout<Float>.size, toMultipleOf: hugePage)
         let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: hugePage)
         #if os(Linux)
-            _ = madvise(raw, bytes, MADV_HUGEPAGE)  // only a hint: 4 KiB pages still work
+        _ = madvise(raw, bytes, MADV_HUGEPAGE)  // only a hint: 4 KiB pages still work
         #endif
         pointer = raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
     }
@@ -115,22 +115,29 @@ struct BertWeights: Sendable {
         func norm(_ prefix: String) throws -> LayerNormWeights {
             LayerNormWeights(
                 gamma: FloatBuffer(try file.floats("\(prefix).weight", shape: [hidden])),
-                beta: FloatBuffer(try file.floats("\(prefix).bias", shape: [hidden])))
+                beta: FloatBuffer(try file.floats("\(prefix).bias", shape: [hidden]))
+            )
         }
         let floatsPerLayer = (3 * hidden + hidden + 2 * Self.intermediateSize) * hidden
         var arena = WeightArena(capacity: Self.layerCount * floatsPerLayer)
         func dense(_ prefix: String, inputs: Int, outputs: Int) throws -> DenseLayer {
             DenseLayer(
                 weight: try file.floats("\(prefix).weight", shape: [outputs, inputs]),
-                bias: try file.floats("\(prefix).bias", shape: [outputs]), inputs: inputs, outputs: outputs,
-                arena: &arena)
+                bias: try file.floats("\(prefix).bias", shape: [outputs]),
+                inputs: inputs,
+                outputs: outputs,
+                arena: &arena
+            )
         }
         wordEmbeddings = FloatBuffer(
-            try file.floats("embeddings.word_embeddings.weight", shape: [Self.vocabularySize, hidden]))
+            try file.floats("embeddings.word_embeddings.weight", shape: [Self.vocabularySize, hidden])
+        )
         positionEmbeddings = FloatBuffer(
-            try file.floats("embeddings.position_embeddings.weight", shape: [Self.maximumPositions, hidden]))
+            try file.floats("embeddings.position_embeddings.weight", shape: [Self.maximumPositions, hidden])
+        )
         tokenTypeEmbedding = FloatBuffer(
-            Array(try file.floats("embeddings.token_type_embeddings.weight", shape: [2, hidden]).prefix(hidden)))
+            Array(try file.floats("embeddings.token_type_embeddings.weight", shape: [2, hidden]).prefix(hidden))
+        )
         embeddingNorm = try norm("embeddings.LayerNorm")
         layers = try (0..<Self.layerCount).map { index in
             let prefix = "encoder.layer.\(index)"
@@ -143,13 +150,18 @@ struct BertWeights: Sendable {
             }
             return EncoderLayer(
                 queryKeyValue: DenseLayer(
-                    weight: projections.flatMap(\.weight), bias: projections.flatMap(\.bias),
-                    inputs: hidden, outputs: 3 * hidden, arena: &arena),
+                    weight: projections.flatMap(\.weight),
+                    bias: projections.flatMap(\.bias),
+                    inputs: hidden,
+                    outputs: 3 * hidden,
+                    arena: &arena
+                ),
                 attentionOutput: try dense("\(prefix).attention.output.dense", inputs: hidden, outputs: hidden),
                 attentionNorm: try norm("\(prefix).attention.output.LayerNorm"),
                 intermediate: try dense("\(prefix).intermediate.dense", inputs: hidden, outputs: Self.intermediateSize),
                 output: try dense("\(prefix).output.dense", inputs: Self.intermediateSize, outputs: hidden),
-                outputNorm: try norm("\(prefix).output.LayerNorm"))
+                outputNorm: try norm("\(prefix).output.LayerNorm")
+            )
         }
     }
 }

@@ -41,7 +41,11 @@ func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
 /// `[out, in]` Linear weight, or attention keys): B[i][j] = source[j*ld + i].
 /// Columns past `rows` up to the panel width are zero.
 func packTransposed(
-    _ source: UnsafePointer<Float>, ld: Int, rows: Int, k: Int, into packed: UnsafeMutablePointer<Float>
+    _ source: UnsafePointer<Float>,
+    ld: Int,
+    rows: Int,
+    k: Int,
+    into packed: UnsafeMutablePointer<Float>
 ) {
     let panels = roundUp(rows, toMultipleOf: panelWidth) / panelWidth
     for panel in 0..<panels {
@@ -60,7 +64,11 @@ func packTransposed(
 
 /// Packs B given row-major, `k` rows of `columns` values (a multiple of 16), `ld` apart.
 func packRowMajor(
-    _ source: UnsafePointer<Float>, ld: Int, k: Int, columns: Int, into packed: UnsafeMutablePointer<Float>
+    _ source: UnsafePointer<Float>,
+    ld: Int,
+    k: Int,
+    columns: Int,
+    into packed: UnsafeMutablePointer<Float>
 ) {
     for panel in 0..<(columns / panelWidth) {
         let destination = packed + panel * k * panelWidth
@@ -75,9 +83,15 @@ func packRowMajor(
 /// then have room for `m` rounded up to a multiple of `kernelRows`, as the kernels may read and
 /// write those extra rows (short blocks of 1 to 4 rows use a 4-row kernel, of 5 the 6-row one).
 func matmul(
-    m: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
-    packed b: UnsafePointer<Float>, panels: Range<Int>,
-    bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int
+    m: Int,
+    k: Int,
+    a: UnsafePointer<Float>,
+    lda: Int,
+    packed b: UnsafePointer<Float>,
+    panels: Range<Int>,
+    bias: UnsafePointer<Float>?,
+    c: UnsafeMutablePointer<Float>,
+    ldc: Int
 ) {
     var depthStart = 0
     while depthStart < k {
@@ -107,12 +121,26 @@ func matmul(
                 let prefetch = row == 0 ? nextSlab.map { ($0, nextDepth) } : nil
                 if m - row <= 4 {
                     kernel4x16(
-                        depth: depth, a: a + row * lda + depthStart, lda: lda, b: panelB,
-                        c: c + row * ldc + column, ldc: ldc, start: start, prefetch: prefetch)
+                        depth: depth,
+                        a: a + row * lda + depthStart,
+                        lda: lda,
+                        b: panelB,
+                        c: c + row * ldc + column,
+                        ldc: ldc,
+                        start: start,
+                        prefetch: prefetch
+                    )
                 } else {
                     kernel6x16(
-                        depth: depth, a: a + row * lda + depthStart, lda: lda, b: panelB,
-                        c: c + row * ldc + column, ldc: ldc, start: start, prefetch: prefetch)
+                        depth: depth,
+                        a: a + row * lda + depthStart,
+                        lda: lda,
+                        b: panelB,
+                        c: c + row * ldc + column,
+                        ldc: ldc,
+                        start: start,
+                        prefetch: prefetch
+                    )
                 }
                 row += kernelRows
             }
@@ -135,99 +163,202 @@ private func storeLanes(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<F
 
 @inline(__always)
 private func kernel6x16(
-    depth: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-    c: UnsafeMutablePointer<Float>, ldc: Int, start: KernelStart,
+    depth: Int,
+    a: UnsafePointer<Float>,
+    lda: Int,
+    b: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>,
+    ldc: Int,
+    start: KernelStart,
     prefetch: (slab: UnsafePointer<Float>, depth: Int)?
 ) {
     // One 64-byte line (a 16-float row of the next slab) per step of k, in the first pass only.
     let ahead = prefetch?.slab ?? b
     let lines = min(prefetch?.depth ?? 0, depth)
-    var c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51: SIMD8<Float>
+    var c00: SIMD8<Float>
+    var c01: SIMD8<Float>
+    var c10: SIMD8<Float>
+    var c11: SIMD8<Float>
+    var c20: SIMD8<Float>
+    var c21: SIMD8<Float>
+    var c30: SIMD8<Float>
+    var c31: SIMD8<Float>
+    var c40: SIMD8<Float>
+    var c41: SIMD8<Float>
+    var c50: SIMD8<Float>
+    var c51: SIMD8<Float>
     switch start {
     case .zero:
-        c00 = .zero; c01 = .zero; c10 = .zero; c11 = .zero; c20 = .zero; c21 = .zero
-        c30 = .zero; c31 = .zero; c40 = .zero; c41 = .zero; c50 = .zero; c51 = .zero
+        c00 = .zero
+        c01 = .zero
+        c10 = .zero
+        c11 = .zero
+        c20 = .zero
+        c21 = .zero
+        c30 = .zero
+        c31 = .zero
+        c40 = .zero
+        c41 = .zero
+        c50 = .zero
+        c51 = .zero
     case .bias(let bias):
-        let b0 = loadLanes(bias), b1 = loadLanes(bias + 8)
-        c00 = b0; c01 = b1; c10 = b0; c11 = b1; c20 = b0; c21 = b1
-        c30 = b0; c31 = b1; c40 = b0; c41 = b1; c50 = b0; c51 = b1
+        let b0 = loadLanes(bias)
+        let b1 = loadLanes(bias + 8)
+        c00 = b0
+        c01 = b1
+        c10 = b0
+        c11 = b1
+        c20 = b0
+        c21 = b1
+        c30 = b0
+        c31 = b1
+        c40 = b0
+        c41 = b1
+        c50 = b0
+        c51 = b1
     case .accumulate:
-        c00 = loadLanes(c); c01 = loadLanes(c + 8)
-        c10 = loadLanes(c + ldc); c11 = loadLanes(c + ldc + 8)
-        c20 = loadLanes(c + 2 * ldc); c21 = loadLanes(c + 2 * ldc + 8)
-        c30 = loadLanes(c + 3 * ldc); c31 = loadLanes(c + 3 * ldc + 8)
-        c40 = loadLanes(c + 4 * ldc); c41 = loadLanes(c + 4 * ldc + 8)
-        c50 = loadLanes(c + 5 * ldc); c51 = loadLanes(c + 5 * ldc + 8)
+        c00 = loadLanes(c)
+        c01 = loadLanes(c + 8)
+        c10 = loadLanes(c + ldc)
+        c11 = loadLanes(c + ldc + 8)
+        c20 = loadLanes(c + 2 * ldc)
+        c21 = loadLanes(c + 2 * ldc + 8)
+        c30 = loadLanes(c + 3 * ldc)
+        c31 = loadLanes(c + 3 * ldc + 8)
+        c40 = loadLanes(c + 4 * ldc)
+        c41 = loadLanes(c + 4 * ldc + 8)
+        c50 = loadLanes(c + 5 * ldc)
+        c51 = loadLanes(c + 5 * ldc + 8)
     }
-    let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
+    let a0 = a
+    let a1 = a + lda
+    let a2 = a + 2 * lda
+    let a3 = a + 3 * lda
+    let a4 = a + 4 * lda
+    let a5 = a + 5 * lda
     var pb = b
     for i in 0..<depth {
         if i < lines { cprefetch_read(ahead + i * panelWidth) }
-        let b0 = loadLanes(pb), b1 = loadLanes(pb + 8)
+        let b0 = loadLanes(pb)
+        let b1 = loadLanes(pb + 8)
         var x = SIMD8<Float>(repeating: a0[i])
-        c00.addProduct(x, b0); c01.addProduct(x, b1)
+        c00.addProduct(x, b0)
+        c01.addProduct(x, b1)
         x = SIMD8<Float>(repeating: a1[i])
-        c10.addProduct(x, b0); c11.addProduct(x, b1)
+        c10.addProduct(x, b0)
+        c11.addProduct(x, b1)
         x = SIMD8<Float>(repeating: a2[i])
-        c20.addProduct(x, b0); c21.addProduct(x, b1)
+        c20.addProduct(x, b0)
+        c21.addProduct(x, b1)
         x = SIMD8<Float>(repeating: a3[i])
-        c30.addProduct(x, b0); c31.addProduct(x, b1)
+        c30.addProduct(x, b0)
+        c31.addProduct(x, b1)
         x = SIMD8<Float>(repeating: a4[i])
-        c40.addProduct(x, b0); c41.addProduct(x, b1)
+        c40.addProduct(x, b0)
+        c41.addProduct(x, b1)
         x = SIMD8<Float>(repeating: a5[i])
-        c50.addProduct(x, b0); c51.addProduct(x, b1)
+        c50.addProduct(x, b0)
+        c51.addProduct(x, b1)
         pb += panelWidth
     }
-    storeLanes(c00, c); storeLanes(c01, c + 8)
-    storeLanes(c10, c + ldc); storeLanes(c11, c + ldc + 8)
-    storeLanes(c20, c + 2 * ldc); storeLanes(c21, c + 2 * ldc + 8)
-    storeLanes(c30, c + 3 * ldc); storeLanes(c31, c + 3 * ldc + 8)
-    storeLanes(c40, c + 4 * ldc); storeLanes(c41, c + 4 * ldc + 8)
-    storeLanes(c50, c + 5 * ldc); storeLanes(c51, c + 5 * ldc + 8)
+    storeLanes(c00, c)
+    storeLanes(c01, c + 8)
+    storeLanes(c10, c + ldc)
+    storeLanes(c11, c + ldc + 8)
+    storeLanes(c20, c + 2 * ldc)
+    storeLanes(c21, c + 2 * ldc + 8)
+    storeLanes(c30, c + 3 * ldc)
+    storeLanes(c31, c + 3 * ldc + 8)
+    storeLanes(c40, c + 4 * ldc)
+    storeLanes(c41, c + 4 * ldc + 8)
+    storeLanes(c50, c + 5 * ldc)
+    storeLanes(c51, c + 5 * ldc + 8)
 }
 
 /// The 6×16 kernel's short sibling for the last rows of a sequence: a 16-token query is
 /// 6 + 6 + 4 rows rather than 18 (a ninth of the work saved).
 @inline(__always)
 private func kernel4x16(
-    depth: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-    c: UnsafeMutablePointer<Float>, ldc: Int, start: KernelStart,
+    depth: Int,
+    a: UnsafePointer<Float>,
+    lda: Int,
+    b: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>,
+    ldc: Int,
+    start: KernelStart,
     prefetch: (slab: UnsafePointer<Float>, depth: Int)?
 ) {
     // One 64-byte line (a 16-float row of the next slab) per step of k, in the first pass only.
     let ahead = prefetch?.slab ?? b
     let lines = min(prefetch?.depth ?? 0, depth)
-    var c00, c01, c10, c11, c20, c21, c30, c31: SIMD8<Float>
+    var c00: SIMD8<Float>
+    var c01: SIMD8<Float>
+    var c10: SIMD8<Float>
+    var c11: SIMD8<Float>
+    var c20: SIMD8<Float>
+    var c21: SIMD8<Float>
+    var c30: SIMD8<Float>
+    var c31: SIMD8<Float>
     switch start {
     case .zero:
-        c00 = .zero; c01 = .zero; c10 = .zero; c11 = .zero
-        c20 = .zero; c21 = .zero; c30 = .zero; c31 = .zero
+        c00 = .zero
+        c01 = .zero
+        c10 = .zero
+        c11 = .zero
+        c20 = .zero
+        c21 = .zero
+        c30 = .zero
+        c31 = .zero
     case .bias(let bias):
-        let b0 = loadLanes(bias), b1 = loadLanes(bias + 8)
-        c00 = b0; c01 = b1; c10 = b0; c11 = b1; c20 = b0; c21 = b1; c30 = b0; c31 = b1
+        let b0 = loadLanes(bias)
+        let b1 = loadLanes(bias + 8)
+        c00 = b0
+        c01 = b1
+        c10 = b0
+        c11 = b1
+        c20 = b0
+        c21 = b1
+        c30 = b0
+        c31 = b1
     case .accumulate:
-        c00 = loadLanes(c); c01 = loadLanes(c + 8)
-        c10 = loadLanes(c + ldc); c11 = loadLanes(c + ldc + 8)
-        c20 = loadLanes(c + 2 * ldc); c21 = loadLanes(c + 2 * ldc + 8)
-        c30 = loadLanes(c + 3 * ldc); c31 = loadLanes(c + 3 * ldc + 8)
+        c00 = loadLanes(c)
+        c01 = loadLanes(c + 8)
+        c10 = loadLanes(c + ldc)
+        c11 = loadLanes(c + ldc + 8)
+        c20 = loadLanes(c + 2 * ldc)
+        c21 = loadLanes(c + 2 * ldc + 8)
+        c30 = loadLanes(c + 3 * ldc)
+        c31 = loadLanes(c + 3 * ldc + 8)
     }
-    let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda
+    let a0 = a
+    let a1 = a + lda
+    let a2 = a + 2 * lda
+    let a3 = a + 3 * lda
     var pb = b
     for i in 0..<depth {
         if i < lines { cprefetch_read(ahead + i * panelWidth) }
-        let b0 = loadLanes(pb), b1 = loadLanes(pb + 8)
+        let b0 = loadLanes(pb)
+        let b1 = loadLanes(pb + 8)
         var x = SIMD8<Float>(repeating: a0[i])
-        c00.addProduct(x, b0); c01.addProduct(x, b1)
+        c00.addProduct(x, b0)
+        c01.addProduct(x, b1)
         x = SIMD8<Float>(repeating: a1[i])
-        c10.addProduct(x, b0); c11.addProduct(x, b1)
+        c10.addProduct(x, b0)
+        c11.addProduct(x, b1)
         x = SIMD8<Float>(repeating: a2[i])
-        c20.addProduct(x, b0); c21.addProduct(x, b1)
+        c20.addProduct(x, b0)
+        c21.addProduct(x, b1)
         x = SIMD8<Float>(repeating: a3[i])
-        c30.addProduct(x, b0); c31.addProduct(x, b1)
+        c30.addProduct(x, b0)
+        c31.addProduct(x, b1)
         pb += panelWidth
     }
-    storeLanes(c00, c); storeLanes(c01, c + 8)
-    storeLanes(c10, c + ldc); storeLanes(c11, c + ldc + 8)
-    storeLanes(c20, c + 2 * ldc); storeLanes(c21, c + 2 * ldc + 8)
-    storeLanes(c30, c + 3 * ldc); storeLanes(c31, c + 3 * ldc + 8)
+    storeLanes(c00, c)
+    storeLanes(c01, c + 8)
+    storeLanes(c10, c + ldc)
+    storeLanes(c11, c + ldc + 8)
+    storeLanes(c20, c + 2 * ldc)
+    storeLanes(c21, c + 2 * ldc + 8)
+    storeLanes(c30, c + 3 * ldc)
+    storeLanes(c31, c + 3 * ldc + 8)
 }

@@ -32,7 +32,8 @@ public final class MiniLMEmbedder: Sendable {
     public init(modelDirectory: URL, maximumConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         tokenizer = try WordPieceTokenizer(vocabularyURL: modelDirectory.appendingPathComponent("vocab.txt"))
         encoder = BertEncoder(
-            weights: try BertWeights(safetensorsURL: modelDirectory.appendingPathComponent("model.safetensors")))
+            weights: try BertWeights(safetensorsURL: modelDirectory.appendingPathComponent("model.safetensors"))
+        )
         self.maximumConcurrency = max(1, maximumConcurrency)
     }
 
@@ -41,7 +42,9 @@ public final class MiniLMEmbedder: Sendable {
     public func embed(_ text: String) -> [Float] {
         let tokens = tokenizer.encode(text, maxLength: Self.maximumTokenCount)
         return encoder.embed(
-            tokens: tokens, threads: tokens.count < Self.parallelTokenThreshold ? 1 : maximumConcurrency)
+            tokens: tokens,
+            threads: tokens.count < Self.parallelTokenThreshold ? 1 : maximumConcurrency
+        )
     }
 
     /// Below this many tokens one thread is as fast as two: a short query is bound by streaming

@@ -37,7 +37,9 @@ struct SafeTensors {
         }
         guard headerLength <= UInt64(data.count - 8) else {
             throw MiniLMError.corruptFile(
-                url, reason: "header length \(headerLength) exceeds the file size \(data.count)")
+                url,
+                reason: "header length \(headerLength) exceeds the file size \(data.count)"
+            )
         }
         dataStart = 8 + Int(headerLength)
         do {
@@ -52,11 +54,17 @@ struct SafeTensors {
         guard let entry = entries[name] else { throw MiniLMError.missingTensor(name: name, file: url) }
         guard entry.dtype == "F32" else {
             throw MiniLMError.unexpectedTensor(
-                name: name, file: url, reason: "dtype \(entry.dtype ?? "none"), expected F32")
+                name: name,
+                file: url,
+                reason: "dtype \(entry.dtype ?? "none"), expected F32"
+            )
         }
         guard entry.shape == shape else {
             throw MiniLMError.unexpectedTensor(
-                name: name, file: url, reason: "shape \(entry.shape ?? []), expected \(shape)")
+                name: name,
+                file: url,
+                reason: "shape \(entry.shape ?? []), expected \(shape)"
+            )
         }
         let count = shape.reduce(1, *)
         guard let offsets = entry.dataOffsets, offsets.count == 2, offsets[0] >= 0,
@@ -64,7 +72,9 @@ struct SafeTensors {
             dataStart + offsets[1] <= data.count
         else {
             throw MiniLMError.corruptFile(
-                url, reason: "tensor '\(name)' has a byte range outside the file or of the wrong size")
+                url,
+                reason: "tensor '\(name)' has a byte range outside the file or of the wrong size"
+            )
         }
         let start = dataStart + offsets[0]
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in

@@ -71,8 +71,14 @@ func geluInPlace(_ values: UnsafeMutablePointer<Float>, count: Int) {
 /// In place over `rows` rows of width `columns` (a multiple of 8) and stride `ld`:
 /// x = LayerNorm(x + residual) with the learned `gamma` and `beta`.
 func addAndLayerNorm(
-    _ x: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, rows: Int, columns: Int, ld: Int,
-    gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float
+    _ x: UnsafeMutablePointer<Float>,
+    residual: UnsafePointer<Float>?,
+    rows: Int,
+    columns: Int,
+    ld: Int,
+    gamma: UnsafePointer<Float>,
+    beta: UnsafePointer<Float>,
+    epsilon: Float
 ) {
     for row in 0..<rows {
         let line = x + row * ld

@@ -53,7 +53,9 @@ public struct WordPieceTokenizer: Sendable {
         ]
         for (token, id) in specials where vocabulary[token] != id {
             throw MiniLMError.corruptFile(
-                vocabularyURL, reason: "expected \(token) at line \(id + 1); not a BERT uncased vocabulary")
+                vocabularyURL,
+                reason: "expected \(token) at line \(id + 1); not a BERT uncased vocabulary"
+            )
         }
         self.vocabulary = vocabulary
         self.specialTokens = specials.map { (Array($0.0.unicodeScalars), $0.1) }

@@ -27,11 +27,22 @@ public struct Paper: Equatable, Sendable {
     public var totalUpvotes: Int { upvotes + localUpvotes }
 
     public init(
-        id: String, title: String, summary: String = "", authors: [String] = [],
-        publishedAt: String? = nil, categories: [String] = [], githubRepo: String? = nil,
-        githubStars: Int? = nil, projectPage: String? = nil, aiSummary: String? = nil,
-        aiKeywords: [String] = [], organization: Organization? = nil, discussionID: String? = nil,
-        upvotes: Int = 0, localUpvotes: Int = 0, source: PaperSource
+        id: String,
+        title: String,
+        summary: String = "",
+        authors: [String] = [],
+        publishedAt: String? = nil,
+        categories: [String] = [],
+        githubRepo: String? = nil,
+        githubStars: Int? = nil,
+        projectPage: String? = nil,
+        aiSummary: String? = nil,
+        aiKeywords: [String] = [],
+        organization: Organization? = nil,
+        discussionID: String? = nil,
+        upvotes: Int = 0,
+        localUpvotes: Int = 0,
+        source: PaperSource
     ) {
         self.id = id
         self.title = title
@@ -104,8 +115,13 @@ public struct DailyEntry: Equatable, Sendable {
     public var thumbnail: String?
 
     public init(
-        day: FeedDay, paper: Paper, submittedAt: String? = nil, submitter: Submitter? = nil,
-        upvotes: Int, numComments: Int = 0, thumbnail: String? = nil
+        day: FeedDay,
+        paper: Paper,
+        submittedAt: String? = nil,
+        submitter: Submitter? = nil,
+        upvotes: Int,
+        numComments: Int = 0,
+        thumbnail: String? = nil
     ) {
         self.day = day
         self.paper = paper

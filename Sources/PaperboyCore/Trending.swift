@@ -29,4 +29,3 @@ public struct TrendingFormula: Sendable, Equatable {
         return Double(max(0, upvotes)) / pow(ageHours + offsetHours, gravity)
     }
 }
-

@@ -24,4 +24,3 @@ public struct FixedClock: WallClock {
     public init(now: Double) { self.now = now }
     public init(_ day: FeedDay, hour: Double = 0) { self.now = day.startTimestamp + hour * 3600 }
 }
-

@@ -50,7 +50,8 @@ public struct ArxivAtomParser: Sendable {
                 authors: entry.authors.map { $0.collapsingWhitespace() }.filter { !$0.isEmpty },
                 publishedAt: entry.published.isEmpty ? nil : Self.isoTimestamp(entry.published),
                 categories: categories,
-                source: .arxiv)
+                source: .arxiv
+            )
         }
     }
 
@@ -78,7 +79,8 @@ private final class AtomDelegate: NSObject, XMLParserDelegate {
     private var path: [String] = []
     private var text = ""
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:])
+    {
         path.append(name)
         text = ""
         switch name {

@@ -36,8 +36,12 @@ public struct ArxivClient: ArxivFetching {
     let logger: Logger
 
     public init(
-        baseURL: String = "https://export.arxiv.org/api/query", httpClient: HTTPClient = .shared,
-        timeout: TimeAmount = .seconds(15), attempts: Int = 3, backoff: Duration = .seconds(1), logger: Logger
+        baseURL: String = "https://export.arxiv.org/api/query",
+        httpClient: HTTPClient = .shared,
+        timeout: TimeAmount = .seconds(15),
+        attempts: Int = 3,
+        backoff: Duration = .seconds(1),
+        logger: Logger
     ) {
         self.baseURL = baseURL
         self.httpClient = httpClient

@@ -27,14 +27,17 @@ public struct ArxivMetadataParser: Sendable {
         let title = (object["title"] as? String ?? "").collapsingWhitespace()
         guard !title.isEmpty else { return .failure(ParseProblem(reason: "paper \(id) has no title")) }
         let summary = (object["summary"] as? String ?? object["abstract"] as? String ?? "").unwrappingParagraphs()
-        return .success(Paper(
-            id: id.base,
-            title: title,
-            summary: summary,
-            authors: Self.authors(object),
-            publishedAt: Self.published(object),
-            categories: Self.categories(object["categories"]),
-            source: .arxiv))
+        return .success(
+            Paper(
+                id: id.base,
+                title: title,
+                summary: summary,
+                authors: Self.authors(object),
+                publishedAt: Self.published(object),
+                categories: Self.categories(object["categories"]),
+                source: .arxiv
+            )
+        )
     }
 
     public struct ParseProblem: Error, Equatable {

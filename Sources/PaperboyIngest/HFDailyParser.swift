@@ -77,9 +77,13 @@ public struct HFDailyParser: Sendable {
         guard let object = item as? [String: Any] else {
             if let text = item as? String {
                 let looksLikeRepr = text.hasPrefix("{'") || text.hasPrefix("{\"")
-                return .failure(Problem(reason: looksLikeRepr
-                    ? "item is a string holding a Python repr, not a JSON object"
-                    : "item is a string, not a JSON object"))
+                return .failure(
+                    Problem(
+                        reason: looksLikeRepr
+                            ? "item is a string holding a Python repr, not a JSON object"
+                            : "item is a string, not a JSON object"
+                    )
+                )
             }
             return .failure(Problem(reason: "item is \(Self.kind(of: item)), not a JSON object"))
         }
@@ -117,20 +121,24 @@ public struct HFDailyParser: Sendable {
             organization: organization,
             discussionID: Self.nonEmpty(paperObject["discussionId"]),
             upvotes: upvotes,
-            source: .huggingFace)
+            source: .huggingFace
+        )
         let submitterObject = (object["submittedBy"] ?? paperObject["submittedOnDailyBy"]) as? [String: Any]
         let submitter = submitterObject.flatMap { user -> Submitter? in
             guard let name = Self.nonEmpty(user["name"] ?? user["user"]) else { return nil }
             return Submitter(name: name, fullname: Self.nonEmpty(user["fullname"]), avatarURL: Self.nonEmpty(user["avatarUrl"]))
         }
-        return .success(DailyEntry(
-            day: day,
-            paper: paper,
-            submittedAt: Self.timestamp(paperObject["submittedOnDailyAt"] ?? object["publishedAt"]),
-            submitter: submitter,
-            upvotes: upvotes,
-            numComments: Self.int(object["numComments"]) ?? 0,
-            thumbnail: Self.nonEmpty(object["thumbnail"])))
+        return .success(
+            DailyEntry(
+                day: day,
+                paper: paper,
+                submittedAt: Self.timestamp(paperObject["submittedOnDailyAt"] ?? object["publishedAt"]),
+                submitter: submitter,
+                upvotes: upvotes,
+                numComments: Self.int(object["numComments"]) ?? 0,
+                thumbnail: Self.nonEmpty(object["thumbnail"])
+            )
+        )
     }
 
     static func organization(_ value: Any?) -> Organization? {

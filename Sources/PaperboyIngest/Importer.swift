@@ -24,7 +24,8 @@ public struct Importer: Sendable {
             switch self {
             case .missingPath(let path): return "no such file or directory: \(path)"
             case .noFiles(let path, let suffixes):
-                let names = suffixes.count > 1
+                let names =
+                    suffixes.count > 1
                     ? suffixes.dropLast().joined(separator: ", ") + " or " + suffixes[suffixes.count - 1]
                     : suffixes.joined()
                 return "directory \(path) has no \(names) files"
@@ -35,7 +36,9 @@ public struct Importer: Sendable {
 
     /// Imports `YYYY-MM-DD.json` responses; directories are expanded to their `.json` files.
     public func importHFDaily(
-        paths: [String], progress: ProgressBar? = nil, onRejection: (Rejection) -> Void
+        paths: [String],
+        progress: ProgressBar? = nil,
+        onRejection: (Rejection) -> Void
     ) async throws -> ImportCounts {
         let files = try Self.expand(paths, suffixes: [".json", ".json.gz"])
         let parser = HFDailyParser()
@@ -66,7 +69,9 @@ public struct Importer: Sendable {
     /// directories are expanded to their `.jsonl` and `.json` files (Kaggle's snapshot is JSON
     /// lines named `.json`), gzipped or not.
     public func importArxivJSONL(
-        paths: [String], progress: ProgressBar? = nil, onRejection: (Rejection) -> Void
+        paths: [String],
+        progress: ProgressBar? = nil,
+        onRejection: (Rejection) -> Void
     ) async throws -> ImportCounts {
         let files = try Self.expand(paths, suffixes: [".jsonl", ".jsonl.gz", ".json", ".json.gz"])
         let parser = ArxivMetadataParser()
@@ -107,7 +112,7 @@ public struct Importer: Sendable {
                 if batch.count >= batchSize {
                     counts += try await store.importArxivPapers(batch)
                     batch.removeAll(keepingCapacity: true)
-                    progress?.update(reader.bytesRead * 100 / max(reader.fileSize, 1) , detail: "\(counts.papers) papers")
+                    progress?.update(reader.bytesRead * 100 / max(reader.fileSize, 1), detail: "\(counts.papers) papers")
                 }
             }
             if !batch.isEmpty { counts += try await store.importArxivPapers(batch) }

@@ -206,7 +206,12 @@ public actor SMTPClient: MailTransport {
 
     // MARK: - Transaction
 
-    private func deliver(_ message: MailMessage, data: ByteBuffer, over session: Session, staleIfClosedAtStart: Bool)
+    private func deliver(
+        _ message: MailMessage,
+        data: ByteBuffer,
+        over session: Session,
+        staleIfClosedAtStart: Bool
+    )
         async throws
     {
         let connection = session.connection
@@ -243,8 +248,7 @@ public actor SMTPClient: MailTransport {
         )
     }
 
-    private func command(_ line: String, label: String? = nil, on connection: SMTPConnection) async throws -> SMTPReply
-    {
+    private func command(_ line: String, label: String? = nil, on connection: SMTPConnection) async throws -> SMTPReply {
         logger.trace("C: \(label ?? line)")
         let reply = try await connection.command(line, label: label, timeout: configuration.timeouts.command)
         logger.trace("S: \(reply.code) \(reply.text)")

@@ -45,8 +45,7 @@ public struct SMTPConfiguration: Sendable {
         /// Waiting for the reply after the message data (RFC 5321 suggests 10 minutes).
         public var data: Duration
 
-        public init(connect: Duration = .seconds(30), command: Duration = .seconds(60), data: Duration = .seconds(600))
-        {
+        public init(connect: Duration = .seconds(30), command: Duration = .seconds(60), data: Duration = .seconds(600)) {
             self.connect = connect
             self.command = command
             self.data = data

@@ -67,7 +67,14 @@ public protocol DigestStore: Sendable {
 
     /// A final failure (`failed`). When `permanent`, the subscriber's count of refusals grows
     /// and reaching `disableAfter` disables the address. Returns whether it was disabled.
-    func markFailed(subscriberID: Int64, date: FeedDay, error: String, permanent: Bool, disableAfter: Int, now: Date)
+    func markFailed(
+        subscriberID: Int64,
+        date: FeedDay,
+        error: String,
+        permanent: Bool,
+        disableAfter: Int,
+        now: Date
+    )
         async throws -> Bool
 
     func deliveryCounts(date: FeedDay) async throws -> [DeliveryState: Int]
@@ -102,8 +109,14 @@ public struct Subscriber: Sendable, Equatable {
     public var lastError: String?
 
     public init(
-        id: Int64, email: String, userID: Int64?, state: SubscriberState, createdAt: String,
-        confirmationSentAt: String? = nil, permanentFailures: Int = 0, lastError: String? = nil
+        id: Int64,
+        email: String,
+        userID: Int64?,
+        state: SubscriberState,
+        createdAt: String,
+        confirmationSentAt: String? = nil,
+        permanentFailures: Int = 0,
+        lastError: String? = nil
     ) {
         self.id = id
         self.email = email
@@ -147,8 +160,16 @@ public struct DigestDelivery: Sendable, Equatable {
     public var lastError: String?
 
     public init(
-        subscriberID: Int64, email: String, userID: Int64?, date: FeedDay, state: DeliveryState, attempts: Int,
-        messageID: String?, paperIDs: [String], pickIDs: [String], lastError: String?
+        subscriberID: Int64,
+        email: String,
+        userID: Int64?,
+        date: FeedDay,
+        state: DeliveryState,
+        attempts: Int,
+        messageID: String?,
+        paperIDs: [String],
+        pickIDs: [String],
+        lastError: String?
     ) {
         self.subscriberID = subscriberID
         self.email = email

@@ -47,7 +47,8 @@ enum Migrations {
                     -- tell that the data changed.
                     CREATE TABLE store_meta (key TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
                     INSERT INTO store_meta (key, value) VALUES ('change_counter', 0);
-                    """)
+                    """
+            )
         }
         migrator.registerMigration("002-revisions-and-embeddings") { db in
             try db.execute(
@@ -64,7 +65,8 @@ enum Migrations {
                         model TEXT NOT NULL,
                         vector BLOB NOT NULL
                     ) WITHOUT ROWID;
-                    """)
+                    """
+            )
         }
         migrator.registerMigration("003-readers-sessions-upvotes") { db in
             try db.execute(
@@ -98,7 +100,8 @@ enum Migrations {
 
                     -- Kept equal to COUNT(*) of upvotes per paper by the same transactions.
                     ALTER TABLE papers ADD COLUMN local_upvotes INTEGER NOT NULL DEFAULT 0;
-                    """)
+                    """
+            )
         }
         migrator.registerMigration("004-api-tokens") { db in
             try db.execute(
@@ -114,7 +117,8 @@ enum Migrations {
                         revoked_at TEXT
                     );
                     CREATE INDEX api_tokens_by_user ON api_tokens(user_id);
-                    """)
+                    """
+            )
         }
         migrator.registerMigration("005-digest") { db in
             try db.execute(
@@ -173,7 +177,8 @@ enum Migrations {
                         holder TEXT NOT NULL,
                         expires_at REAL NOT NULL
                     ) WITHOUT ROWID;
-                    """)
+                    """
+            )
         }
         migrator.registerMigration("006-passage-embeddings") { db in
             try db.execute(
@@ -182,7 +187,8 @@ enum Migrations {
                     -- whole paper's: per sentence a little-endian float32 scale and one signed
                     -- byte per dimension. NULL: not computed yet, so the paper is embedded again.
                     ALTER TABLE paper_embeddings ADD COLUMN passages BLOB;
-                    """)
+                    """
+            )
         }
         return migrator
     }

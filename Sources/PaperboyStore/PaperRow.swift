@@ -60,7 +60,8 @@ enum PaperRow {
             discussionID: row["discussion_id"],
             upvotes: row["upvotes"],
             localUpvotes: row["local_upvotes"] ?? 0,
-            source: PaperSource(rawValue: row["source"]) ?? .arxiv)
+            source: PaperSource(rawValue: row["source"]) ?? .arxiv
+        )
     }
 
     /// Decodes a row of `papers` joined with its `daily_entries` columns (`entry_upvotes`).
@@ -76,7 +77,8 @@ enum PaperRow {
             },
             upvotes: row["entry_upvotes"],
             numComments: row["num_comments"],
-            thumbnail: row["thumbnail"])
+            thumbnail: row["thumbnail"]
+        )
     }
 }
 

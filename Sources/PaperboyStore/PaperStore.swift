@@ -111,8 +111,11 @@ public struct FeedQuery: Sendable, Equatable {
     public var offset: Int
 
     public init(
-        days: ClosedRange<FeedDay>? = nil, submitter: String? = nil, order: Order = .upvotes,
-        limit: Int = 50, offset: Int = 0
+        days: ClosedRange<FeedDay>? = nil,
+        submitter: String? = nil,
+        order: Order = .upvotes,
+        limit: Int = 50,
+        offset: Int = 0
     ) {
         self.days = days
         self.submitter = submitter

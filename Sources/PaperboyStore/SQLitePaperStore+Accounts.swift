@@ -13,7 +13,8 @@ extension SQLitePaperStore: AccountStore {
             }
             try db.execute(
                 sql: "INSERT INTO users (email, email_key, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [email, email.lowercased(), name, passwordHash, Date().formatted(.iso8601)])
+                arguments: [email, email.lowercased(), name, passwordHash, Date().formatted(.iso8601)]
+            )
             return Reader(id: db.lastInsertedRowID, email: email, name: name)
         }
     }
@@ -21,7 +22,8 @@ extension SQLitePaperStore: AccountStore {
     public func credentials(email: String) async throws -> (reader: Reader, passwordHash: String)? {
         try await pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT id, email, name, password_hash FROM users WHERE email_key = ?",
+                db,
+                sql: "SELECT id, email, name, password_hash FROM users WHERE email_key = ?",
                 arguments: [email.lowercased()]
             ).map { (Reader(id: $0["id"], email: $0["email"], name: $0["name"]), $0["password_hash"]) }
         }
@@ -38,7 +40,8 @@ extension SQLitePaperStore: AccountStore {
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at) VALUES (?, ?, ?, ?)",
-                arguments: [tokenHash, readerID, csrfToken, Self.timestamp(expiresAt)])
+                arguments: [tokenHash, readerID, csrfToken, Self.timestamp(expiresAt)]
+            )
             // Sweep expired sessions as new ones come in, so the table does not grow forever.
             try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ?", arguments: [Self.timestamp(now)])
         }
@@ -54,11 +57,14 @@ extension SQLitePaperStore: AccountStore {
                         LEFT JOIN users u ON u.id = s.user_id
                         WHERE s.token_hash = ? AND s.expires_at > ?
                         """,
-                    arguments: [tokenHash, Self.timestamp(now)])
+                    arguments: [tokenHash, Self.timestamp(now)]
+                )
             else { return nil }
             let id: Int64? = row["id"]
             return StoredSession(
-                reader: id.map { Reader(id: $0, email: row["email"], name: row["name"]) }, csrfToken: row["csrf_token"])
+                reader: id.map { Reader(id: $0, email: row["email"], name: row["name"]) },
+                csrfToken: row["csrf_token"]
+            )
         }
     }
 
@@ -85,7 +91,8 @@ extension SQLitePaperStore: AccountStore {
             if add {
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO upvotes (user_id, paper_id, created_at) VALUES (?, ?, ?)",
-                    arguments: [readerID, paperID, Date().formatted(.iso8601)])
+                    arguments: [readerID, paperID, Date().formatted(.iso8601)]
+                )
             } else {
                 try db.execute(sql: "DELETE FROM upvotes WHERE user_id = ? AND paper_id = ?", arguments: [readerID, paperID])
             }
@@ -93,7 +100,8 @@ extension SQLitePaperStore: AccountStore {
             let revision = try Self.nextRevision(db)
             try db.execute(
                 sql: "UPDATE papers SET local_upvotes = local_upvotes + ?, revision = ? WHERE id = ?",
-                arguments: [add ? 1 : -1, revision, paperID])
+                arguments: [add ? 1 : -1, revision, paperID]
+            )
             return true
         }
     }
@@ -101,10 +109,13 @@ extension SQLitePaperStore: AccountStore {
     public func upvotedPaperIDs(by readerID: Int64, among paperIDs: [String]) async throws -> Set<String> {
         guard !paperIDs.isEmpty else { return [] }
         return try await pool.read { db in
-            Set(try String.fetchAll(
-                db,
-                sql: "SELECT paper_id FROM upvotes WHERE user_id = ? AND paper_id IN (\(databaseQuestionMarks(count: paperIDs.count)))",
-                arguments: StatementArguments([readerID] as [any DatabaseValueConvertible] + paperIDs)))
+            Set(
+                try String.fetchAll(
+                    db,
+                    sql: "SELECT paper_id FROM upvotes WHERE user_id = ? AND paper_id IN (\(databaseQuestionMarks(count: paperIDs.count)))",
+                    arguments: StatementArguments([readerID] as [any DatabaseValueConvertible] + paperIDs)
+                )
+            )
         }
     }
 
@@ -139,7 +150,8 @@ extension SQLitePaperStore: AccountStore {
             let created = Date().formatted(.iso8601)
             try db.execute(
                 sql: "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [readerID, name, tokenHash, created])
+                arguments: [readerID, name, tokenHash, created]
+            )
             return APIToken(id: db.lastInsertedRowID, name: name, createdAt: created, revoked: false)
         }
     }
@@ -147,7 +159,8 @@ extension SQLitePaperStore: AccountStore {
     public func tokens(of readerID: Int64) async throws -> [APIToken] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT id, name, created_at, revoked_at FROM api_tokens WHERE user_id = ? ORDER BY id DESC",
+                db,
+                sql: "SELECT id, name, created_at, revoked_at FROM api_tokens WHERE user_id = ? ORDER BY id DESC",
                 arguments: [readerID]
             ).map { row in
                 let revokedAt: String? = row["revoked_at"]
@@ -160,7 +173,8 @@ extension SQLitePaperStore: AccountStore {
         try await pool.write { db in
             try db.execute(
                 sql: "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
-                arguments: [Date().formatted(.iso8601), id, readerID])
+                arguments: [Date().formatted(.iso8601), id, readerID]
+            )
             return db.changesCount > 0
         }
     }

@@ -57,7 +57,9 @@ extension SQLitePaperStore {
     /// leaves `path` as it was. The copy is in rollback-journal mode: one self-contained file.
     /// Pages are copied `pagesPerStep` at a time; `progress` hears after each step.
     public func backup(
-        to path: String, pagesPerStep: Int = 1024, progress: (@Sendable (BackupProgress) -> Void)? = nil
+        to path: String,
+        pagesPerStep: Int = 1024,
+        progress: (@Sendable (BackupProgress) -> Void)? = nil
     ) async throws -> BackupReport {
         let target = URL(fileURLWithPath: path).standardizedFileURL
         try checkBackupTarget(target, as: path)
@@ -109,17 +111,22 @@ extension SQLitePaperStore {
 
     /// Copies one snapshot into a new database at `partial`, checks it, and counts what it holds.
     private func copySnapshot(
-        to partial: String, as path: String, pagesPerStep: Int, progress: (@Sendable (BackupProgress) -> Void)?
+        to partial: String,
+        as path: String,
+        pagesPerStep: Int,
+        progress: (@Sendable (BackupProgress) -> Void)?
     ) async throws -> BackupReport {
         let destination = try DatabaseQueue(path: partial)
         defer { try? destination.close() }
         let report = try await pool.read { db in
             // The first statement of the read transaction fixes the snapshot the backup then copies.
             let report = BackupReport(
-                path: partial, bytes: 0,
+                path: partial,
+                bytes: 0,
                 papers: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM papers") ?? 0,
                 entries: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM daily_entries") ?? 0,
-                upvotes: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM upvotes") ?? 0)
+                upvotes: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM upvotes") ?? 0
+            )
             try destination.writeWithoutTransaction { destinationDB in
                 try db.backup(to: destinationDB, pagesPerStep: CInt(clamping: pagesPerStep)) { step in
                     progress?(BackupProgress(copiedPages: step.completedPageCount, totalPages: step.totalPageCount))

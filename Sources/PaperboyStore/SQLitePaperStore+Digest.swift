@@ -23,7 +23,8 @@ extension SQLitePaperStore: DigestStore {
                             confirmation_sent_at = CASE WHEN ? THEN NULL ELSE confirmation_sent_at END
                         WHERE id = ?
                         """,
-                    arguments: [userID, reopen, reopen, stamp, reopen, existing.id])
+                    arguments: [userID, reopen, reopen, stamp, reopen, existing.id]
+                )
                 return try Self.fetchSubscriber(db, where: "id = ?", [existing.id])!
             }
             try db.execute(
@@ -31,7 +32,8 @@ extension SQLitePaperStore: DigestStore {
                     INSERT INTO subscribers (email, email_key, user_id, state, created_at, confirmation_requested_at)
                     VALUES (?, ?, ?, 'pending', ?, ?)
                     """,
-                arguments: [email, key, userID, stamp, stamp])
+                arguments: [email, key, userID, stamp, stamp]
+            )
             return try Self.fetchSubscriber(db, where: "id = ?", [db.lastInsertedRowID])!
         }
     }
@@ -55,14 +57,18 @@ extension SQLitePaperStore: DigestStore {
         try await pool.write { db in
             try db.execute(
                 sql: "UPDATE subscribers SET confirmation_sent_at = ? WHERE id = ?",
-                arguments: [at.map(Self.timestamp), subscriberID])
+                arguments: [at.map(Self.timestamp), subscriberID]
+            )
         }
     }
 
     public func subscribersOwedConfirmation(limit: Int) async throws -> [Subscriber] {
         try await pool.read { db in
             try Self.fetchSubscribers(
-                db, where: "state = 'pending' AND confirmation_sent_at IS NULL ORDER BY id LIMIT ?", [limit])
+                db,
+                where: "state = 'pending' AND confirmation_sent_at IS NULL ORDER BY id LIMIT ?",
+                [limit]
+            )
         }
     }
 
@@ -73,7 +79,8 @@ extension SQLitePaperStore: DigestStore {
                     UPDATE subscribers SET state = 'confirmed', confirmed_at = ?, permanent_failures = 0
                     WHERE id = ? AND state = 'pending'
                     """,
-                arguments: [Self.timestamp(now), subscriberID])
+                arguments: [Self.timestamp(now), subscriberID]
+            )
             return db.changesCount > 0
         }
     }
@@ -82,7 +89,8 @@ extension SQLitePaperStore: DigestStore {
         try await pool.write { db in
             try db.execute(
                 sql: "UPDATE subscribers SET state = 'unsubscribed' WHERE id = ? AND state != 'unsubscribed'",
-                arguments: [subscriberID])
+                arguments: [subscriberID]
+            )
             return db.changesCount > 0
         }
     }
@@ -96,12 +104,14 @@ extension SQLitePaperStore: DigestStore {
                 sql: """
                     INSERT INTO subscribers (email, email_key, state, created_at, confirmed_at)
                     VALUES (?, ?, 'confirmed', ?, ?) ON CONFLICT (email_key) DO NOTHING
-                    """)
+                    """
+            )
             let update = try db.cachedStatement(
                 sql: """
                     UPDATE subscribers SET state = 'confirmed', confirmed_at = ?, permanent_failures = 0
                     WHERE email_key = ? AND state != 'confirmed'
-                    """)
+                    """
+            )
             for email in emails {
                 try insert.execute(arguments: [email, email.lowercased(), stamp, stamp])
                 if db.changesCount > 0 {
@@ -131,13 +141,21 @@ extension SQLitePaperStore: DigestStore {
         }
     }
 
-    static func fetchSubscriber(_ db: Database, where condition: String, _ arguments: StatementArguments) throws
+    static func fetchSubscriber(
+        _ db: Database,
+        where condition: String,
+        _ arguments: StatementArguments
+    ) throws
         -> Subscriber?
     {
         try fetchSubscribers(db, where: condition + " LIMIT 1", arguments).first
     }
 
-    static func fetchSubscribers(_ db: Database, where condition: String, _ arguments: StatementArguments) throws
+    static func fetchSubscribers(
+        _ db: Database,
+        where condition: String,
+        _ arguments: StatementArguments
+    ) throws
         -> [Subscriber]
     {
         try Row.fetchAll(
@@ -149,10 +167,15 @@ extension SQLitePaperStore: DigestStore {
             arguments: arguments
         ).map { row in
             Subscriber(
-                id: row["id"], email: row["email"], userID: row["user_id"],
-                state: SubscriberState(rawValue: row["state"]) ?? .pending, createdAt: row["created_at"],
-                confirmationSentAt: row["confirmation_sent_at"], permanentFailures: row["permanent_failures"],
-                lastError: row["last_error"])
+                id: row["id"],
+                email: row["email"],
+                userID: row["user_id"],
+                state: SubscriberState(rawValue: row["state"]) ?? .pending,
+                createdAt: row["created_at"],
+                confirmationSentAt: row["confirmation_sent_at"],
+                permanentFailures: row["permanent_failures"],
+                lastError: row["last_error"]
+            )
         }
     }
 
@@ -166,7 +189,8 @@ extension SQLitePaperStore: DigestStore {
                     SELECT id, ?, 'pending', ? FROM subscribers WHERE state = 'confirmed'
                     ON CONFLICT (subscriber_id, digest_date) DO NOTHING
                     """,
-                arguments: [date.description, Self.timestamp(now)])
+                arguments: [date.description, Self.timestamp(now)]
+            )
             let added = db.changesCount
             // Readers who left since their delivery was enqueued get nothing.
             try db.execute(
@@ -175,7 +199,8 @@ extension SQLitePaperStore: DigestStore {
                     WHERE digest_date = ? AND state IN ('pending', 'sending', 'retry')
                         AND subscriber_id IN (SELECT id FROM subscribers WHERE state != 'confirmed')
                     """,
-                arguments: [Self.timestamp(now), date.description])
+                arguments: [Self.timestamp(now), date.description]
+            )
             return added
         }
     }
@@ -189,14 +214,16 @@ extension SQLitePaperStore: DigestStore {
                         OR (d.state = 'retry' AND d.next_attempt_at <= ?))
                     ORDER BY d.subscriber_id LIMIT ?
                     """,
-                [date.description, now.timeIntervalSince1970, limit])
+                [date.description, now.timeIntervalSince1970, limit]
+            )
         }
     }
 
     public func nextRetry(date: FeedDay) async throws -> Date? {
         try await pool.read { db in
             try Double.fetchOne(
-                db, sql: """
+                db,
+                sql: """
                     SELECT MIN(d.next_attempt_at) FROM digest_deliveries d JOIN subscribers s ON s.id = d.subscriber_id
                     WHERE d.digest_date = ? AND d.state = 'retry' AND s.state = 'confirmed'
                     """,
@@ -217,7 +244,8 @@ extension SQLitePaperStore: DigestStore {
                         SELECT subscriber_id, paper_id FROM digest_sent_papers
                         WHERE subscriber_id IN (\(databaseQuestionMarks(count: ids.count)))
                         """,
-                    arguments: StatementArguments(ids))
+                    arguments: StatementArguments(ids)
+                )
                 while let row = try rows.next() {
                     sent[row["subscriber_id"], default: []].insert(row["paper_id"])
                 }
@@ -233,7 +261,8 @@ extension SQLitePaperStore: DigestStore {
                     UPDATE digest_deliveries SET state = 'sending', message_id = ?, paper_ids = ?, pick_ids = ?,
                         updated_at = ?
                     WHERE subscriber_id = ? AND digest_date = ? AND state IN ('pending', 'sending', 'retry')
-                    """)
+                    """
+            )
             for composition in compositions {
                 try statement.execute(arguments: [
                     composition.messageID, Self.jsonArray(composition.paperIDs), Self.jsonArray(composition.pickIDs),
@@ -280,26 +309,38 @@ extension SQLitePaperStore: DigestStore {
     }
 
     public func markFailed(
-        subscriberID: Int64, date: FeedDay, error: String, permanent: Bool, disableAfter: Int, now: Date
+        subscriberID: Int64,
+        date: FeedDay,
+        error: String,
+        permanent: Bool,
+        disableAfter: Int,
+        now: Date
     ) async throws -> Bool {
         try await pool.write { db in
             try Self.updateDelivery(db, subscriberID, date, state: .failed, error: error, nextAttempt: nil, now: now)
             guard permanent else { return false }
             try db.execute(
                 sql: "UPDATE subscribers SET permanent_failures = permanent_failures + 1, last_error = ? WHERE id = ?",
-                arguments: [error, subscriberID])
+                arguments: [error, subscriberID]
+            )
             try db.execute(
                 sql: """
                     UPDATE subscribers SET state = 'disabled'
                     WHERE id = ? AND permanent_failures >= ? AND state = 'confirmed'
                     """,
-                arguments: [subscriberID, disableAfter])
+                arguments: [subscriberID, disableAfter]
+            )
             return db.changesCount > 0
         }
     }
 
     private func updateDelivery(
-        _ subscriberID: Int64, _ date: FeedDay, state: DeliveryState, error: String?, nextAttempt: Date?, now: Date
+        _ subscriberID: Int64,
+        _ date: FeedDay,
+        state: DeliveryState,
+        error: String?,
+        nextAttempt: Date?,
+        now: Date
     ) async throws {
         try await pool.write { db in
             try Self.updateDelivery(db, subscriberID, date, state: state, error: error, nextAttempt: nextAttempt, now: now)
@@ -307,7 +348,12 @@ extension SQLitePaperStore: DigestStore {
     }
 
     private static func updateDelivery(
-        _ db: Database, _ subscriberID: Int64, _ date: FeedDay, state: DeliveryState, error: String?, nextAttempt: Date?,
+        _ db: Database,
+        _ subscriberID: Int64,
+        _ date: FeedDay,
+        state: DeliveryState,
+        error: String?,
+        nextAttempt: Date?,
         now: Date
     ) throws {
         // A skip is a decision, not an attempt; retries and failures are attempts.
@@ -328,8 +374,10 @@ extension SQLitePaperStore: DigestStore {
         try await pool.read { db in
             var counts: [DeliveryState: Int] = [:]
             let rows = try Row.fetchAll(
-                db, sql: "SELECT state, COUNT(*) AS n FROM digest_deliveries WHERE digest_date = ? GROUP BY state",
-                arguments: [date.description])
+                db,
+                sql: "SELECT state, COUNT(*) AS n FROM digest_deliveries WHERE digest_date = ? GROUP BY state",
+                arguments: [date.description]
+            )
             for row in rows {
                 if let state = DeliveryState(rawValue: row["state"]) { counts[state] = row["n"] }
             }
@@ -343,7 +391,11 @@ extension SQLitePaperStore: DigestStore {
         }
     }
 
-    static func fetchDeliveries(_ db: Database, where condition: String, _ arguments: StatementArguments) throws
+    static func fetchDeliveries(
+        _ db: Database,
+        where condition: String,
+        _ arguments: StatementArguments
+    ) throws
         -> [DigestDelivery]
     {
         try Row.fetchAll(
@@ -356,11 +408,17 @@ extension SQLitePaperStore: DigestStore {
             arguments: arguments
         ).map { row in
             DigestDelivery(
-                subscriberID: row["subscriber_id"], email: row["email"], userID: row["user_id"],
+                subscriberID: row["subscriber_id"],
+                email: row["email"],
+                userID: row["user_id"],
                 date: FeedDay(row["digest_date"] as String) ?? FeedDay(daysSinceEpoch: 0),
-                state: DeliveryState(rawValue: row["state"]) ?? .pending, attempts: row["attempts"],
-                messageID: row["message_id"], paperIDs: decodeJSONArray(row["paper_ids"]),
-                pickIDs: decodeJSONArray(row["pick_ids"]), lastError: row["last_error"])
+                state: DeliveryState(rawValue: row["state"]) ?? .pending,
+                attempts: row["attempts"],
+                messageID: row["message_id"],
+                paperIDs: decodeJSONArray(row["paper_ids"]),
+                pickIDs: decodeJSONArray(row["pick_ids"]),
+                lastError: row["last_error"]
+            )
         }
     }
 
@@ -375,7 +433,13 @@ extension SQLitePaperStore: DigestStore {
 
     // MARK: Leases and secrets
 
-    public func acquireLease(name: String, holder: String, until: Date, now: Date, stealFrom: String?) async throws
+    public func acquireLease(
+        name: String,
+        holder: String,
+        until: Date,
+        now: Date,
+        stealFrom: String?
+    ) async throws
         -> String
     {
         try await pool.write { db in
@@ -385,7 +449,8 @@ extension SQLitePaperStore: DigestStore {
                     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
                     WHERE leases.holder = excluded.holder OR leases.expires_at < ? OR leases.holder = ?
                     """,
-                arguments: [name, holder, until.timeIntervalSince1970, now.timeIntervalSince1970, stealFrom])
+                arguments: [name, holder, until.timeIntervalSince1970, now.timeIntervalSince1970, stealFrom]
+            )
             return try String.fetchOne(db, sql: "SELECT holder FROM leases WHERE name = ?", arguments: [name]) ?? ""
         }
     }
@@ -403,7 +468,8 @@ extension SQLitePaperStore: DigestStore {
                 .joined()
             try db.execute(
                 sql: "INSERT INTO instance_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-                arguments: [name, random])
+                arguments: [name, random]
+            )
             return try String.fetchOne(db, sql: "SELECT value FROM instance_settings WHERE key = ?", arguments: [name])
                 ?? random
         }

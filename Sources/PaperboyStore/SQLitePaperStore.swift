@@ -99,8 +99,10 @@ public final class SQLitePaperStore: PaperStore {
         let day = entry.day.description
         let existing = try Row.fetchOne(
             db.cachedStatement(
-                sql: "SELECT upvotes, num_comments FROM daily_entries WHERE day = ? AND paper_id = ?"),
-            arguments: [day, entry.paper.id])
+                sql: "SELECT upvotes, num_comments FROM daily_entries WHERE day = ? AND paper_id = ?"
+            ),
+            arguments: [day, entry.paper.id]
+        )
         let arguments: StatementArguments = [
             day, entry.paper.id, entry.submittedAt, entry.submitter?.name,
             entry.submitter?.fullname, entry.submitter?.avatarURL, entry.upvotes,
@@ -130,7 +132,9 @@ public final class SQLitePaperStore: PaperStore {
     static func fetchPaperForUpdate(id: String, db: Database) throws -> (Paper, FeedDay?)? {
         guard
             let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM papers WHERE id = ?"), arguments: [id])
+                db.cachedStatement(sql: "SELECT * FROM papers WHERE id = ?"),
+                arguments: [id]
+            )
         else { return nil }
         let upvotesDay: String? = row["upvotes_day"]
         return (try PaperRow.decode(row), upvotesDay.flatMap { FeedDay($0) })
@@ -155,7 +159,8 @@ public final class SQLitePaperStore: PaperStore {
         guard !ids.isEmpty else { return [] }
         let found = try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM papers WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
+                db,
+                sql: "SELECT * FROM papers WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
                 arguments: StatementArguments(ids)
             ).map(PaperRow.decode)
         }
@@ -166,7 +171,8 @@ public final class SQLitePaperStore: PaperStore {
     public func featuredDays(of paperID: String) async throws -> [FeedDay] {
         try await pool.read { db in
             try String.fetchAll(
-                db, sql: "SELECT day FROM daily_entries WHERE paper_id = ? ORDER BY day",
+                db,
+                sql: "SELECT day FROM daily_entries WHERE paper_id = ? ORDER BY day",
                 arguments: [paperID]
             ).compactMap { FeedDay($0) }
         }
@@ -218,11 +224,15 @@ public final class SQLitePaperStore: PaperStore {
     public func neighbours(of days: ClosedRange<FeedDay>) async throws -> FeedNeighbours {
         try await pool.read { db in
             let before = try String.fetchOne(
-                db, sql: "SELECT MAX(day) FROM daily_entries WHERE day < ?",
-                arguments: [days.lowerBound.description])
+                db,
+                sql: "SELECT MAX(day) FROM daily_entries WHERE day < ?",
+                arguments: [days.lowerBound.description]
+            )
             let after = try String.fetchOne(
-                db, sql: "SELECT MIN(day) FROM daily_entries WHERE day > ?",
-                arguments: [days.upperBound.description])
+                db,
+                sql: "SELECT MIN(day) FROM daily_entries WHERE day > ?",
+                arguments: [days.upperBound.description]
+            )
             return FeedNeighbours(before: before.flatMap { FeedDay($0) }, after: after.flatMap { FeedDay($0) })
         }
     }
@@ -230,7 +240,8 @@ public final class SQLitePaperStore: PaperStore {
     public func papers(after cursor: String?, limit: Int) async throws -> [Paper] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM papers WHERE id > ? ORDER BY id LIMIT ?",
+                db,
+                sql: "SELECT * FROM papers WHERE id > ? ORDER BY id LIMIT ?",
                 arguments: [cursor ?? "", limit]
             ).map(PaperRow.decode)
         }
@@ -241,7 +252,8 @@ public final class SQLitePaperStore: PaperStore {
             StoreStatistics(
                 papers: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM papers") ?? 0,
                 feedDays: try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT day) FROM daily_entries") ?? 0,
-                entries: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM daily_entries") ?? 0)
+                entries: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM daily_entries") ?? 0
+            )
         }
     }
 
@@ -284,7 +296,8 @@ public final class SQLitePaperStore: PaperStore {
     public func saveEmbeddings(_ embeddings: [PaperEmbedding], model: String) async throws {
         try await pool.write { db in
             let statement = try db.cachedStatement(
-                sql: "INSERT OR REPLACE INTO paper_embeddings (paper_id, model, vector, passages) VALUES (?, ?, ?, ?)")
+                sql: "INSERT OR REPLACE INTO paper_embeddings (paper_id, model, vector, passages) VALUES (?, ?, ?, ?)"
+            )
             for embedding in embeddings {
                 try statement.execute(arguments: [
                     embedding.paperID, model, VectorBlob.encode(embedding.vector),
@@ -314,7 +327,10 @@ public final class SQLitePaperStore: PaperStore {
     public func embeddingCount(model: String) async throws -> Int {
         try await pool.read { db in
             try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM paper_embeddings WHERE model = ? AND passages IS NOT NULL", arguments: [model])
+                db,
+                sql: "SELECT COUNT(*) FROM paper_embeddings WHERE model = ? AND passages IS NOT NULL",
+                arguments: [model]
+            )
                 ?? 0
         }
     }

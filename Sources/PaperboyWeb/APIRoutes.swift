@@ -48,7 +48,6 @@ struct APIRoutes: Sendable {
         return Responses.make(entry, for: request, key: key, cache: cache)
     }
 
-
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]

@@ -52,12 +52,19 @@ public struct AppConfiguration: Sendable {
     public var metricsPort: Int?
 
     public init(
-        hostname: String = "127.0.0.1", port: Int = 8080, databasePath: String = "paperboy.sqlite",
-        logLevel: Logger.Level = .info, trendingWindowDays: Int = 7, publicURL: String? = nil,
-        secureCookies: Bool? = nil, bcryptCost: UInt8 = 12,
+        hostname: String = "127.0.0.1",
+        port: Int = 8080,
+        databasePath: String = "paperboy.sqlite",
+        logLevel: Logger.Level = .info,
+        trendingWindowDays: Int = 7,
+        publicURL: String? = nil,
+        secureCookies: Bool? = nil,
+        bcryptCost: UInt8 = 12,
         loginRateLimit: RateLimiter.Policy = .init(name: "login", quota: 10, window: 60),
         apiRateLimit: RateLimiter.Policy = .init(name: "api", quota: 600, window: 60),
-        arxivAPIURL: String = "https://export.arxiv.org/api/query", submissionMaxAgeDays: Int = 14, submissionsPerDay: Int = 5,
+        arxivAPIURL: String = "https://export.arxiv.org/api/query",
+        submissionMaxAgeDays: Int = 14,
+        submissionsPerDay: Int = 5,
         digestSendAt: Int? = nil,
         subscribeRateLimit: RateLimiter.Policy = .init(name: "subscribe", quota: 10, window: 600),
         deliveryPolicy: DeliveryPolicy = DeliveryPolicy(waitForRetries: false),

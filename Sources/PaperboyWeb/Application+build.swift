@@ -32,14 +32,23 @@ public func buildApplication(
     renderer.subscribeFormToken = signer.subscribeFormToken
     let feed = FeedService(store: store, clock: clock, trendingWindowDays: configuration.trendingWindowDays)
     let searchService = SearchService(
-        engine: search, store: store, admission: SearchAdmission(limits: configuration.searchConcurrency), metrics: metrics)
+        engine: search,
+        store: store,
+        admission: SearchAdmission(limits: configuration.searchConcurrency),
+        metrics: metrics
+    )
     let cache = ResponseCache(store: store)
     let sessions = SessionManager(
-        store: store, clock: clock, secureCookies: configuration.secureCookies,
-        formSecret: try await store.instanceSecret(named: SessionManager.formSecretName))
+        store: store,
+        clock: clock,
+        secureCookies: configuration.secureCookies,
+        formSecret: try await store.instanceSecret(named: SessionManager.formSecretName)
+    )
     let links = LinkBase(
-        publicURL: configuration.publicURL, allowedHosts: configuration.allowedHosts,
-        listenAddress: "http://\(configuration.hostname):\(configuration.port)")
+        publicURL: configuration.publicURL,
+        allowedHosts: configuration.allowedHosts,
+        listenAddress: "http://\(configuration.hostname):\(configuration.port)"
+    )
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     let routes = RouteTable()
     router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: configuration.publicURL?.hasPrefix("https://") == true))
@@ -47,15 +56,21 @@ public func buildApplication(
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware(renderer: renderer, routes: routes))
-    router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(policy: configuration.loginRateLimit, clock: clock)) {
-        $0.method == .post && ($0.uri.path == "/login" || $0.uri.path == "/signup")
-    })
-    router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(policy: configuration.apiRateLimit, clock: clock)) {
-        $0.uri.path.hasPrefix("/api/")
-    })
-    router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(policy: configuration.subscribeRateLimit, clock: clock)) {
-        $0.method == .post && $0.uri.path == "/digest/subscribe"
-    })
+    router.add(
+        middleware: RateLimitMiddleware(limiter: RateLimiter(policy: configuration.loginRateLimit, clock: clock)) {
+            $0.method == .post && ($0.uri.path == "/login" || $0.uri.path == "/signup")
+        }
+    )
+    router.add(
+        middleware: RateLimitMiddleware(limiter: RateLimiter(policy: configuration.apiRateLimit, clock: clock)) {
+            $0.uri.path.hasPrefix("/api/")
+        }
+    )
+    router.add(
+        middleware: RateLimitMiddleware(limiter: RateLimiter(policy: configuration.subscribeRateLimit, clock: clock)) {
+            $0.method == .post && $0.uri.path == "/digest/subscribe"
+        }
+    )
     router.add(middleware: SessionMiddleware(sessions: sessions))
 
     PageRoutes(feed: feed, search: searchService, accounts: store, renderer: renderer, cache: cache).register(on: router)
@@ -64,25 +79,46 @@ public func buildApplication(
     let subscriptions = SubscriptionService(store: store, signer: signer, mail: mail, clock: clock, logger: logger)
     let digestSettings = try mail?.settings ?? DigestSettings(from: try MailAddress("digest@localhost"), publicURL: configuration.publicURL ?? "")
     let composer = DigestComposer(
-        store: store, engine: search, renderer: renderer, signer: signer, settings: digestSettings,
-        trendingWindowDays: configuration.trendingWindowDays)
+        store: store,
+        engine: search,
+        renderer: renderer,
+        signer: signer,
+        settings: digestSettings,
+        trendingWindowDays: configuration.trendingWindowDays
+    )
     DigestRoutes(
-        subscriptions: subscriptions, store: store, composer: composer, accounts: accounts, renderer: renderer,
-        signer: signer, clock: clock
+        subscriptions: subscriptions,
+        store: store,
+        composer: composer,
+        accounts: accounts,
+        renderer: renderer,
+        signer: signer,
+        clock: clock
     ).register(on: router)
     var services = services
     if let mail, let sendAt = configuration.digestSendAt {
         let sender = DigestSender(
-            store: store, composer: composer, transports: mail.transports, policy: configuration.deliveryPolicy,
-            clock: clock, metrics: metrics, logger: logger)
+            store: store,
+            composer: composer,
+            transports: mail.transports,
+            policy: configuration.deliveryPolicy,
+            clock: clock,
+            metrics: metrics,
+            logger: logger
+        )
         services.append(DigestScheduler(sender: sender, subscriptions: subscriptions, sendAt: sendAt, clock: clock, logger: logger))
     }
     TokenRoutes(store: store, accounts: accounts, renderer: renderer, cache: cache, publicURL: links).register(on: router)
     ForYouRoutes(store: store, engine: search, renderer: renderer).register(on: router)
     let submissions = SubmissionService(
-        store: store, arxiv: arxiv ?? ArxivClient(baseURL: configuration.arxivAPIURL, logger: logger), clock: clock,
-        maximumAgeDays: configuration.submissionMaxAgeDays, dailyLimit: configuration.submissionsPerDay,
-        arxivTimeout: configuration.arxivTimeout, metrics: metrics)
+        store: store,
+        arxiv: arxiv ?? ArxivClient(baseURL: configuration.arxivAPIURL, logger: logger),
+        clock: clock,
+        maximumAgeDays: configuration.submissionMaxAgeDays,
+        dailyLimit: configuration.submissionsPerDay,
+        arxivTimeout: configuration.arxivTimeout,
+        metrics: metrics
+    )
     SubmissionRoutes(submissions: submissions, accounts: accounts, renderer: renderer, cache: cache).register(on: router)
     APIRoutes(feed: feed, cache: cache, publicURL: links).register(on: router)
     SearchRoutes(search: searchService, feed: feed, renderer: renderer).register(on: router)
@@ -93,7 +129,11 @@ public func buildApplication(
         services.append(metricsRoutes.application(hostname: configuration.hostname, port: port, logger: logger))
     }
     try OperationsRoutes(
-        store: store, search: search, embeddingProgress: embeddingProgress, clock: clock, mailConfigured: mail != nil,
+        store: store,
+        search: search,
+        embeddingProgress: embeddingProgress,
+        clock: clock,
+        mailConfigured: mail != nil,
         digestSendAt: mail == nil ? nil : configuration.digestSendAt
     ).register(on: router)
     // Last: serving the OpenAPI document checks every /api route registered above against it.
@@ -104,8 +144,11 @@ public func buildApplication(
         router: router,
         server: .guardedHTTP1(limits: limits, registry: ConnectionRegistry(maximum: limits.maximumConnections)),
         configuration: .init(
-            address: .hostname(configuration.hostname, port: configuration.port), serverName: "Paperboy",
-            availableConnectionsDelegate: MaximumAvailableConnections(limits.acceptLimit)),
+            address: .hostname(configuration.hostname, port: configuration.port),
+            serverName: "Paperboy",
+            availableConnectionsDelegate: MaximumAvailableConnections(limits.acceptLimit)
+        ),
         services: services,
-        logger: logger)
+        logger: logger
+    )
 }

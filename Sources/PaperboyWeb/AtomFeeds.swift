@@ -36,8 +36,12 @@ struct AtomFeedRoutes: Sendable {
                 if let latest = try await feed.latestDay() {
                     let page = try await feed.feed(for: .day(latest))
                     document = Document(
-                        title: "Paperboy · Daily Papers", path: "/feeds/daily", sitePath: "/", updated: latest,
-                        entries: page.entries.map { ($0.paper, $0.day) })
+                        title: "Paperboy · Daily Papers",
+                        path: "/feeds/daily",
+                        sitePath: "/",
+                        updated: latest,
+                        entries: page.entries.map { ($0.paper, $0.day) }
+                    )
                 } else {
                     document = Document(title: "Paperboy · Daily Papers", path: "/feeds/daily", sitePath: "/", updated: nil, entries: [])
                 }
@@ -47,9 +51,15 @@ struct AtomFeedRoutes: Sendable {
                 let entries = try await feed.trendingEntries(limit: 30).map(\.entry)
                 return respond(
                     Document(
-                        title: "Paperboy · Trending", path: "/feeds/trending", sitePath: "/papers/trending",
-                        updated: entries.map(\.day).max(), entries: entries.map { ($0.paper, $0.day) }),
-                    format, request)
+                        title: "Paperboy · Trending",
+                        path: "/feeds/trending",
+                        sitePath: "/papers/trending",
+                        updated: entries.map(\.day).max(),
+                        entries: entries.map { ($0.paper, $0.day) }
+                    ),
+                    format,
+                    request
+                )
             }
             router.get("/feeds/search.\(format.rawValue)") { request, _ in
                 let query = String((QueryString(request).get("q") ?? "").prefix(250))
@@ -59,10 +69,16 @@ struct AtomFeedRoutes: Sendable {
                 let encoded = "?q=\(QueryString.encode(query))"
                 return respond(
                     Document(
-                        title: "Paperboy · Search: \(query)", path: "/feeds/search", query: encoded,
-                        sitePath: "/search\(encoded)", updated: papers.compactMap(\.publishedDay).max(),
-                        entries: papers.map { ($0, $0.publishedDay ?? FeedDay(daysSinceEpoch: 0)) }),
-                    format, request)
+                        title: "Paperboy · Search: \(query)",
+                        path: "/feeds/search",
+                        query: encoded,
+                        sitePath: "/search\(encoded)",
+                        updated: papers.compactMap(\.publishedDay).max(),
+                        entries: papers.map { ($0, $0.publishedDay ?? FeedDay(daysSinceEpoch: 0)) }
+                    ),
+                    format,
+                    request
+                )
             }
         }
     }
@@ -75,15 +91,28 @@ struct AtomFeedRoutes: Sendable {
             switch format {
             case .atom:
                 AtomFeed.render(
-                    title: document.title, selfURL: selfURL, siteURL: siteURL, updated: document.updated,
-                    entries: document.entries, base: base)
+                    title: document.title,
+                    selfURL: selfURL,
+                    siteURL: siteURL,
+                    updated: document.updated,
+                    entries: document.entries,
+                    base: base
+                )
             case .rss:
                 RSSFeed.render(
-                    title: document.title, selfURL: selfURL, siteURL: siteURL, updated: document.updated,
-                    entries: document.entries, base: base)
+                    title: document.title,
+                    selfURL: selfURL,
+                    siteURL: siteURL,
+                    updated: document.updated,
+                    entries: document.entries,
+                    base: base
+                )
             }
         return Response(
-            status: .ok, headers: [.contentType: format.contentType], body: .init(byteBuffer: ByteBuffer(string: xml)))
+            status: .ok,
+            headers: [.contentType: format.contentType],
+            body: .init(byteBuffer: ByteBuffer(string: xml))
+        )
     }
 }
 

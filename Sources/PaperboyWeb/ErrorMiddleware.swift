@@ -28,9 +28,12 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError {
             if error.status == .notFound, let allowed = routes.allowedMethods(for: request.uri.path) {
                 return response(
-                    for: request, status: .methodNotAllowed,
+                    for: request,
+                    status: .methodNotAllowed,
                     message: "\(request.uri.path) does not answer \(request.method.rawValue); it answers \(allowed.joined(separator: ", ")).",
-                    error: nil, headers: [.allow: allowed.joined(separator: ", ")])
+                    error: nil,
+                    headers: [.allow: allowed.joined(separator: ", ")]
+                )
             }
             let message = error.body ?? (error.status == .notFound ? "There is nothing at \(request.uri.path)." : error.status.reasonPhrase)
             return response(for: request, status: error.status, message: message, error: nil, headers: error.headers)
@@ -42,8 +45,12 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // deadline, is the client's doing.
             context.logger.info("request could not be read", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             return response(
-                for: request, status: .badRequest, message: "The request could not be read: it is not valid HTTP.", error: nil,
-                headers: [.connection: "close"])
+                for: request,
+                status: .badRequest,
+                message: "The request could not be read: it is not valid HTTP.",
+                error: nil,
+                headers: [.connection: "close"]
+            )
         } catch let error as any HTTPResponseError {
             return response(for: request, status: error.status, message: error.status.reasonPhrase, error: nil)
         } catch {
@@ -66,7 +73,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         return Response(status: .serviceUnavailable, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
-    private func response(for request: Request, status: HTTPResponse.Status, message: String, error: AppError?, headers: HTTPFields = [:]) -> Response {
+    private func response(for request: Request, status: HTTPResponse.Status, message: String, error: AppError?, headers: HTTPFields = [:]) -> Response
+    {
         var headers = headers
         headers[.cacheControl] = headers[.cacheControl] ?? "no-store"
         if request.uri.path.hasPrefix("/api/") {
@@ -80,7 +88,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             previous = before
             next = after
         }
-        let html = (try? renderer.errorPage(status: status.code, reason: status.reasonPhrase, message: message, previous: previous, next: next))
+        let html =
+            (try? renderer.errorPage(status: status.code, reason: status.reasonPhrase, message: message, previous: previous, next: next))
             ?? "<!doctype html><title>\(status.code)</title><p>\(status.code) \(status.reasonPhrase)</p>"
         headers[.contentType] = "text/html; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))

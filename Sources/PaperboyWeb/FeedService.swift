@@ -10,7 +10,9 @@ public struct FeedService: Sendable {
     public let trendingWindowDays: Int
 
     public init(
-        store: any PaperStore, clock: any WallClock, trending: TrendingFormula = TrendingFormula(),
+        store: any PaperStore,
+        clock: any WallClock,
+        trending: TrendingFormula = TrendingFormula(),
         trendingWindowDays: Int = 7
     ) {
         self.store = store
@@ -72,7 +74,11 @@ public struct FeedService: Sendable {
 
     /// Entries ranked by `TrendingFormula`; by default over the last `trendingWindowDays`
     /// feed days ending at the latest one (an archive that stopped updating still trends).
-    public func trendingEntries(in days: ClosedRange<FeedDay>? = nil, limit: Int, offset: Int = 0) async throws
+    public func trendingEntries(
+        in days: ClosedRange<FeedDay>? = nil,
+        limit: Int,
+        offset: Int = 0
+    ) async throws
         -> [(entry: DailyEntry, score: Double)]
     {
         let range: ClosedRange<FeedDay>
@@ -119,12 +125,19 @@ public struct FeedService: Sendable {
             return try await trendingEntries(in: query.period?.days, limit: query.limit, offset: offset).map(\.entry)
         case .trending:
             let all = try await store.feedEntries(
-                FeedQuery(days: query.period?.days, submitter: query.submitter, order: .upvotes, limit: 5000))
+                FeedQuery(days: query.period?.days, submitter: query.submitter, order: .upvotes, limit: 5000)
+            )
             return rankTrending(all).dropFirst(offset).prefix(query.limit).map(\.entry)
         case .publishedAt:
             return try await store.feedEntries(
-                FeedQuery(days: query.period?.days, submitter: query.submitter, order: .newest,
-                    limit: query.limit, offset: offset))
+                FeedQuery(
+                    days: query.period?.days,
+                    submitter: query.submitter,
+                    order: .newest,
+                    limit: query.limit,
+                    offset: offset
+                )
+            )
         }
     }
 

@@ -7,8 +7,17 @@ enum Gzip {
     static func compress(_ input: ByteBuffer, level: Int32 = 6) -> ByteBuffer? {
         var stream = z_stream()
         // 15 + 16: a gzip header instead of a zlib one.
-        guard deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
-            Int32(MemoryLayout<z_stream>.size)) == Z_OK
+        guard
+            deflateInit2_(
+                &stream,
+                level,
+                Z_DEFLATED,
+                15 + 16,
+                8,
+                Z_DEFAULT_STRATEGY,
+                ZLIB_VERSION,
+                Int32(MemoryLayout<z_stream>.size)
+            ) == Z_OK
         else { return nil }
         defer { deflateEnd(&stream) }
         var bytes = Array(input.readableBytesView)

@@ -36,9 +36,11 @@ struct OpenAPIDocument: Sendable {
             let paths = document["paths"] as? [String: [String: Any]]
         else { throw Invalid(description: "openapi.json has no paths") }
         body = ByteBuffer(bytes: data)
-        operations = Set(paths.flatMap { path, item in
-            item.keys.filter(Self.methods.contains).map { "\($0.uppercased()) \(path)" }
-        })
+        operations = Set(
+            paths.flatMap { path, item in
+                item.keys.filter(Self.methods.contains).map { "\($0.uppercased()) \(path)" }
+            }
+        )
     }
 
     /// What differs between this document and the router's `/api/` routes, one line each.
@@ -54,8 +56,10 @@ struct OpenAPIDocument: Sendable {
         let body = body
         router.get(RouterPath(Self.path)) { _, _ in
             Response(
-                status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=3600"],
-                body: .init(byteBuffer: body))
+                status: .ok,
+                headers: [.contentType: "application/json", .cacheControl: "public, max-age=3600"],
+                body: .init(byteBuffer: body)
+            )
         }
         let problems = problems(with: router)
         guard problems.isEmpty else { throw OutOfDate(problems: problems) }

@@ -15,15 +15,20 @@ struct OperationsRoutes: Sendable {
     let digestSendAt: Int?
 
     func register(on router: Router<AppRequestContext>) throws {
-        for (name, type) in [("style.css", "text/css; charset=utf-8"), ("suggest.js", "text/javascript; charset=utf-8"), ("upvote.js", "text/javascript; charset=utf-8")] {
+        for (name, type) in [
+            ("style.css", "text/css; charset=utf-8"), ("suggest.js", "text/javascript; charset=utf-8"),
+            ("upvote.js", "text/javascript; charset=utf-8"),
+        ] {
             guard let path = WebResources.path(name, in: "static"), let bytes = FileManager.default.contents(atPath: path) else {
                 throw PageRenderer.RendererError.missingStylesheet
             }
             let body = ByteBuffer(bytes: bytes)
             router.get("/static/\(name)") { _, _ in
                 Response(
-                    status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=3600"],
-                    body: .init(byteBuffer: body))
+                    status: .ok,
+                    headers: [.contentType: type, .cacheControl: "public, max-age=3600"],
+                    body: .init(byteBuffer: body)
+                )
             }
         }
         // The cheapest possible route: liveness probes, and the yardstick in BENCHMARKS.md.

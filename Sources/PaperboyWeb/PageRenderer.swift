@@ -21,7 +21,8 @@ public struct PageRenderer: Sendable {
     }
 
     enum RendererError: Error, CustomStringConvertible {
-        case missingTemplates, missingStylesheet, missingTemplate(String)
+        case missingTemplates, missingStylesheet
+        case missingTemplate(String)
 
         var description: String {
             switch self {
@@ -77,8 +78,10 @@ public struct PageRenderer: Sendable {
 
     func trendingPage(_ entries: [DailyEntry], windowDays: Int, viewer: Viewer? = nil) throws -> String {
         try render(
-            "trending", ["pageTitle": "Trending", "cards": entries.map { card($0, viewer: viewer) }, "windowDays": windowDays],
-            viewer: viewer)
+            "trending",
+            ["pageTitle": "Trending", "cards": entries.map { card($0, viewer: viewer) }, "windowDays": windowDays],
+            viewer: viewer
+        )
     }
 
     func paperPage(_ detail: FeedService.PaperDetail, related: [Paper] = [], viewer: Viewer? = nil) throws -> String {
@@ -140,8 +143,14 @@ public struct PageRenderer: Sendable {
 
     func errorPage(status: Int, reason: String, message: String, previous: AppError.Link?, next: AppError.Link?) throws -> String {
         var context: [String: Any] = ["pageTitle": reason, "status": status, "reason": reason, "message": message]
-        if let previous { context["previousURL"] = previous.url; context["previousLabel"] = previous.label }
-        if let next { context["nextURL"] = next.url; context["nextLabel"] = next.label }
+        if let previous {
+            context["previousURL"] = previous.url
+            context["previousLabel"] = previous.label
+        }
+        if let next {
+            context["nextURL"] = next.url
+            context["nextLabel"] = next.label
+        }
         return try render("error", context)
     }
 
@@ -180,8 +189,14 @@ public struct PageRenderer: Sendable {
     }
 
     func searchPage(
-        _ results: SearchService.Results?, query: String, filters: SearchFilters, mode: SearchMode,
-        analyzer: Analyzer, notice: String?, viewer: Viewer? = nil, pageURL: (Int) -> String
+        _ results: SearchService.Results?,
+        query: String,
+        filters: SearchFilters,
+        mode: SearchMode,
+        analyzer: Analyzer,
+        notice: String?,
+        viewer: Viewer? = nil,
+        pageURL: (Int) -> String
     ) throws -> String {
         var context: [String: Any] = [
             "pageTitle": query.isEmpty ? "Search" : "Search: \(query.prefix(80))",

@@ -69,7 +69,8 @@ struct PageRoutes: Sendable {
             throw AppError.notFound(
                 "No papers were featured in \(renderer.label(for: period)).",
                 previous: (links["previousURL"] as? String).map { .init(url: $0, label: links["previousLabel"] as? String ?? "") },
-                next: (links["nextURL"] as? String).map { .init(url: $0, label: links["nextLabel"] as? String ?? "") })
+                next: (links["nextURL"] as? String).map { .init(url: $0, label: links["nextLabel"] as? String ?? "") }
+            )
         }
         return try renderer.feedPage(page, latest: false, viewer: try await viewerFor(page.entries.map(\.paper.id)))
     }
@@ -94,8 +95,12 @@ struct PageRoutes: Sendable {
 
     /// A page: from the cache for anonymous visitors; rendered afresh (and never cached) for a
     /// logged-in reader, whose page carries their name, CSRF token and upvotes.
-    func html(_ request: Request, _ context: AppRequestContext, key: String? = nil,
-              render: (ViewerFor) async throws -> String) async throws -> Response {
+    func html(
+        _ request: Request,
+        _ context: AppRequestContext,
+        key: String? = nil,
+        render: (ViewerFor) async throws -> String
+    ) async throws -> Response {
         guard let session = context.session, let reader = session.reader else {
             let key = key ?? request.uri.description
             let entry = try await cache.body(for: key, contentType: "text/html; charset=utf-8") {
@@ -105,13 +110,17 @@ struct PageRoutes: Sendable {
         }
         let page = try await render { ids in
             PageRenderer.Viewer(
-                reader: reader, csrf: session.csrfToken,
+                reader: reader,
+                csrf: session.csrfToken,
                 upvoted: try await accounts.upvotedPaperIDs(by: reader.id, among: ids),
-                returnTo: AccountRoutes.safeNext(request.uri.path))
+                returnTo: AccountRoutes.safeNext(request.uri.path)
+            )
         }
         return Response(
-            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: page)))
+            status: .ok,
+            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: page))
+        )
     }
 }
 

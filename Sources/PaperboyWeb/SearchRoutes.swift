@@ -61,8 +61,12 @@ struct SearchRoutes: Sendable {
             }
         }
         let html = try renderer.searchPage(
-            results, query: String(query.prefix(SearchService.longestQuery)), filters: filters, mode: mode,
-            analyzer: search.engine.analyzer, notice: notice,
+            results,
+            query: String(query.prefix(SearchService.longestQuery)),
+            filters: filters,
+            mode: mode,
+            analyzer: search.engine.analyzer,
+            notice: notice,
             viewer: context.session.flatMap { session in session.reader.map { PageRenderer.Viewer(reader: $0, csrf: session.csrfToken) } }
         ) { target in
             var items = [URLQueryItem(name: "q", value: query), URLQueryItem(name: "page", value: String(target))]
@@ -76,8 +80,10 @@ struct SearchRoutes: Sendable {
             return components.string ?? "/search"
         }
         return Response(
-            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: html)))
+            status: .ok,
+            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: html))
+        )
     }
 
     /// `q` for the API: required, at most 250 characters (Hugging Face's limit).
@@ -108,7 +114,9 @@ struct SearchRoutes: Sendable {
 
     static func json(_ value: some Encodable) throws -> Response {
         Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try APIRoutes.encoder.encode(value))))
+            status: .ok,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try APIRoutes.encoder.encode(value)))
+        )
     }
 }

@@ -1,11 +1,12 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import HTTPTypes
-import Hummingbird
 
 /// The reverse proxies (nginx on the same machine, a load balancer) whose `X-Forwarded-For` and
 /// `X-Forwarded-Proto` headers are believed. A request from any other peer is taken at face

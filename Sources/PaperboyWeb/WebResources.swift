@@ -9,7 +9,8 @@ enum WebResources {
         return Bundle.module.url(
             forResource: ext.isEmpty ? name : url.deletingPathExtension().lastPathComponent,
             withExtension: ext.isEmpty ? nil : ext,
-            subdirectory: "Resources/\(subdirectory)")?.path
+            subdirectory: "Resources/\(subdirectory)"
+        )?.path
             ?? Bundle.module.url(forResource: name, withExtension: nil, subdirectory: nil).map {
                 $0.deletingLastPathComponent().appendingPathComponent("Resources/\(subdirectory)/\(name)").path
             }

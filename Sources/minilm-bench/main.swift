@@ -40,7 +40,8 @@ func format(_ value: Double) -> String { String(format: "%.2f", value) }
 func abstract(_ variant: Int) -> String {
     String(
         repeating: "We study sparse retrieval model \(variant) with contrastive pre-training and distillation. ",
-        count: 30)
+        count: 30
+    )
 }
 
 let threadCounts = Array(Set([1, ProcessInfo.processInfo.activeProcessorCount])).sorted()

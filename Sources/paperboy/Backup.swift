@@ -5,7 +5,9 @@ import PaperboyStore
 /// `paperboy backup --to FILE`: a consistent copy of the database, safe while the server runs.
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Copy the database to FILE while the server keeps serving (SQLite online backup; FILE is replaced only by a complete, checked copy).")
+        abstract:
+            "Copy the database to FILE while the server keeps serving (SQLite online backup; FILE is replaced only by a complete, checked copy)."
+    )
 
     @OptionGroup var options: StoreOptions
 
@@ -26,6 +28,8 @@ struct Backup: AsyncParsableCommand {
             throw CommandFailure("\(error)")
         }
         let seconds = Date().timeIntervalSince(started)
-        print("backup=\(report.path) bytes=\(report.bytes) papers=\(report.papers) upvotes=\(report.upvotes) seconds=\(String(format: "%.2f", seconds))")
+        print(
+            "backup=\(report.path) bytes=\(report.bytes) papers=\(report.papers) upvotes=\(report.upvotes) seconds=\(String(format: "%.2f", seconds))"
+        )
     }
 }

@@ -8,7 +8,8 @@ import PaperboyWeb
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that reproduce the figures in BENCHMARKS.md.",
-        subcommands: [SearchBench.self, TrendingBench.self])
+        subcommands: [SearchBench.self, TrendingBench.self]
+    )
 }
 
 /// `paperboy bench search`: index build time, lexical/dense/hybrid/suggest latency on real
@@ -17,7 +18,8 @@ struct Bench: AsyncParsableCommand {
 struct SearchBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
-        abstract: "Search latency over the papers in the database (import ../shared/data first).")
+        abstract: "Search latency over the papers in the database (import ../shared/data first)."
+    )
 
     @OptionGroup var options: StoreOptions
 
@@ -53,8 +55,12 @@ struct SearchBench: AsyncParsableCommand {
         let buildStart = Date()
         let rebuilt = LexicalIndex(documents: documents)
         let buildSeconds = Date().timeIntervalSince(buildStart)
-        print("papers=\(rebuilt.count) embedded=\(engine.embeddedCount) sentence_vectors=\(engine.passageCount) queries=\(lines.count) warmup=\(warmup)")
-        print("lexical index build (\(documents.count) papers, one thread): \(Self.seconds(buildSeconds)) s; engine load from SQLite incl. embeddings: \(Self.seconds(loadSeconds)) s")
+        print(
+            "papers=\(rebuilt.count) embedded=\(engine.embeddedCount) sentence_vectors=\(engine.passageCount) queries=\(lines.count) warmup=\(warmup)"
+        )
+        print(
+            "lexical index build (\(documents.count) papers, one thread): \(Self.seconds(buildSeconds)) s; engine load from SQLite incl. embeddings: \(Self.seconds(loadSeconds)) s"
+        )
 
         func measure(_ name: String, _ body: (String) -> Void) {
             for query in lines.prefix(warmup) { body(query) }
@@ -88,7 +94,9 @@ struct SearchBench: AsyncParsableCommand {
         let start = Date()
         _ = embedder.embed(batch: abstracts)
         let seconds = Date().timeIntervalSince(start)
-        print("embedding throughput (2 threads, \(abstracts.count) abstracts, \(tokens.min() ?? 0)-\(tokens.max() ?? 0) tokens): \(String(format: "%.1f", Double(abstracts.count) / seconds)) abstracts/s")
+        print(
+            "embedding throughput (2 threads, \(abstracts.count) abstracts, \(tokens.min() ?? 0)-\(tokens.max() ?? 0) tokens): \(String(format: "%.1f", Double(abstracts.count) / seconds)) abstracts/s"
+        )
         // 14 word pieces plus [CLS] and [SEP]: a 16-token query.
         let query = "sparse mixture of experts for long context language models with routing and load balancing"
         let single = try MiniLMTextEmbedder(modelDirectory: options.modelDirectory, maximumConcurrency: 1)
@@ -119,8 +127,10 @@ struct SearchBench: AsyncParsableCommand {
         // As many sentence vectors as the real ones would have.
         let embeddings = try await allDocuments(store).map { document in
             PaperboyStore.PaperEmbedding(
-                paperID: document.id, vector: random(),
-                passages: Passages.texts(title: document.title, abstract: document.abstract).map { _ in random() })
+                paperID: document.id,
+                vector: random(),
+                passages: Passages.texts(title: document.title, abstract: document.abstract).map { _ in random() }
+            )
         }
         engine.addEmbeddings(embeddings.filter { !engine.hasEmbedding($0.paperID) })  // real ones stay
     }
@@ -140,7 +150,9 @@ struct SearchBench: AsyncParsableCommand {
 /// store (no response cache), for the votes already in the database.
 struct TrendingBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "trending", abstract: "Time the trending computation (store query and ranking, no cache).")
+        commandName: "trending",
+        abstract: "Time the trending computation (store query and ranking, no cache)."
+    )
 
     @OptionGroup var options: StoreOptions
 
@@ -158,6 +170,8 @@ struct TrendingBench: AsyncParsableCommand {
         }
         samples.sort()
         let votes = try await store.localUpvoteCount()
-        print("trending top-50 with \(votes) local upvotes: p50_ms=\(String(format: "%.2f", samples[samples.count / 2])) p99_ms=\(String(format: "%.2f", samples[samples.count * 99 / 100]))")
+        print(
+            "trending top-50 with \(votes) local upvotes: p50_ms=\(String(format: "%.2f", samples[samples.count / 2])) p99_ms=\(String(format: "%.2f", samples[samples.count * 99 / 100]))"
+        )
     }
 }

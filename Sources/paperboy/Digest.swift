@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import PaperboyCore
 import Logging
+import PaperboyCore
 import PaperboyMail
 import PaperboyStore
 import PaperboyWeb
@@ -9,11 +9,14 @@ import PaperboyWeb
 /// `paperboy digest send|preview`: the daily email from the command line.
 struct Digest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Send the daily digest of trending papers.", subcommands: [Send.self])
+        abstract: "Send the daily digest of trending papers.",
+        subcommands: [Send.self]
+    )
 
     struct Send: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Send a date's digest to every confirmed subscriber that has not had it (safe to re-run; resumes after a crash).")
+            abstract: "Send a date's digest to every confirmed subscriber that has not had it (safe to re-run; resumes after a crash)."
+        )
 
         @OptionGroup var options: StoreOptions
         @OptionGroup var mail: MailOptions
@@ -51,10 +54,19 @@ struct Digest: AsyncParsableCommand {
             let store = try options.openStore()
             let search = try await Self.searchForPicks(options, store: store, logger: logger)
             let policy = DeliveryPolicy(
-                maxAttempts: maxAttempts, retryDelay: retryDelay, disableAfter: disableAfter, waitForRetries: !noWait)
+                maxAttempts: maxAttempts,
+                retryDelay: retryDelay,
+                disableAfter: disableAfter,
+                waitForRetries: !noWait
+            )
             let sender = try await DigestSender.make(
-                store: store, engine: search, settings: mail.settings, transports: mail.transports, policy: policy,
-                logger: logger)
+                store: store,
+                engine: search,
+                settings: mail.settings,
+                transports: mail.transports,
+                policy: policy,
+                logger: logger
+            )
             let day = date.flatMap { FeedDay($0) } ?? FeedDay(timestamp: SystemClock().now)
             do {
                 print(try await sender.run(date: day))

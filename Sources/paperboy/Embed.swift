@@ -7,7 +7,8 @@ import PaperboyWeb
 /// the abstract), or all of them.
 struct Embed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Compute missing paper embeddings for semantic search (the server also does this in the background).")
+        abstract: "Compute missing paper embeddings for semantic search (the server also does this in the background)."
+    )
 
     @OptionGroup var options: StoreOptions
 
@@ -33,6 +34,8 @@ struct Embed: AsyncParsableCommand {
         }
         bar.finish()
         let seconds = Date().timeIntervalSince(started)
-        print("embedded=\(embedded) total=\(total) seconds=\(String(format: "%.1f", seconds)) papers_per_second=\(String(format: "%.1f", Double(embedded) / max(seconds, 0.001)))")
+        print(
+            "embedded=\(embedded) total=\(total) seconds=\(String(format: "%.1f", seconds)) papers_per_second=\(String(format: "%.1f", Double(embedded) / max(seconds, 0.001)))"
+        )
     }
 }

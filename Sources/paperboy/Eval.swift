@@ -1,14 +1,15 @@
 import ArgumentParser
 import Foundation
-import PaperboySearch
 import PaperboyIngest
+import PaperboySearch
 import PaperboyWeb
 
 /// `paperboy eval`: search quality on a BEIR-layout test collection, with the same analyzer,
 /// BM25 parameters, embedder and fusion the server uses.
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure search quality (nDCG@10, Recall@100) on a BEIR-layout dataset, e.g. ../shared/eval/scifact.")
+        abstract: "Measure search quality (nDCG@10, Recall@100) on a BEIR-layout dataset, e.g. ../shared/eval/scifact."
+    )
 
     @Option(name: .long, help: "Dataset folder with corpus.jsonl, queries.jsonl and qrels/.")
     var dataset: String
@@ -42,10 +43,18 @@ struct Eval: AsyncParsableCommand {
         print("# \(name) split=\(split): \(data.documents.count) docs, \(data.judgments.count) judged queries")
 
         let lexical = LexicalIndex(documents: data.documents)
-        let vectors = try EvalEmbeddings.corpus(data, embedder: embedder, cacheFile: URL(fileURLWithPath: cache)
-            .appendingPathComponent("\(name)-\(embedder.modelName)-\(data.documents.count).f32"))
-        let passages = try EvalEmbeddings.passages(data, embedder: embedder, cacheFile: URL(fileURLWithPath: cache)
-            .appendingPathComponent("\(name)-\(embedder.modelName)-\(data.documents.count)-passages.f32"))
+        let vectors = try EvalEmbeddings.corpus(
+            data,
+            embedder: embedder,
+            cacheFile: URL(fileURLWithPath: cache)
+                .appendingPathComponent("\(name)-\(embedder.modelName)-\(data.documents.count).f32")
+        )
+        let passages = try EvalEmbeddings.passages(
+            data,
+            embedder: embedder,
+            cacheFile: URL(fileURLWithPath: cache)
+                .appendingPathComponent("\(name)-\(embedder.modelName)-\(data.documents.count)-passages.f32")
+        )
         var dense = DenseIndex(dimension: embedder.dimension)
         var wholePaper = DenseIndex(dimension: embedder.dimension)
         dense.reserveCapacity(data.documents.count)

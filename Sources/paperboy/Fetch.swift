@@ -28,7 +28,8 @@ struct FetchArxiv: AsyncParsableCommand {
         }
         let client = ArxivClient(
             baseURL: apiURL ?? ProcessInfo.processInfo.environment["PAPERBOY_ARXIV_API_URL"] ?? "https://export.arxiv.org/api/query",
-            logger: options.makeLogger("arxiv"))
+            logger: options.makeLogger("arxiv")
+        )
         let papers: [Paper]
         do {
             papers = try await client.papers(ids: parsed)

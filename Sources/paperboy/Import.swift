@@ -6,12 +6,14 @@ import PaperboyIngest
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import papers from files.",
-        subcommands: [HFDaily.self, ArxivJSONL.self])
+        subcommands: [HFDaily.self, ArxivJSONL.self]
+    )
 
     struct HFDaily: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "hf-daily",
-            abstract: "Import Hugging Face daily-papers API responses (YYYY-MM-DD.json files or directories of them).")
+            abstract: "Import Hugging Face daily-papers API responses (YYYY-MM-DD.json files or directories of them)."
+        )
 
         @OptionGroup var options: StoreOptions
 
@@ -23,7 +25,10 @@ struct Import: AsyncParsableCommand {
             let files = (try? paths.reduce(0) { $0 + (try Self.count($1)) }) ?? 0
             try await report {
                 try await Importer(store: store).importHFDaily(
-                    paths: paths, progress: ProgressBar(label: "hf-daily", total: files), onRejection: printRejection)
+                    paths: paths,
+                    progress: ProgressBar(label: "hf-daily", total: files),
+                    onRejection: printRejection
+                )
             }
         }
 
@@ -37,7 +42,8 @@ struct Import: AsyncParsableCommand {
     struct ArxivJSONL: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "arxiv-jsonl",
-            abstract: "Import arXiv metadata JSON lines, plain or .gz (arXiv listing crawl or Kaggle snapshot shape).")
+            abstract: "Import arXiv metadata JSON lines, plain or .gz (arXiv listing crawl or Kaggle snapshot shape)."
+        )
 
         @OptionGroup var options: StoreOptions
 
@@ -57,7 +63,10 @@ struct Import: AsyncParsableCommand {
             importer.maxRecordBytes = maxRecordBytes
             try await report {
                 try await importer.importArxivJSONL(
-                    paths: paths, progress: ProgressBar(label: "arxiv", total: 100), onRejection: printRejection)
+                    paths: paths,
+                    progress: ProgressBar(label: "arxiv", total: 100),
+                    onRejection: printRejection
+                )
             }
         }
     }

@@ -6,7 +6,10 @@ import PaperboyWeb
 
 /// Where mail goes and what it says it is from, for `serve` and `digest send`.
 struct MailOptions: ParsableArguments {
-    @Option(name: .long, help: "Mail server, smtp://user:pass@host:587 or smtps://user:pass@host:465; ?starttls=required|opportunistic|off (env PAPERBOY_SMTP_URL).")
+    @Option(
+        name: .long,
+        help: "Mail server, smtp://user:pass@host:587 or smtps://user:pass@host:465; ?starttls=required|opportunistic|off (env PAPERBOY_SMTP_URL)."
+    )
     var smtpURL: String?
 
     @Option(name: .long, help: "Sender of digests and confirmations, e.g. 'Paperboy <digest@papers.example.org>' (env PAPERBOY_MAIL_FROM).")
@@ -36,8 +39,10 @@ struct MailOptions: ParsableArguments {
         let caFile = smtpCAFile ?? environment["PAPERBOY_SMTP_CA_FILE"]
         do {
             let configuration = try SMTPConfiguration(
-                url: url, tlsVerification: caFile.map { .trustCertificateFile($0) } ?? .full,
-                heloName: URL(string: publicURL)?.host ?? "localhost")
+                url: url,
+                tlsVerification: caFile.map { .trustCertificateFile($0) } ?? .full,
+                heloName: URL(string: publicURL)?.host ?? "localhost"
+            )
             let connections = smtpConnections ?? environment["PAPERBOY_SMTP_CONNECTIONS"].flatMap(Int.init) ?? 4
             let clients: [any MailTransport] = try (0..<max(1, connections)).map { _ in
                 try SMTPClient(configuration: configuration, logger: logger)
@@ -45,7 +50,9 @@ struct MailOptions: ParsableArguments {
             let sender = try Self.address(from ?? environment["PAPERBOY_MAIL_FROM"] ?? "Paperboy <digest@localhost>")
             let papers = digestPapers ?? environment["PAPERBOY_DIGEST_PAPERS"].flatMap(Int.init) ?? 10
             return DigestMail(
-                transports: clients, settings: DigestSettings(from: sender, publicURL: publicURL, trendingCount: papers))
+                transports: clients,
+                settings: DigestSettings(from: sender, publicURL: publicURL, trendingCount: papers)
+            )
         } catch {
             throw CommandFailure("\(error)")
         }

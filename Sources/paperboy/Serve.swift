@@ -42,17 +42,31 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Absolute base URL for generated links, e.g. https://papers.example.org (env PAPERBOY_PUBLIC_URL).")
     var publicURL: String?
 
-    @Option(name: .long, help: "Comma-separated IP addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (env PAPERBOY_TRUSTED_PROXIES, default none).")
+    @Option(
+        name: .long,
+        help:
+            "Comma-separated IP addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (env PAPERBOY_TRUSTED_PROXIES, default none)."
+    )
     var trustedProxies: String?
 
-    @Option(name: .long, help: "Bearer token /metrics asks for on the public port, which has no /metrics without one (env PAPERBOY_METRICS_TOKEN, better: a flag shows in ps).")
+    @Option(
+        name: .long,
+        help:
+            "Bearer token /metrics asks for on the public port, which has no /metrics without one (env PAPERBOY_METRICS_TOKEN, better: a flag shows in ps)."
+    )
     var metricsToken: String?
 
-    @Option(name: .long, help: "Also serve /metrics on this port of the same address, without a token unless one is set (env PAPERBOY_METRICS_PORT, default off).")
+    @Option(
+        name: .long,
+        help: "Also serve /metrics on this port of the same address, without a token unless one is set (env PAPERBOY_METRICS_PORT, default off)."
+    )
     var metricsPort: Int?
 
     func validate() throws {
-        for (name, value) in [("--api-rate-limit", apiRateLimit), ("--login-rate-limit", loginRateLimit), ("--submissions-per-day", submissionsPerDay), ("--submission-max-age-days", submissionMaxAgeDays)] {
+        for (name, value) in [
+            ("--api-rate-limit", apiRateLimit), ("--login-rate-limit", loginRateLimit), ("--submissions-per-day", submissionsPerDay),
+            ("--submission-max-age-days", submissionMaxAgeDays),
+        ] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
         }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0 to 65535") }
@@ -96,21 +110,30 @@ struct Serve: AsyncParsableCommand {
             logLevel: options.level,
             publicURL: publicURL ?? environment["PAPERBOY_PUBLIC_URL"],
             loginRateLimit: .init(
-                name: "login", quota: loginRateLimit ?? environment["PAPERBOY_LOGIN_RATE_LIMIT"].flatMap(Int.init) ?? 10, window: 60),
+                name: "login",
+                quota: loginRateLimit ?? environment["PAPERBOY_LOGIN_RATE_LIMIT"].flatMap(Int.init) ?? 10,
+                window: 60
+            ),
             apiRateLimit: .init(
-                name: "api", quota: apiRateLimit ?? environment["PAPERBOY_API_RATE_LIMIT"].flatMap(Int.init) ?? 600, window: 60),
+                name: "api",
+                quota: apiRateLimit ?? environment["PAPERBOY_API_RATE_LIMIT"].flatMap(Int.init) ?? 600,
+                window: 60
+            ),
             arxivAPIURL: arxivAPIURL ?? environment["PAPERBOY_ARXIV_API_URL"] ?? "https://export.arxiv.org/api/query",
             submissionMaxAgeDays: submissionMaxAgeDays ?? environment["PAPERBOY_SUBMISSION_MAX_AGE_DAYS"].flatMap(Int.init) ?? 14,
             submissionsPerDay: submissionsPerDay ?? environment["PAPERBOY_SUBMISSIONS_PER_DAY"].flatMap(Int.init) ?? 5,
             digestSendAt: digestTime == "off" ? nil : Self.minutes(digestTime),
-            trustedProxies: proxies)
+            trustedProxies: proxies
+        )
         configuration.metricsToken = (metricsToken ?? environment["PAPERBOY_METRICS_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 }
         configuration.metricsPort = metricsPort ?? environment["PAPERBOY_METRICS_PORT"].flatMap(Int.init)
         limits.apply(to: &configuration)
         let logger = options.makeLogger("paperboy")
         let store = try options.openStore()
         let mail = try mail.makeMail(
-            publicURL: configuration.publicURL ?? "http://\(configuration.hostname):\(configuration.port)", logger: logger)
+            publicURL: configuration.publicURL ?? "http://\(configuration.hostname):\(configuration.port)",
+            logger: logger
+        )
         if mail == nil {
             logger.notice("no mail server configured (--smtp-url): subscriptions are kept, no email is sent")
         }
@@ -130,8 +153,14 @@ struct Serve: AsyncParsableCommand {
             services.append(EmbeddingBackfill(store: store, embedder: embedder, engine: search, progress: progress, logger: logger))
         }
         let app = try await buildApplication(
-            configuration: configuration, store: store, search: search, embeddingProgress: progress,
-            mail: mail, services: services, logger: logger)
+            configuration: configuration,
+            store: store,
+            search: search,
+            embeddingProgress: progress,
+            mail: mail,
+            services: services,
+            logger: logger
+        )
         // runService installs SIGTERM/SIGINT handlers: in-flight requests finish, then we exit.
         try await app.runService()
     }

@@ -16,7 +16,10 @@ struct ServerLimitOptions: ParsableArguments {
     @Option(name: .long, help: "Seconds an idle keep-alive connection stays open (env PAPERBOY_IDLE_TIMEOUT, default 30).")
     var idleTimeout: Int?
 
-    @Option(name: .long, help: "Open connections before the longest-waiting idle or slow one is closed for a newcomer (env PAPERBOY_MAX_CONNECTIONS, default 512).")
+    @Option(
+        name: .long,
+        help: "Open connections before the longest-waiting idle or slow one is closed for a newcomer (env PAPERBOY_MAX_CONNECTIONS, default 512)."
+    )
     var maxConnections: Int?
 
     @Option(name: .long, help: "Seconds a submission may wait for arXiv, all retries included (env PAPERBOY_ARXIV_TIMEOUT, default 10).")
@@ -25,10 +28,18 @@ struct ServerLimitOptions: ParsableArguments {
     @Option(name: .long, help: "Searches that embed the query run at once (env PAPERBOY_SEARCH_CONCURRENCY, default: the number of cores).")
     var searchConcurrency: Int?
 
-    @Option(name: .long, help: "Searches that may wait for those, as long as the expected wait stays under 50 ms; more are answered 503 (env PAPERBOY_SEARCH_QUEUE, default 32).")
+    @Option(
+        name: .long,
+        help:
+            "Searches that may wait for those, as long as the expected wait stays under 50 ms; more are answered 503 (env PAPERBOY_SEARCH_QUEUE, default 32)."
+    )
     var searchQueue: Int?
 
-    @Option(name: .long, help: "Comma-separated host names absolute links may use when --public-url is not set; other Host headers get the listen address (env PAPERBOY_ALLOWED_HOSTS, default none).")
+    @Option(
+        name: .long,
+        help:
+            "Comma-separated host names absolute links may use when --public-url is not set; other Host headers get the listen address (env PAPERBOY_ALLOWED_HOSTS, default none)."
+    )
     var allowedHosts: String?
 
     private var environment: [String: String] { ProcessInfo.processInfo.environment }
@@ -65,7 +76,8 @@ struct ServerLimitOptions: ParsableArguments {
         if let seconds = integer(arxivTimeout, "PAPERBOY_ARXIV_TIMEOUT") { configuration.arxivTimeout = .seconds(seconds) }
         configuration.searchConcurrency = SearchAdmission.Limits(
             concurrent: integer(searchConcurrency, "PAPERBOY_SEARCH_CONCURRENCY") ?? ProcessInfo.processInfo.activeProcessorCount,
-            queued: integer(searchQueue, "PAPERBOY_SEARCH_QUEUE"))
+            queued: integer(searchQueue, "PAPERBOY_SEARCH_QUEUE")
+        )
         let hosts = allowedHosts ?? environment["PAPERBOY_ALLOWED_HOSTS"] ?? ""
         configuration.allowedHosts = hosts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }

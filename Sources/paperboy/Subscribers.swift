@@ -6,12 +6,15 @@ import PaperboyWeb
 /// `paperboy subscribers import|list`: move an existing list in, see who gets the digest.
 struct Subscribers: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Manage digest subscribers.", subcommands: [ImportList.self, List.self])
+        abstract: "Manage digest subscribers.",
+        subcommands: [ImportList.self, List.self]
+    )
 
     struct ImportList: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import",
-            abstract: "Add the addresses in FILE (one a line; # comments and blank lines are skipped) as confirmed subscribers.")
+            abstract: "Add the addresses in FILE (one a line; # comments and blank lines are skipped) as confirmed subscribers."
+        )
 
         @OptionGroup var options: StoreOptions
 
@@ -21,7 +24,8 @@ struct Subscribers: AsyncParsableCommand {
         func run() async throws {
             let text: String
             do {
-                text = file == "-"
+                text =
+                    file == "-"
                     ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
                     : try String(contentsOfFile: file, encoding: .utf8)
             } catch {
@@ -43,7 +47,9 @@ struct Subscribers: AsyncParsableCommand {
             let store = try options.openStore()
             let (added, confirmed) = try await store.importConfirmedSubscribers(emails, now: Date())
             for line in rejected { FileHandle.standardError.write(Data("rejected \(line)\n".utf8)) }
-            print("subscribers: \(added) added, \(confirmed) confirmed, \(emails.count - added - confirmed) already confirmed, \(rejected.count) rejected")
+            print(
+                "subscribers: \(added) added, \(confirmed) confirmed, \(emails.count - added - confirmed) already confirmed, \(rejected.count) rejected"
+            )
         }
     }
 

@@ -18,8 +18,12 @@ struct BenchCorpus {
             else { continue }
             corpus.documents.append(
                 SearchDocument(
-                    id: id, title: object["title"] as? String ?? "", abstract: object["summary"] as? String ?? "",
-                    authors: object["authors"] as? [String] ?? []))
+                    id: id,
+                    title: object["title"] as? String ?? "",
+                    abstract: object["summary"] as? String ?? "",
+                    authors: object["authors"] as? [String] ?? []
+                )
+            )
         }
         corpus.arxivCount = corpus.documents.count
         let folder = data.appending(path: "hf-daily-papers")
@@ -35,8 +39,12 @@ struct BenchCorpus {
                 let authors = (paper["authors"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
                 corpus.documents.append(
                     SearchDocument(
-                        id: id, title: paper["title"] as? String ?? "", abstract: paper["summary"] as? String ?? "",
-                        authors: authors))
+                        id: id,
+                        title: paper["title"] as? String ?? "",
+                        abstract: paper["summary"] as? String ?? "",
+                        authors: authors
+                    )
+                )
                 corpus.hfOnlyCount += 1
             }
         }

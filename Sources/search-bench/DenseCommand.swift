@@ -27,7 +27,8 @@ enum DenseCommand {
             misses += 10 - exact.intersection(index.search(query, k: 10).map(\.doc)).count
         }
         print(
-            "quantized recall@10 vs exact: \(String(format: "%.4f", 1 - Double(misses) / Double(10 * queries.count)))")
+            "quantized recall@10 vs exact: \(String(format: "%.4f", 1 - Double(misses) / Double(10 * queries.count)))"
+        )
     }
 }
 

@@ -28,7 +28,9 @@ enum EvalCommand {
         let index = LexicalIndex(documents: dataset.documents, parameters: parameters)
         let built = now() - start
         let summary = evaluate(index, on: dataset)
-        if let path = arguments.optional("run-out") { try writeRun(index, dataset, to: path, depth: Int(arguments.value("run-depth", default: "100")) ?? 100) }
+        if let path = arguments.optional("run-out") {
+            try writeRun(index, dataset, to: path, depth: Int(arguments.value("run-depth", default: "100")) ?? 100)
+        }
         print(
             "# \(directory.lastPathComponent) split=\(split): \(index.count) docs, \(summary.queryCount) judged queries, build_s=\(String(format: "%.2f", built))"
         )

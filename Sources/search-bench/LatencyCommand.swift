@@ -33,7 +33,8 @@ enum LatencyCommand {
         }
         print(
             "paperboy[\(index.strategy)] build_s=\(String(format: "%.2f", buildSeconds)) build_cpu_s=\(String(format: "%.2f", buildCPUSeconds)) docs=\(index.count) \(percentiles(times)) n=\(times.count)"
-                + (zeroResults > 0 ? " zero_results=\(zeroResults)" : ""))
+                + (zeroResults > 0 ? " zero_results=\(zeroResults)" : "")
+        )
 
         // CPU time per query is what the query itself costs; wall time adds whatever the
         // scheduler took away when other processes compete for the cores.

@@ -34,10 +34,16 @@ enum TuneCommand {
     }
 
     static func report(
-        _ label: String, _ dataset: BEIRDataset, _ parameters: BM25Parameters, _ options: AnalyzerOptions
+        _ label: String,
+        _ dataset: BEIRDataset,
+        _ parameters: BM25Parameters,
+        _ options: AnalyzerOptions
     ) {
         let index = LexicalIndex(
-            documents: dataset.documents, parameters: parameters, analyzer: Analyzer(options: options))
+            documents: dataset.documents,
+            parameters: parameters,
+            analyzer: Analyzer(options: options)
+        )
         let summary = evaluate(index, on: dataset)
         print("\(label)\tnDCG@10=\(format4(summary.ndcgAt10))\tR@100=\(format4(summary.recallAt100))")
         fflush(nil)

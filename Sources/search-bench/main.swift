@@ -19,7 +19,8 @@ do {
                    search-bench latency --queries FILE [--data DIR (default ../shared/data)] [--strategy exhaustive|maxScore] [--repeat N]
                    search-bench dense [--count 80000] [--dimension 384]
                    search-bench stems < words             (prints word<TAB>stem)
-            """)
+            """
+        )
         exit(arguments.command == nil ? 0 : 2)
     }
 } catch {

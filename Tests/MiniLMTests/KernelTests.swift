@@ -34,7 +34,8 @@ import Testing
     /// Sequences are not padded to the 6-row kernel: the last block may have 1 to 5 rows.
     @Test(arguments: [1, 2, 3, 4, 5, 7, 10, 16, 17])
     func matmulHandlesAShortLastBlockOfRows(m: Int) {
-        let k = 40, n = 32
+        let k = 40
+        let n = 32
         let padded = roundUp(m, toMultipleOf: kernelRows)
         var random = SeededGenerator(seed: UInt64(m))
         let a = (0..<(padded * k)).map { index in index < m * k ? Float.random(in: -1...1, using: &random) : 7 }
@@ -114,7 +115,7 @@ import Testing
         let residual = allocateFloats(2 * columns)
         let gamma = allocateFloats(columns)
         let beta = allocateFloats(columns)
-        defer { [x, residual, gamma, beta].forEach { $0.deallocate() } }
+        defer { for pointer in [x, residual, gamma, beta] { pointer.deallocate() } }
         for i in 0..<(2 * columns) {
             x[i] = Float(i % 7)
             residual[i] = Float(i % 3) - 1
@@ -125,7 +126,15 @@ import Testing
         }
         let expectedInputs = (0..<(2 * columns)).map { x[$0] + residual[$0] }
         addAndLayerNorm(
-            x, residual: residual, rows: 2, columns: columns, ld: columns, gamma: gamma, beta: beta, epsilon: 1e-12)
+            x,
+            residual: residual,
+            rows: 2,
+            columns: columns,
+            ld: columns,
+            gamma: gamma,
+            beta: beta,
+            epsilon: 1e-12
+        )
         for row in 0..<2 {
             let values = Array(expectedInputs[(row * columns)..<((row + 1) * columns)])
             let mean = values.reduce(0, +) / Float(columns)

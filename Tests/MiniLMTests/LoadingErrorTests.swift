@@ -26,7 +26,10 @@ import Testing
         lines[103] = "[MASK]"
         let url = directory.appendingPathComponent("vocab.txt")
         try (lines + ["hello", "world"]).joined(separator: lineEnding).appending(lineEnding).write(
-            to: url, atomically: true, encoding: .utf8)
+            to: url,
+            atomically: true,
+            encoding: .utf8
+        )
         return url
     }
 
@@ -108,7 +111,9 @@ import Testing
             #""dtype": "F16", "shape": [30522, 384], "data_offsets": [0, 16]"#,
         ] {
             let weights = try writeWeights(
-                header: #"{"embeddings.word_embeddings.weight": {\#(tensor)}}"#, payload: Data(count: 16))
+                header: #"{"embeddings.word_embeddings.weight": {\#(tensor)}}"#,
+                payload: Data(count: 16)
+            )
             #expect {
                 try MiniLMEmbedder(modelDirectory: directory)
             } throws: { error in
@@ -123,7 +128,8 @@ import Testing
         let weights = try writeWeights(
             header:
                 #"{"embeddings.word_embeddings.weight": {"dtype": "F32", "shape": [30522, 384], "data_offsets": [0, 46881792]}}"#,
-            payload: Data(count: 64))
+            payload: Data(count: 64)
+        )
         #expect {
             try MiniLMEmbedder(modelDirectory: directory)
         } throws: { error in

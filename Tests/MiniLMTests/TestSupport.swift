@@ -22,7 +22,8 @@ enum TestSupport {
         let url = modelDirectory.appendingPathComponent(name)
         try #require(
             FileManager.default.fileExists(atPath: url.path),
-            "Missing \(url.path). Run scripts/fetch-model.sh first (or set PAPERBOY_MODEL_DIR).")
+            "Missing \(url.path). Run scripts/fetch-model.sh first (or set PAPERBOY_MODEL_DIR)."
+        )
         return url
     }
 

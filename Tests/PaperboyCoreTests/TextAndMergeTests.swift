@@ -3,8 +3,10 @@ import Testing
 
 @Suite struct TextTests {
     @Test func collapsesArxivLineBreaksInTitles() {
-        #expect("ConvLLaVA: Hierarchical Backbones as Visual Encoder for Large Multimodal\n  Models".collapsingWhitespace()
-            == "ConvLLaVA: Hierarchical Backbones as Visual Encoder for Large Multimodal Models")
+        #expect(
+            "ConvLLaVA: Hierarchical Backbones as Visual Encoder for Large Multimodal\n  Models".collapsingWhitespace()
+                == "ConvLLaVA: Hierarchical Backbones as Visual Encoder for Large Multimodal Models"
+        )
         #expect("  \t\n ".collapsingWhitespace() == "")
     }
 
@@ -15,8 +17,24 @@ import Testing
 }
 
 @Suite struct MergeTests {
-    let listing = Paper(id: "2405.15738", title: "Listing title", summary: "Listing abstract", authors: ["A"], categories: ["cs.CV", "cs.CL"], source: .arxiv)
-    let feed = Paper(id: "2405.15738", title: "Feed title", summary: "Feed abstract", authors: ["A", "B"], githubRepo: "https://github.com/x/y", githubStars: 5, upvotes: 12, source: .huggingFace)
+    let listing = Paper(
+        id: "2405.15738",
+        title: "Listing title",
+        summary: "Listing abstract",
+        authors: ["A"],
+        categories: ["cs.CV", "cs.CL"],
+        source: .arxiv
+    )
+    let feed = Paper(
+        id: "2405.15738",
+        title: "Feed title",
+        summary: "Feed abstract",
+        authors: ["A", "B"],
+        githubRepo: "https://github.com/x/y",
+        githubStars: 5,
+        upvotes: 12,
+        source: .huggingFace
+    )
 
     @Test func arxivListingOnlyFillsGapsOfAFeedPaper() {
         let merged = feed.merging(arxivListing: listing)

@@ -15,10 +15,12 @@ import Glibc
 
     @Test func aFiftyMegabyteLineIsRejectedWithItsSizeAndTheNextLinesImport() async throws {
         let scratch = try Scratch()
-        let huge = Data(#"{"id":"2405.00002","title":"Huge","summary":""#.utf8)
+        let huge =
+            Data(#"{"id":"2405.00002","title":"Huge","summary":""#.utf8)
             + Data(repeating: UInt8(ascii: "a"), count: 52_428_800 - 47) + Data(#""}"#.utf8)
         #expect(huge.count == 52_428_800)
-        let lines = Data((Self.paperLine("2405.00001") + "\n").utf8) + huge
+        let lines =
+            Data((Self.paperLine("2405.00001") + "\n").utf8) + huge
             + Data(("\n" + Self.paperLine("2405.00003") + "\n" + Self.paperLine("2405.00004") + "\n").utf8)
         let file = try scratch.file("huge.jsonl", lines)
         var rejections: [Rejection] = []
@@ -49,9 +51,11 @@ import Glibc
             rejections.append($0)
         }
         #expect(counts == ImportCounts(papers: 2, new: 2, rejected: 1))
-        #expect(rejections.map(\.description) == [
-            "rejected oversized-line.jsonl.gz[2]: record is 5,242,880 bytes, over the 1,048,576-byte limit"
-        ])
+        #expect(
+            rejections.map(\.description) == [
+                "rejected oversized-line.jsonl.gz[2]: record is 5,242,880 bytes, over the 1,048,576-byte limit"
+            ]
+        )
     }
 
     @Test func arxivImportReadsADirectoryOfJSONLinesFiles() async throws {

@@ -25,10 +25,12 @@ import Testing
         let reader = try LineReader(path: file, maxLineLength: 100)
         var records: [LineReader.Record] = []
         while let record = try reader.nextRecord() { records.append(record) }
-        #expect(records == [
-            .line(Data("short".utf8)), .oversized(byteCount: 101), .line(Data(atLimit.utf8)), .oversized(byteCount: 3 << 20),
-            .line(Data("after".utf8)), .oversized(byteCount: 137),
-        ])
+        #expect(
+            records == [
+                .line(Data("short".utf8)), .oversized(byteCount: 101), .line(Data(atLimit.utf8)), .oversized(byteCount: 3 << 20),
+                .line(Data("after".utf8)), .oversized(byteCount: 137),
+            ]
+        )
         #expect(reader.bytesScanned == reader.fileSize)
     }
 

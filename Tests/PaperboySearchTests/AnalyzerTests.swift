@@ -23,7 +23,8 @@ import Testing
         #expect(tokens("GPT-4 and COVID-19") == ["gpt", "4", "gpt4", "and", "covid", "19", "covid19"])
         #expect(tokens("state-of-the-art") == ["state", "of", "the", "art"])
         #expect(
-            tokens("state-of-the-art", compounds: .partsAndJoined) == ["state", "of", "the", "art", "stateoftheart"])
+            tokens("state-of-the-art", compounds: .partsAndJoined) == ["state", "of", "the", "art", "stateoftheart"]
+        )
         #expect(tokens("GPT-4", compounds: .parts) == ["gpt", "4"])
         #expect(tokens("a - b") == ["a", "b"])
     }
@@ -32,7 +33,8 @@ import Testing
         #expect(
             tokens("Naïve Schrödinger Gödel façade Straße Øresund") == [
                 "naive", "schrodinger", "godel", "facade", "strasse", "oresund",
-            ])
+            ]
+        )
         // A decomposed accent (e + combining acute) folds the same as the composed one.
         #expect(tokens("cafe\u{301}") == ["cafe"])
     }

@@ -4,31 +4,43 @@ import PaperboySearch
 enum Fixtures {
     static let papers: [SearchDocument] = [
         SearchDocument(
-            id: "1706.03762", title: "Attention Is All You Need",
+            id: "1706.03762",
+            title: "Attention Is All You Need",
             abstract:
                 "The dominant sequence transduction models are based on recurrent or convolutional neural networks. We propose the Transformer, based solely on attention mechanisms.",
-            authors: ["Ashish Vaswani", "Noam Shazeer"]),
+            authors: ["Ashish Vaswani", "Noam Shazeer"]
+        ),
         SearchDocument(
-            id: "1810.04805", title: "BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding",
+            id: "1810.04805",
+            title: "BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding",
             abstract: "We introduce a new language representation model called BERT.",
-            authors: ["Jacob Devlin", "Ming-Wei Chang"]),
+            authors: ["Jacob Devlin", "Ming-Wei Chang"]
+        ),
         SearchDocument(
-            id: "2303.08774", title: "GPT-4 Technical Report",
+            id: "2303.08774",
+            title: "GPT-4 Technical Report",
             abstract: "We report the development of GPT-4, a large-scale, multimodal model.",
-            authors: ["OpenAI"]),
+            authors: ["OpenAI"]
+        ),
         SearchDocument(
-            id: "1512.03385", title: "Deep Residual Learning for Image Recognition",
+            id: "1512.03385",
+            title: "Deep Residual Learning for Image Recognition",
             abstract: "Deeper neural networks are more difficult to train. We present a residual learning framework.",
-            authors: ["Kaiming He", "Xiangyu Zhang"]),
+            authors: ["Kaiming He", "Xiangyu Zhang"]
+        ),
         SearchDocument(
-            id: "2006.11239", title: "Denoising Diffusion Probabilistic Models",
+            id: "2006.11239",
+            title: "Denoising Diffusion Probabilistic Models",
             abstract: "We present high quality image synthesis results using diffusion probabilistic models.",
-            authors: ["Jonathan Ho", "Ajay Jain", "Pieter Abbeel"]),
+            authors: ["Jonathan Ho", "Ajay Jain", "Pieter Abbeel"]
+        ),
         SearchDocument(
-            id: "1412.6980", title: "Adam: A Method for Stochastic Optimization",
+            id: "1412.6980",
+            title: "Adam: A Method for Stochastic Optimization",
             abstract:
                 "We introduce Adam, an algorithm for first-order gradient-based optimization of stochastic objective functions.",
-            authors: ["Diederik P. Kingma", "Jimmy Ba"]),
+            authors: ["Diederik P. Kingma", "Jimmy Ba"]
+        ),
     ]
 
     /// Deterministic pseudo-random generator, so synthetic tests are reproducible.
@@ -53,10 +65,15 @@ enum Fixtures {
                 words[
                     min(
                         Int(Double.random(in: 0..<1, using: &random) * Double.random(in: 0..<1, using: &random) * 60),
-                        59)]
+                        59
+                    )
+                ]
             }
             return SearchDocument(
-                id: "doc\(i)", title: title.joined(separator: " "), abstract: abstract.joined(separator: " "))
+                id: "doc\(i)",
+                title: title.joined(separator: " "),
+                abstract: abstract.joined(separator: " ")
+            )
         }
     }
 }

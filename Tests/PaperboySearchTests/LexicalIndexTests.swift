@@ -54,7 +54,8 @@ import Testing
     @Test func hugeQueriesKeepTheirMostDistinctiveTerms() {
         let filler = (0..<1_000).map { "filler\($0)" }
         let index = LexicalIndex(
-            documents: Fixtures.papers + filler.map { SearchDocument(id: $0, title: "\($0) common") })
+            documents: Fixtures.papers + filler.map { SearchDocument(id: $0, title: "\($0) common") }
+        )
         let query = (filler + ["common", "vaswani"]).joined(separator: " ")
         #expect(index.weightedTerms(query).count == LexicalIndex.maximumQueryTerms)
         // "common" is in 1,000 documents and drops out; the rare author name stays.

@@ -27,7 +27,9 @@ import Testing
 
     @Test func summaryAveragesOverJudgedQueriesAndMissingRunsScoreZero() {
         let summary = RankingMetrics.summarize(
-            run: ["q1": ["a"], "unjudged": ["a"]], judgments: ["q1": ["a": 1], "q2": ["b": 1]])
+            run: ["q1": ["a"], "unjudged": ["a"]],
+            judgments: ["q1": ["a": 1], "q2": ["b": 1]]
+        )
         #expect(summary.queryCount == 2)
         #expect(summary.ndcgAt10 == 0.5)
         #expect(summary.recallAt100 == 0.5)
@@ -36,7 +38,9 @@ import Testing
     @Test func loadsBEIRLayout() throws {
         let directory = FileManager.default.temporaryDirectory.appending(path: "beir-\(UUID().uuidString)")
         try FileManager.default.createDirectory(
-            at: directory.appending(path: "qrels"), withIntermediateDirectories: true)
+            at: directory.appending(path: "qrels"),
+            withIntermediateDirectories: true
+        )
         defer { try? FileManager.default.removeItem(at: directory) }
         try """
         {"_id": "d1", "title": "Cats", "text": "Cats purr.", "authors": ["A. Cat"]}

@@ -7,23 +7,27 @@ import Testing
         let abstract =
             "Glioblastoma stem cells (GSCs).GSCs are regulated by A20 (TNFAIP3)! Does it matter? "
             + "Yes: in 3.5% of cases, see Fig. 2 and e.g. mice in the U.S. Army study. Levels rose 20%. The end"
-        #expect(Passages.sentences(abstract) == [
-            "Glioblastoma stem cells (GSCs).",
-            "GSCs are regulated by A20 (TNFAIP3)!",
-            "Does it matter?",
-            "Yes: in 3.5% of cases, see Fig. 2 and e.g. mice in the U.S. Army study.",
-            "Levels rose 20%.",
-            "The end",
-        ])
+        #expect(
+            Passages.sentences(abstract) == [
+                "Glioblastoma stem cells (GSCs).",
+                "GSCs are regulated by A20 (TNFAIP3)!",
+                "Does it matter?",
+                "Yes: in 3.5% of cases, see Fig. 2 and e.g. mice in the U.S. Army study.",
+                "Levels rose 20%.",
+                "The end",
+            ]
+        )
         #expect(Passages.sentences("") == [])
         #expect(Passages.sentences("  \n ") == [])
         #expect(Passages.sentences("Ünïcode works.Élan follows.") == ["Ünïcode works.", "Élan follows."])
     }
 
     @Test func eachPassageCarriesTheTitle() {
-        #expect(Passages.texts(title: "Attention Is All You Need", abstract: "We propose it. It works.") == [
-            "Attention Is All You Need. We propose it.", "Attention Is All You Need. It works.",
-        ])
+        #expect(
+            Passages.texts(title: "Attention Is All You Need", abstract: "We propose it. It works.") == [
+                "Attention Is All You Need. We propose it.", "Attention Is All You Need. It works.",
+            ]
+        )
         #expect(Passages.texts(title: "Why?", abstract: "Because.") == ["Why? Because."])
         #expect(Passages.texts(title: "No abstract", abstract: "") == [])
     }

@@ -94,8 +94,10 @@ struct FileCounts: Equatable {
         #expect(steps.count > 1, "copied in several steps")
         #expect(writesHeldInFirstStep.count == 1, "the writer committed while the backup was copying")
         let copy = try FileCounts(path: target)
-        #expect(copy == FileCounts(papers: report.papers, entries: report.entries, upvotes: report.upvotes, localUpvotes: report.upvotes),
-                "the copy holds exactly the snapshot the report counted; each vote with its counter")
+        #expect(
+            copy == FileCounts(papers: report.papers, entries: report.entries, upvotes: report.upvotes, localUpvotes: report.upvotes),
+            "the copy holds exactly the snapshot the report counted; each vote with its counter"
+        )
         #expect(report.papers >= 300 && report.upvotes >= 20)
         let final = try FileCounts(path: temporary.path)
         #expect(report.papers + 3 <= final.papers, "the writes held in the first step are not in the copy")
@@ -125,7 +127,9 @@ struct FileCounts: Equatable {
         let temporary = try TemporaryStore()
         let store = temporary.store
         let missing = temporary.directory.appendingPathComponent("no-such-dir/backup.sqlite").path
-        await #expect(throws: BackupError.targetDirectoryMissing(path: missing, directory: temporary.directory.appendingPathComponent("no-such-dir").path)) {
+        await #expect(
+            throws: BackupError.targetDirectoryMissing(path: missing, directory: temporary.directory.appendingPathComponent("no-such-dir").path)
+        ) {
             try await store.backup(to: missing)
         }
         await #expect(throws: BackupError.targetIsTheDatabase(path: temporary.path)) {

@@ -39,7 +39,9 @@ import Testing
         let store = temporary.store
         _ = try await store.subscribe(email: "pending@example.org", userID: nil, now: now)
         let result = try await store.importConfirmedSubscribers(
-            ["new@example.org", "PENDING@example.org", "other@example.org"], now: now)
+            ["new@example.org", "PENDING@example.org", "other@example.org"],
+            now: now
+        )
         #expect(result.added == 2)
         #expect(result.confirmed == 1)
         let again = try await store.importConfirmedSubscribers(["new@example.org"], now: now)
@@ -68,7 +70,10 @@ import Testing
             [
                 DigestComposition(subscriberID: a, messageID: "<1@x>", paperIDs: ["2405.1", "2405.2"], pickIDs: ["2405.9"]),
                 DigestComposition(subscriberID: b, messageID: "<2@x>", paperIDs: ["2405.1"], pickIDs: []),
-            ], date: day, now: now)
+            ],
+            date: day,
+            now: now
+        )
         let composed = try await store.dueDeliveries(date: day, now: now, limit: 10)
         #expect(composed.map(\.state) == [.sending, .sending], "composed deliveries stay due until sent")
         #expect(composed[0].messageID == "<1@x>")
@@ -127,11 +132,20 @@ import Testing
         #expect(try await store.acquireLease(name: "digest", holder: "A", until: now + 60, now: now, stealFrom: nil) == "A")
         #expect(try await store.acquireLease(name: "digest", holder: "B", until: now + 60, now: now + 1, stealFrom: nil) == "A")
         #expect(try await store.acquireLease(name: "digest", holder: "A", until: now + 90, now: now + 30, stealFrom: nil) == "A", "renewal")
-        #expect(try await store.acquireLease(name: "digest", holder: "B", until: now + 200, now: now + 61, stealFrom: nil) == "A", "renewed until +90")
+        #expect(
+            try await store.acquireLease(name: "digest", holder: "B", until: now + 200, now: now + 61, stealFrom: nil) == "A",
+            "renewed until +90"
+        )
         #expect(try await store.acquireLease(name: "digest", holder: "B", until: now + 200, now: now + 91, stealFrom: nil) == "B", "expired")
-        #expect(try await store.acquireLease(name: "digest", holder: "C", until: now + 300, now: now + 92, stealFrom: "B") == "C", "taken from a dead holder")
+        #expect(
+            try await store.acquireLease(name: "digest", holder: "C", until: now + 300, now: now + 92, stealFrom: "B") == "C",
+            "taken from a dead holder"
+        )
         try await store.releaseLease(name: "digest", holder: "B")
-        #expect(try await store.acquireLease(name: "digest", holder: "D", until: now + 300, now: now + 93, stealFrom: nil) == "C", "only the holder releases")
+        #expect(
+            try await store.acquireLease(name: "digest", holder: "D", until: now + 300, now: now + 93, stealFrom: nil) == "C",
+            "only the holder releases"
+        )
         try await store.releaseLease(name: "digest", holder: "C")
         #expect(try await store.acquireLease(name: "digest", holder: "D", until: now + 300, now: now + 93, stealFrom: nil) == "D")
     }

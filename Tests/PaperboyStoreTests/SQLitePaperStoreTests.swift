@@ -21,8 +21,14 @@ final class TemporaryStore {
 
 func entry(_ id: String, day: String, upvotes: Int, title: String? = nil, submitter: String = "alice", comments: Int = 0) -> DailyEntry {
     let paper = Paper(
-        id: id, title: title ?? "Paper \(id)", summary: "Abstract of \(id).", authors: ["Ada Lovelace", "Alan Turing"],
-        publishedAt: "2024-05-24T17:34:15.000Z", upvotes: upvotes, source: .huggingFace)
+        id: id,
+        title: title ?? "Paper \(id)",
+        summary: "Abstract of \(id).",
+        authors: ["Ada Lovelace", "Alan Turing"],
+        publishedAt: "2024-05-24T17:34:15.000Z",
+        upvotes: upvotes,
+        source: .huggingFace
+    )
     return DailyEntry(day: FeedDay(day)!, paper: paper, submitter: Submitter(name: submitter), upvotes: upvotes, numComments: comments)
 }
 
@@ -31,10 +37,13 @@ func entry(_ id: String, day: String, upvotes: Int, title: String? = nil, submit
         let temporary = try TemporaryStore()
         let store = temporary.store
         let day = FeedDay("2024-05-27")!
-        let counts = try await store.importFeedDay(day, entries: [
-            entry("2405.00001", day: "2024-05-27", upvotes: 3),
-            entry("2405.00002", day: "2024-05-27", upvotes: 40),
-        ])
+        let counts = try await store.importFeedDay(
+            day,
+            entries: [
+                entry("2405.00001", day: "2024-05-27", upvotes: 3),
+                entry("2405.00002", day: "2024-05-27", upvotes: 40),
+            ]
+        )
         #expect(counts == ImportCounts(days: 1, papers: 2, new: 2))
 
         let feed = try await store.feedEntries(FeedQuery(days: day...day))
@@ -70,7 +79,10 @@ func entry(_ id: String, day: String, upvotes: Int, title: String? = nil, submit
         let temporary = try TemporaryStore()
         let store = temporary.store
         _ = try await store.importFeedDay(FeedDay("2024-05-28")!, entries: [entry("2405.00001", day: "2024-05-28", upvotes: 50, title: "New title")])
-        let older = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 5, title: "Old title")])
+        let older = try await store.importFeedDay(
+            FeedDay("2024-05-27")!,
+            entries: [entry("2405.00001", day: "2024-05-27", upvotes: 5, title: "Old title")]
+        )
         #expect(older.new == 1, "the paper is new on that day")
         let paper = try await store.paper(id: "2405.00001")
         #expect(paper?.upvotes == 50)
@@ -81,7 +93,10 @@ func entry(_ id: String, day: String, upvotes: Int, title: String? = nil, submit
     @Test func aWeekListsAPaperFeaturedTwiceOnlyOnce() async throws {
         let temporary = try TemporaryStore()
         let store = temporary.store
-        _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 5), entry("2405.00002", day: "2024-05-27", upvotes: 1)])
+        _ = try await store.importFeedDay(
+            FeedDay("2024-05-27")!,
+            entries: [entry("2405.00001", day: "2024-05-27", upvotes: 5), entry("2405.00002", day: "2024-05-27", upvotes: 1)]
+        )
         _ = try await store.importFeedDay(FeedDay("2024-05-28")!, entries: [entry("2405.00001", day: "2024-05-28", upvotes: 7)])
         let week = FeedPeriod.parseWeek("2024-W22")!
         let entries = try await store.feedEntries(FeedQuery(days: week.days))
@@ -95,11 +110,14 @@ func entry(_ id: String, day: String, upvotes: Int, title: String? = nil, submit
     @Test func filtersBySubmitterAndPaginates() async throws {
         let temporary = try TemporaryStore()
         let store = temporary.store
-        _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [
-            entry("2405.00001", day: "2024-05-27", upvotes: 5, submitter: "bob"),
-            entry("2405.00002", day: "2024-05-27", upvotes: 4, submitter: "alice"),
-            entry("2405.00003", day: "2024-05-27", upvotes: 3, submitter: "bob"),
-        ])
+        _ = try await store.importFeedDay(
+            FeedDay("2024-05-27")!,
+            entries: [
+                entry("2405.00001", day: "2024-05-27", upvotes: 5, submitter: "bob"),
+                entry("2405.00002", day: "2024-05-27", upvotes: 4, submitter: "alice"),
+                entry("2405.00003", day: "2024-05-27", upvotes: 3, submitter: "bob"),
+            ]
+        )
         let bobs = try await store.feedEntries(FeedQuery(submitter: "bob"))
         #expect(bobs.map(\.paper.id) == ["2405.00001", "2405.00003"])
         let secondPage = try await store.feedEntries(FeedQuery(limit: 2, offset: 2))
@@ -146,7 +164,10 @@ func entry(_ id: String, day: String, upvotes: Int, title: String? = nil, submit
     @Test func textThatLooksLikeSQLIsStoredLiterally() async throws {
         let temporary = try TemporaryStore()
         let title = "Robert'); DROP TABLE papers;-- \"quoted\" <b>bold</b>"
-        _ = try await temporary.store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 1, title: title)])
+        _ = try await temporary.store.importFeedDay(
+            FeedDay("2024-05-27")!,
+            entries: [entry("2405.00001", day: "2024-05-27", upvotes: 1, title: title)]
+        )
         #expect(try await temporary.store.paper(id: "2405.00001")?.title == title)
         #expect(try await temporary.store.statistics().papers == 1)
     }
@@ -195,13 +216,17 @@ func entry(_ id: String, day: String, upvotes: Int, title: String? = nil, submit
         try await store.saveEmbeddings([PaperEmbedding(paperID: "2405.00001", vector: vector, passages: [])], model: "m")
         #expect(
             try await store.embeddings(model: "m", after: nil, limit: 10)
-                == [PaperEmbedding(paperID: "2405.00001", vector: vector, passages: [])])
+                == [PaperEmbedding(paperID: "2405.00001", vector: vector, passages: [])]
+        )
         #expect(try await store.papersWithoutEmbedding(model: "m", limit: 10).map(\.id) == ["2405.00002"])
         #expect(try await store.embeddingCount(model: "m") == 1)
         #expect(try await store.embeddingCount(model: "other") == 0)
 
         // The feed brings a new title: the old embedding no longer describes the paper.
-        _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 1, title: "One, revised")])
+        _ = try await store.importFeedDay(
+            FeedDay("2024-05-27")!,
+            entries: [entry("2405.00001", day: "2024-05-27", upvotes: 1, title: "One, revised")]
+        )
         #expect(try await store.embeddingCount(model: "m") == 0)
     }
 
@@ -217,7 +242,9 @@ func entry(_ id: String, day: String, upvotes: Int, title: String? = nil, submit
                 PaperEmbedding(paperID: "2405.00001", vector: [1, 2, 3, 4], passages: passages),
                 // Embedded before passages existed (migration 006): still counts as missing.
                 PaperEmbedding(paperID: "2405.00002", vector: [4, 3, 2, 1]),
-            ], model: "m")
+            ],
+            model: "m"
+        )
         let stored = try await store.embeddings(model: "m", after: nil, limit: 10)
         #expect(stored.map(\.paperID) == ["2405.00001", "2405.00002"])
         #expect(stored[1].passages == nil)

@@ -30,8 +30,11 @@ import Testing
 
     @Test func paginatesFiltersAndSorts() async throws {
         let submitted = DailyEntry(
-            day: FeedDay("2024-05-27")!, paper: Paper(id: "2405.00001", title: "Submitted by alice", upvotes: 1, source: .huggingFace),
-            submitter: Submitter(name: "alice", fullname: "Alice A."), upvotes: 1)
+            day: FeedDay("2024-05-27")!,
+            paper: Paper(id: "2405.00001", title: "Submitted by alice", upvotes: 1, source: .huggingFace),
+            submitter: Submitter(name: "alice", fullname: "Alice A."),
+            upvotes: 1
+        )
         try await TestApp.withApp(extraEntries: [submitted]) { client in
             let first = try #require(try json(try await client.get("/api/daily_papers?limit=10").body) as? [[String: Any]])
             let second = try #require(try json(try await client.get("/api/daily_papers?limit=10&p=1").body) as? [[String: Any]])

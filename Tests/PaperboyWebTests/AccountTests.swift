@@ -5,8 +5,9 @@ import HummingbirdTesting
 import NIOCore
 import PaperboyCore
 import PaperboyStore
-@testable import PaperboyWeb
 import Testing
+
+@testable import PaperboyWeb
 
 /// A browser of sorts: keeps its cookies, sends the same-origin headers a browser sends
 /// with a form, and reads CSRF tokens out of forms.
@@ -82,9 +83,12 @@ struct Visitor {
             #expect(!setCookie.contains("Secure"), "plain http in tests")
             let anonymous = visitor.cookie
 
-            let done = try await visitor.post("/signup", [
-                "csrf": try Visitor.csrf(in: form), "email": "Ada@Example.org", "name": "ada", "password": "correct horse battery",
-            ])
+            let done = try await visitor.post(
+                "/signup",
+                [
+                    "csrf": try Visitor.csrf(in: form), "email": "Ada@Example.org", "name": "ada", "password": "correct horse battery",
+                ]
+            )
             #expect(done.status == .seeOther)
             #expect(done.headers[.location] == "/")
             #expect(visitor.cookie != anonymous, "a new session id at log-in")
@@ -102,7 +106,10 @@ struct Visitor {
             _ = try await visitor.get("/signup")
             let missing = try await visitor.post("/signup", ["email": "a@example.org", "name": "a1", "password": "correct horse battery"])
             #expect(missing.status == .forbidden)
-            let wrong = try await visitor.post("/signup", ["csrf": "forged", "email": "a@example.org", "name": "a1", "password": "correct horse battery"])
+            let wrong = try await visitor.post(
+                "/signup",
+                ["csrf": "forged", "email": "a@example.org", "name": "a1", "password": "correct horse battery"]
+            )
             #expect(wrong.status == .forbidden)
 
             _ = try await visitor.signUp()
@@ -139,14 +146,23 @@ struct Visitor {
             _ = try await ada.signUp()
             var stranger = Visitor(client: client)
             let form = try await stranger.get("/login")
-            let wrongPassword = try await stranger.post("/login", ["csrf": try Visitor.csrf(in: form), "email": "ada@example.org", "password": "wrong password!"])
-            let unknownEmail = try await stranger.post("/login", ["csrf": try Visitor.csrf(in: form), "email": "nobody@example.org", "password": "wrong password!"])
+            let wrongPassword = try await stranger.post(
+                "/login",
+                ["csrf": try Visitor.csrf(in: form), "email": "ada@example.org", "password": "wrong password!"]
+            )
+            let unknownEmail = try await stranger.post(
+                "/login",
+                ["csrf": try Visitor.csrf(in: form), "email": "nobody@example.org", "password": "wrong password!"]
+            )
             #expect(wrongPassword.status == .unauthorized)
             #expect(unknownEmail.status == .unauthorized)
             #expect(wrongPassword.body.contains("Email or password is wrong."))
             #expect(unknownEmail.body.contains("Email or password is wrong."))
 
-            let ok = try await stranger.post("/login", ["csrf": try Visitor.csrf(in: form), "email": "ADA@example.org", "password": "correct horse battery", "next": "/papers/trending"])
+            let ok = try await stranger.post(
+                "/login",
+                ["csrf": try Visitor.csrf(in: form), "email": "ADA@example.org", "password": "correct horse battery", "next": "/papers/trending"]
+            )
             #expect(ok.status == .seeOther)
             #expect(ok.headers[.location] == "/papers/trending")
         }
@@ -162,7 +178,10 @@ struct Visitor {
             var attacker = Visitor(client: client)
             let form = try await attacker.get("/login")
             var victim = Visitor(client: client, cookies: attacker.cookies)
-            let login = try await victim.post("/login", ["csrf": try Visitor.csrf(in: form), "email": "ada@example.org", "password": "correct horse battery"])
+            let login = try await victim.post(
+                "/login",
+                ["csrf": try Visitor.csrf(in: form), "email": "ada@example.org", "password": "correct horse battery"]
+            )
             #expect(login.status == .seeOther)
             #expect(victim.cookie != attacker.cookie)
             let attackerView = try await attacker.get("/")
@@ -180,7 +199,10 @@ struct Visitor {
             #expect(try await upvotes() == 32)
             for _ in 0..<2 {
                 let page = try await ada.get("/papers/2405.15738")
-                let vote = try await ada.post("/papers/2405.15738/upvote", ["csrf": try Visitor.csrf(in: page), "action": "add", "next": "/papers/2405.15738"])
+                let vote = try await ada.post(
+                    "/papers/2405.15738/upvote",
+                    ["csrf": try Visitor.csrf(in: page), "action": "add", "next": "/papers/2405.15738"]
+                )
                 #expect(vote.status == .seeOther)
             }
             #expect(try await upvotes() == 33, "twice counts once")
@@ -245,7 +267,11 @@ struct Visitor {
         return (visitor, token)
     }
 
-    static func vote(_ client: any TestClientProtocol, _ method: HTTPRequest.Method, token: String?) async throws -> (HTTPResponse.Status, [String: Any]?) {
+    static func vote(
+        _ client: any TestClientProtocol,
+        _ method: HTTPRequest.Method,
+        token: String?
+    ) async throws -> (HTTPResponse.Status, [String: Any]?) {
         var headers: HTTPFields = [:]
         if let token { headers[.authorization] = "Bearer \(token)" }
         return try await client.execute(uri: "/api/papers/2405.15738/upvote", method: method, headers: headers) {
@@ -333,7 +359,9 @@ struct Visitor {
             _ = try await store.enqueueDigest(date: day, now: Date())
             try await store.markComposed(
                 [DigestComposition(subscriberID: subscriber.id, messageID: "<1@x>", paperIDs: ["2405.17399"], pickIDs: [])],
-                date: day, now: Date())
+                date: day,
+                now: Date()
+            )
             try await store.markSent(subscriberID: subscriber.id, date: day, now: Date())
 
             let shownAfter = try await ada.get("/papers/for-you").body
@@ -357,13 +385,22 @@ struct Visitor {
             _ = try await laptop.signUp()
             var phone = Visitor(client: client)
             let login = try await phone.get("/login")
-            _ = try await phone.post("/login", ["csrf": try Visitor.csrf(in: login), "email": "ada@example.org", "password": "correct horse battery"])
+            _ = try await phone.post(
+                "/login",
+                ["csrf": try Visitor.csrf(in: login), "email": "ada@example.org", "password": "correct horse battery"]
+            )
             #expect(try await phone.get("/").body.contains("/u/ada"))
 
             let settings = try await laptop.get("/settings")
-            let wrong = try await laptop.post("/settings/password", ["csrf": try Visitor.csrf(in: settings), "current": "nope", "password": "a brand new secret"])
+            let wrong = try await laptop.post(
+                "/settings/password",
+                ["csrf": try Visitor.csrf(in: settings), "current": "nope", "password": "a brand new secret"]
+            )
             #expect(wrong.status == .badRequest)
-            let changed = try await laptop.post("/settings/password", ["csrf": try Visitor.csrf(in: settings), "current": "correct horse battery", "password": "a brand new secret"])
+            let changed = try await laptop.post(
+                "/settings/password",
+                ["csrf": try Visitor.csrf(in: settings), "current": "correct horse battery", "password": "a brand new secret"]
+            )
             #expect(changed.status == .ok)
             #expect(changed.body.contains("Password changed"))
             #expect(try await laptop.get("/").body.contains("/u/ada"), "this session stays")
@@ -371,9 +408,15 @@ struct Visitor {
 
             var later = Visitor(client: client)
             let form = try await later.get("/login")
-            let old = try await later.post("/login", ["csrf": try Visitor.csrf(in: form), "email": "ada@example.org", "password": "correct horse battery"])
+            let old = try await later.post(
+                "/login",
+                ["csrf": try Visitor.csrf(in: form), "email": "ada@example.org", "password": "correct horse battery"]
+            )
             #expect(old.status == .unauthorized)
-            let new = try await later.post("/login", ["csrf": try Visitor.csrf(in: form), "email": "ada@example.org", "password": "a brand new secret"])
+            let new = try await later.post(
+                "/login",
+                ["csrf": try Visitor.csrf(in: form), "email": "ada@example.org", "password": "a brand new secret"]
+            )
             #expect(new.status == .seeOther)
         }
     }
@@ -387,9 +430,11 @@ struct Visitor {
             let csrf = try Visitor.csrf(in: page)
             let body = "csrf=\(csrf)&action=add"
             let (status, text) = try await client.execute(
-                uri: "/papers/2405.15738/upvote", method: .post,
+                uri: "/papers/2405.15738/upvote",
+                method: .post,
                 headers: [.cookie: "pb_session=\(ada.cookie!)", .contentType: "application/x-www-form-urlencoded", .accept: "application/json"],
-                body: ByteBuffer(string: body)) { ($0.status, String(buffer: $0.body)) }
+                body: ByteBuffer(string: body)
+            ) { ($0.status, String(buffer: $0.body)) }
             #expect(status == .ok)
             #expect(text == "{\"upvotes\":33,\"upvoted\":true}")
         }

@@ -1,8 +1,9 @@
 import Foundation
 import HummingbirdTesting
 import PaperboyCore
-@testable import PaperboyWeb
 import Testing
+
+@testable import PaperboyWeb
 
 #if canImport(FoundationXML)
 import FoundationXML
@@ -14,13 +15,25 @@ import FoundationXML
         final class Collector: NSObject, XMLParserDelegate {
             var titles: [String] = []
             var inEntry = false, inTitle = false, text = ""
-            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+            func parser(
+                _ parser: XMLParser,
+                didStartElement name: String,
+                namespaceURI: String?,
+                qualifiedName: String?,
+                attributes: [String: String] = [:]
+            ) {
                 if name == "entry" { inEntry = true }
-                if name == "title" && inEntry { inTitle = true; text = "" }
+                if name == "title" && inEntry {
+                    inTitle = true
+                    text = ""
+                }
             }
             func parser(_ parser: XMLParser, foundCharacters string: String) { if inTitle { text += string } }
             func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-                if name == "title" && inTitle { titles.append(text); inTitle = false }
+                if name == "title" && inTitle {
+                    titles.append(text)
+                    inTitle = false
+                }
                 if name == "entry" { inEntry = false }
             }
         }
@@ -35,8 +48,18 @@ import FoundationXML
         final class Collector: NSObject, XMLParserDelegate {
             var items: [(title: String, date: String)] = []
             var inItem = false, element = "", text = "", title = "", date = ""
-            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
-                if name == "item" { inItem = true; title = ""; date = "" }
+            func parser(
+                _ parser: XMLParser,
+                didStartElement name: String,
+                namespaceURI: String?,
+                qualifiedName: String?,
+                attributes: [String: String] = [:]
+            ) {
+                if name == "item" {
+                    inItem = true
+                    title = ""
+                    date = ""
+                }
                 element = name
                 text = ""
             }
@@ -44,7 +67,10 @@ import FoundationXML
             func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
                 if inItem && name == "title" { title = text }
                 if inItem && name == "pubDate" { date = text }
-                if name == "item" { items.append((title, date)); inItem = false }
+                if name == "item" {
+                    items.append((title, date))
+                    inItem = false
+                }
             }
         }
         let collector = Collector()
@@ -56,9 +82,16 @@ import FoundationXML
     @Test func everyFeedIsAlsoWellFormedRSS() async throws {
         let hostile = DailyEntry(
             day: FeedDay("2024-05-28")!,
-            paper: Paper(id: "2405.99999", title: "<b>Bold</b> & \u{1}co", summary: "x < y", authors: ["A & B"], upvotes: 1,
-                source: .huggingFace),
-            upvotes: 1)
+            paper: Paper(
+                id: "2405.99999",
+                title: "<b>Bold</b> & \u{1}co",
+                summary: "x < y",
+                authors: ["A & B"],
+                upvotes: 1,
+                source: .huggingFace
+            ),
+            upvotes: 1
+        )
         try await TestApp.withApp(extraEntries: [hostile]) { client in
             let daily = try await client.get("/feeds/daily.rss")
             #expect(daily.status == .ok)
@@ -88,9 +121,16 @@ import FoundationXML
     @Test func dailyTrendingAndSearchFeedsAreWellFormedAtom() async throws {
         let hostile = DailyEntry(
             day: FeedDay("2024-05-28")!,
-            paper: Paper(id: "2405.99999", title: "<script>alert(1)</script> & \u{1}control", summary: "a < b && c > d",
-                authors: ["O'Brien \"Quote\""], upvotes: 1, source: .huggingFace),
-            upvotes: 1)
+            paper: Paper(
+                id: "2405.99999",
+                title: "<script>alert(1)</script> & \u{1}control",
+                summary: "a < b && c > d",
+                authors: ["O'Brien \"Quote\""],
+                upvotes: 1,
+                source: .huggingFace
+            ),
+            upvotes: 1
+        )
         try await TestApp.withApp(extraEntries: [hostile]) { client in
             let daily = try await client.get("/feeds/daily.atom")
             #expect(daily.status == .ok)

@@ -8,8 +8,9 @@ import PaperboyCore
 import PaperboyMail
 import PaperboyStore
 import PaperboyTestSupport
-@testable import PaperboyWeb
 import Testing
+
+@testable import PaperboyWeb
 
 /// Digest runs: composition, the delivery log, and delivery to a real SMTP server on loopback.
 @Suite struct DigestSenderTests {
@@ -22,19 +23,37 @@ import Testing
     static let accented = DailyEntry(
         day: day,
         paper: Paper(
-            id: "2405.99998", title: "Über <Transformers> & Zoë’s “attention”", summary: "Résumé: a < b && c > d. " + String(repeating: "Long abstract text. ", count: 40),
-            authors: ["Zoë Ålander", "Łukasz Kaiser"], upvotes: 900, source: .huggingFace),
-        upvotes: 900)
+            id: "2405.99998",
+            title: "Über <Transformers> & Zoë’s “attention”",
+            summary: "Résumé: a < b && c > d. " + String(repeating: "Long abstract text. ", count: 40),
+            authors: ["Zoë Ålander", "Łukasz Kaiser"],
+            upvotes: 900,
+            source: .huggingFace
+        ),
+        upvotes: 900
+    )
 
     static func sender(
-        _ store: SQLitePaperStore, transports: [any MailTransport], engine: SearchEngine? = nil, trending: Int = 5,
+        _ store: SQLitePaperStore,
+        transports: [any MailTransport],
+        engine: SearchEngine? = nil,
+        trending: Int = 5,
         policy: DeliveryPolicy = policy
     ) async throws -> DigestSender {
         let settings = DigestSettings(
             from: try MailAddress("digest@papers.example.org", displayName: "Paperboy"),
-            publicURL: "https://papers.example.org", trendingCount: trending, picksCount: 3)
+            publicURL: "https://papers.example.org",
+            trendingCount: trending,
+            picksCount: 3
+        )
         return try await DigestSender.make(
-            store: store, engine: engine, settings: settings, transports: transports, policy: policy, logger: logger)
+            store: store,
+            engine: engine,
+            settings: settings,
+            transports: transports,
+            policy: policy,
+            logger: logger
+        )
     }
 
     static func paperIDs(in text: String) -> [String] {
@@ -126,8 +145,17 @@ import Testing
             _ = try await store.enqueueDigest(date: Self.day, now: Date())
             let a = try #require(try await store.subscriber(email: "a@example.org"))
             try await store.markComposed(
-                [DigestComposition(subscriberID: a.id, messageID: "<resumed.1@papers.example.org>", paperIDs: ["2405.15574", "2405.15738"], pickIDs: [])],
-                date: Self.day, now: Date())
+                [
+                    DigestComposition(
+                        subscriberID: a.id,
+                        messageID: "<resumed.1@papers.example.org>",
+                        paperIDs: ["2405.15574", "2405.15738"],
+                        pickIDs: []
+                    )
+                ],
+                date: Self.day,
+                now: Date()
+            )
 
             let transport = RecordingMailTransport()
             let report = try await Self.sender(store, transports: [transport]).run(date: Self.day)
@@ -203,8 +231,12 @@ import Testing
             let sender = try await Self.sender(store, transports: [transport])
             let (mail, _) = try recordingMail()
             let subscriptions = SubscriptionService(
-                store: store, signer: LinkSigner(secret: "k"), mail: DigestMail(transport: transport, settings: mail.settings),
-                clock: TestApp.noonAfterLastDay, logger: Self.logger)
+                store: store,
+                signer: LinkSigner(secret: "k"),
+                mail: DigestMail(transport: transport, settings: mail.settings),
+                clock: TestApp.noonAfterLastDay,
+                logger: Self.logger
+            )
             func scheduler(at hour: Int) -> DigestScheduler {
                 DigestScheduler(sender: sender, subscriptions: subscriptions, sendAt: hour * 60, clock: TestApp.noonAfterLastDay, logger: Self.logger)
             }
@@ -236,10 +268,19 @@ import Testing
                 return try await store.acquireLease(name: "digest", holder: "intruder", until: now + 120, now: now, stealFrom: nil)
             }
             let settings = DigestSettings(
-                from: try MailAddress("digest@papers.example.org"), publicURL: "https://papers.example.org", trendingCount: 5)
+                from: try MailAddress("digest@papers.example.org"),
+                publicURL: "https://papers.example.org",
+                trendingCount: 5
+            )
             let sender = try await DigestSender.make(
-                store: store, engine: nil, settings: settings, transports: [transport], policy: Self.policy, clock: clock,
-                logger: Self.logger)
+                store: store,
+                engine: nil,
+                settings: settings,
+                transports: [transport],
+                policy: Self.policy,
+                clock: clock,
+                logger: Self.logger
+            )
             #expect(try await sender.run(date: Self.day).sent == 8, "one batch of 7, then one more")
             let intruderSaw = await transport.lookups
             #expect(intruderSaw.count == 1)
@@ -249,11 +290,18 @@ import Testing
 
     // MARK: - Against a real SMTP server
 
-    static func smtpClients(_ server: TestSMTPServer, count: Int = 1, query: String = "?starttls=off",
-                            tls: SMTPConfiguration.TLSVerification = .full) throws -> [any MailTransport] {
+    static func smtpClients(
+        _ server: TestSMTPServer,
+        count: Int = 1,
+        query: String = "?starttls=off",
+        tls: SMTPConfiguration.TLSVerification = .full
+    ) throws -> [any MailTransport] {
         let configuration = try SMTPConfiguration(
-            url: "smtp://127.0.0.1:\(server.port)\(query)", tlsVerification: tls,
-            timeouts: .init(connect: .seconds(5), command: .seconds(10), data: .seconds(10)), heloName: "paperboy.test")
+            url: "smtp://127.0.0.1:\(server.port)\(query)",
+            tlsVerification: tls,
+            timeouts: .init(connect: .seconds(5), command: .seconds(10), data: .seconds(10)),
+            heloName: "paperboy.test"
+        )
         return try (0..<count).map { _ in try SMTPClient(configuration: configuration) }
     }
 
@@ -291,7 +339,9 @@ import Testing
                 let path = String(header.dropFirst("<https://papers.example.org".count).dropLast())
                 #expect(html.contains("href=\"https://papers.example.org\(path)\""), "the same link in the body")
                 let status = try await client.execute(
-                    uri: path, method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                    uri: path,
+                    method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded"],
                     body: ByteBuffer(string: "List-Unsubscribe=One-Click")
                 ) { $0.status }
                 #expect(status == .ok)
@@ -357,7 +407,11 @@ import Testing
             _ = try await store.importConfirmedSubscribers(readers, now: Date())
             try await TestSMTPServer.with(certificate.serverArguments + ["--require-starttls"]) { server in
                 let clients = try Self.smtpClients(
-                    server, count: 2, query: "?starttls=required", tls: .trustCertificateFile(certificate.certificatePath))
+                    server,
+                    count: 2,
+                    query: "?starttls=required",
+                    tls: .trustCertificateFile(certificate.certificatePath)
+                )
                 #expect(try await Self.sender(store, transports: clients).run(date: Self.day).sent == 4)
                 try await Self.expectExactlyOnce(server, readers: readers, store: store)
                 #expect(try server.messages().allSatisfy(\.tls))

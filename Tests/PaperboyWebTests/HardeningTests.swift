@@ -40,10 +40,13 @@ import Testing
             _ = try await ada.signUp()
             _ = try await ada.post("/logout", ["csrf": try Visitor.csrf(in: try await ada.get("/"))])
             let form = try await ada.get("/login")
-            let login = try await ada.post("/login", [
-                "csrf": try Visitor.csrf(in: form), "email": "ada@example.org", "password": "correct horse battery",
-                "next": "/\t/evil.example",
-            ])
+            let login = try await ada.post(
+                "/login",
+                [
+                    "csrf": try Visitor.csrf(in: form), "email": "ada@example.org", "password": "correct horse battery",
+                    "next": "/\t/evil.example",
+                ]
+            )
             #expect(login.status == .seeOther)
             #expect(login.headers[.location] == "/")
         }
@@ -53,16 +56,24 @@ import Testing
         let form = ByteBuffer(string: "csrf=x&email=" + String(repeating: "a", count: 70 * 1024))
         let small = ByteBuffer(string: "csrf=x&email=" + String(repeating: "a", count: 17 * 1024))
         try await TestApp.withApp { client in
-            for path in ["/login", "/signup", "/logout", "/submit", "/settings/password", "/settings/tokens", "/settings/digest", "/papers/2405.17247/upvote"] {
+            for path in [
+                "/login", "/signup", "/logout", "/submit", "/settings/password", "/settings/tokens", "/settings/digest", "/papers/2405.17247/upvote",
+            ] {
                 let (status, body) = try await client.execute(
-                    uri: path, method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: form
+                    uri: path,
+                    method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: form
                 ) { ($0.status, String(buffer: $0.body)) }
                 #expect(status == .contentTooLarge, "\(path)")
                 #expect(body.contains("64 KB"), "\(path)")
             }
             for path in ["/digest/subscribe", "/digest/unsubscribe?token=1.0.x"] {
                 let status = try await client.execute(
-                    uri: path, method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: small
+                    uri: path,
+                    method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: small
                 ) { $0.status }
                 #expect(status == .contentTooLarge, "\(path)")
             }
@@ -71,8 +82,10 @@ import Testing
             let tokenPage = try await ada.post("/settings/tokens", ["csrf": try Visitor.csrf(in: try await ada.get("/settings")), "name": "cli"])
             let token = try #require(tokenPage.body.firstMatch(of: /pb_[A-Za-z0-9_-]+/)).output
             let (status, json) = try await client.execute(
-                uri: "/api/papers/submit", method: .post,
-                headers: [.authorization: "Bearer \(token)", .contentType: "application/json"], body: small
+                uri: "/api/papers/submit",
+                method: .post,
+                headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                body: small
             ) { ($0.status, String(buffer: $0.body)) }
             #expect(status == .contentTooLarge)
             #expect(json.contains("\"error\""), "JSON for the API: \(json)")
@@ -103,9 +116,10 @@ import Testing
 
     @Test func everyKindOfResponseCarriesTheSecurityHeaders() async throws {
         try await TestApp.withApp { client in
-            for path in ["/", "/papers/2405.17247", "/papers/2405.17247.md", "/api/daily_papers", "/feeds/daily.atom", "/feeds/daily.rss",
-                         "/static/upvote.js", "/no/such/page", "/api/papers/0000.00000", "/login"]
-            {
+            for path in [
+                "/", "/papers/2405.17247", "/papers/2405.17247.md", "/api/daily_papers", "/feeds/daily.atom", "/feeds/daily.rss",
+                "/static/upvote.js", "/no/such/page", "/api/papers/0000.00000", "/login",
+            ] {
                 let headers = try await client.execute(uri: path, method: .get) { $0.headers }
                 #expect(headers[.contentSecurityPolicy]?.contains("script-src 'self'") == true, "\(path)")
                 #expect(headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true, "\(path)")
@@ -186,8 +200,10 @@ import Testing
 @Suite struct RouteTableTests {
     @Test func patternsMatchSegmentsAndCollectMethods() {
         let table = RouteTable()
-        table.record([("/papers/{id}", "GET"), ("/papers/:id/upvote", "POST"), ("/static/**", "GET"), ("/login", "GET"), ("/login", "POST"),
-                      ("/papers/trending", "GET"), ("/papers/{id}", "DELETE")])
+        table.record([
+            ("/papers/{id}", "GET"), ("/papers/:id/upvote", "POST"), ("/static/**", "GET"), ("/login", "GET"), ("/login", "POST"),
+            ("/papers/trending", "GET"), ("/papers/{id}", "DELETE"),
+        ])
         #expect(table.allowedMethods(for: "/papers/trending") == ["GET", "HEAD"], "the fixed name wins over {id}")
         #expect(table.allowedMethods(for: "/papers/2405.17247") == ["DELETE", "GET", "HEAD"])
         #expect(table.allowedMethods(for: "/papers/2405.17247/upvote") == ["POST"])
@@ -262,4 +278,3 @@ import Testing
         #expect(try await admission.run { 3 } == 3, "a free slot is taken at once")
     }
 }
-

@@ -7,8 +7,9 @@ import NIOCore
 import PaperboyCore
 import PaperboyMail
 import PaperboyStore
-@testable import PaperboyWeb
 import Testing
+
+@testable import PaperboyWeb
 
 /// The Prometheus text format, parsed: every sample and the type of each metric family.
 struct Exposition {
@@ -188,7 +189,14 @@ struct Exposition {
 
             // A write lands in the WAL first; the size counts it.
             let day = FeedDay("2024-05-29")!
-            let paper = Paper(id: "2405.99997", title: "A paper written after the first scrape", summary: "", authors: [], upvotes: 1, source: .huggingFace)
+            let paper = Paper(
+                id: "2405.99997",
+                title: "A paper written after the first scrape",
+                summary: "",
+                authors: [],
+                upvotes: 1,
+                source: .huggingFace
+            )
             _ = try await store.importFeedDay(day, entries: [DailyEntry(day: day, paper: paper, upvotes: 1)])
             let second = try await Self.scrape(client)
             #expect(try #require(second.value("paperboy_database_size_bytes")) > size)
@@ -201,9 +209,11 @@ struct Exposition {
                 let (_, token) = try await APITokenTests.token(for: "ada", client: client)
                 for id in ["2405.20001", "not an id", "2405.15738"] {
                     _ = try await client.execute(
-                        uri: "/api/papers/submit", method: .post,
+                        uri: "/api/papers/submit",
+                        method: .post,
                         headers: [.contentType: "application/json", .authorization: "Bearer \(token)"],
-                        body: ByteBuffer(string: "{\"id\": \"\(id)\"}")) { $0.status }
+                        body: ByteBuffer(string: "{\"id\": \"\(id)\"}")
+                    ) { $0.status }
                 }
                 let metrics = try await Self.scrape(client)
                 #expect(metrics.value("paperboy_submissions_total", ["result": "imported"]) == 1)
@@ -217,10 +227,20 @@ struct Exposition {
             _ = try await store.importConfirmedSubscribers(["a@example.org", "b@example.org", "gone@example.org"], now: Date())
             let metrics = AppMetrics()
             let settings = DigestSettings(
-                from: try MailAddress("digest@papers.example.org"), publicURL: "https://papers.example.org", trendingCount: 5, picksCount: 3)
+                from: try MailAddress("digest@papers.example.org"),
+                publicURL: "https://papers.example.org",
+                trendingCount: 5,
+                picksCount: 3
+            )
             let sender = try await DigestSender.make(
-                store: store, engine: nil, settings: settings, transports: [RefusingTransport(refused: "gone@example.org")],
-                policy: DigestSenderTests.policy, metrics: metrics, logger: DigestSenderTests.logger)
+                store: store,
+                engine: nil,
+                settings: settings,
+                transports: [RefusingTransport(refused: "gone@example.org")],
+                policy: DigestSenderTests.policy,
+                metrics: metrics,
+                logger: DigestSenderTests.logger
+            )
             let report = try await sender.run(date: DigestSenderTests.day)
             #expect(report.sent == 2)
             let exposition = try Exposition(metrics.exposition())

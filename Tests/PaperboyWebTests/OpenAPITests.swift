@@ -2,8 +2,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-@testable import PaperboyWeb
 import Testing
+
+@testable import PaperboyWeb
 
 /// `/api/openapi.json` against the router. The whole-app test covers every route
 /// `buildApplication` registers: building the app throws when one is undocumented.

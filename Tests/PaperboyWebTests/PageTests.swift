@@ -1,7 +1,7 @@
 import Foundation
 import HummingbirdTesting
-import PaperboyIngest
 import PaperboyCore
+import PaperboyIngest
 import Testing
 
 @Suite struct PageTests {
@@ -103,10 +103,18 @@ import Testing
         let hostile = DailyEntry(
             day: FeedDay("2024-05-28")!,
             paper: Paper(
-                id: "2405.99999", title: "<script>alert('t')</script> Title", summary: "<img src=x onerror=alert(1)>",
-                authors: ["<b>Mallory</b>"], githubRepo: "javascript:alert(1)", aiKeywords: ["<i>kw</i>"], upvotes: 500,
-                source: .huggingFace),
-            submitter: Submitter(name: "eve", fullname: "\"><svg onload=alert(1)>"), upvotes: 500)
+                id: "2405.99999",
+                title: "<script>alert('t')</script> Title",
+                summary: "<img src=x onerror=alert(1)>",
+                authors: ["<b>Mallory</b>"],
+                githubRepo: "javascript:alert(1)",
+                aiKeywords: ["<i>kw</i>"],
+                upvotes: 500,
+                source: .huggingFace
+            ),
+            submitter: Submitter(name: "eve", fullname: "\"><svg onload=alert(1)>"),
+            upvotes: 500
+        )
         try await TestApp.withApp(extraEntries: [hostile]) { client in
             for path in ["/", "/papers/2405.99999", "/papers/trending", "/papers/week/2024-W22"] {
                 let page = try await client.get(path)
@@ -142,7 +150,9 @@ import Testing
         try await TestApp.withApp { client in
             let plain = try await client.get("/api/daily_papers?date=2024-05-27")
             let (headers, body) = try await client.execute(
-                uri: "/api/daily_papers?date=2024-05-27", method: .get, headers: [.acceptEncoding: "gzip, deflate"]
+                uri: "/api/daily_papers?date=2024-05-27",
+                method: .get,
+                headers: [.acceptEncoding: "gzip, deflate"]
             ) { response in (response.headers, Array(response.body.readableBytesView)) }
             #expect(headers[.contentEncoding] == "gzip")
             #expect(headers[.vary] == "Accept-Encoding")
@@ -168,8 +178,10 @@ import Testing
     @Test func sqlLookingTextIsStoredAndShownLiterally() async throws {
         let title = "Robert'); DROP TABLE papers;-- OR 1=1"
         let entry = DailyEntry(
-            day: FeedDay("2024-05-28")!, paper: Paper(id: "2405.99997", title: title, summary: "SELECT * FROM users;", source: .huggingFace),
-            upvotes: 1)
+            day: FeedDay("2024-05-28")!,
+            paper: Paper(id: "2405.99997", title: title, summary: "SELECT * FROM users;", source: .huggingFace),
+            upvotes: 1
+        )
         try await TestApp.withApp(extraEntries: [entry]) { client in
             let page = try await client.get("/papers/2405.99997")
             #expect(page.body.contains("<h1>Robert&#39;); DROP TABLE papers;-- OR 1=1</h1>"))

@@ -47,9 +47,14 @@ import Testing
     @Test func escapesHostileTitlesWhileHighlighting() async throws {
         let hostile = DailyEntry(
             day: FeedDay("2024-05-28")!,
-            paper: Paper(id: "2405.99999", title: "<script>alert(1)</script> exploit", summary: "<img src=x onerror=alert(2)> exploit",
-                source: .huggingFace),
-            upvotes: 1)
+            paper: Paper(
+                id: "2405.99999",
+                title: "<script>alert(1)</script> exploit",
+                summary: "<img src=x onerror=alert(2)> exploit",
+                source: .huggingFace
+            ),
+            upvotes: 1
+        )
         try await TestApp.withApp(extraEntries: [hostile]) { client in
             let page = try await client.get("/search?q=script+exploit+img")
             #expect(page.status == .ok)
@@ -62,9 +67,15 @@ import Testing
     @Test func filtersByDateAndCategory() async throws {
         let listed = DailyEntry(
             day: FeedDay("2024-05-28")!,
-            paper: Paper(id: "2405.99998", title: "Vision language survey", publishedAt: "2023-01-15T00:00:00.000Z",
-                categories: ["cs.CV", "cs.CL"], source: .huggingFace),
-            upvotes: 1)
+            paper: Paper(
+                id: "2405.99998",
+                title: "Vision language survey",
+                publishedAt: "2023-01-15T00:00:00.000Z",
+                categories: ["cs.CV", "cs.CL"],
+                source: .huggingFace
+            ),
+            upvotes: 1
+        )
         try await TestApp.withApp(extraEntries: [listed]) { client in
             let cv = try #require(try json(try await client.get("/api/papers/search?q=vision+language&category=cs.CV").body) as? [[String: Any]])
             #expect(cv.compactMap { ($0["paper"] as? [String: Any])?["id"] as? String } == ["2405.99998"])
@@ -130,7 +141,10 @@ import Testing
             #expect((health["embeddingBackfill"] as? [String: Any])?["embedded"] as? Int == 28)
 
             // No shared words with the title, only meaning: dense search still finds it first.
-            let dense = try #require(try json(try await client.get("/api/papers/search?q=how+computers+connect+pictures+with+words&mode=dense&limit=3").body) as? [[String: Any]])
+            let dense = try #require(
+                try json(try await client.get("/api/papers/search?q=how+computers+connect+pictures+with+words&mode=dense&limit=3").body)
+                    as? [[String: Any]]
+            )
             let ids = dense.compactMap { ($0["paper"] as? [String: Any])?["id"] as? String }
             #expect(ids.contains("2405.17247"), "\(ids)")
 

@@ -7,9 +7,10 @@ import Logging
 import NIOCore
 import PaperboyCore
 import PaperboyIngest
-@testable import PaperboyWeb
 import Synchronization
 import Testing
+
+@testable import PaperboyWeb
 
 /// A real HTTP server on loopback that replays recorded arXiv API answers by `id_list`.
 enum ArxivReplay {
@@ -132,8 +133,12 @@ enum ArxivReplay {
             func submit(_ id: String, token: String?) async throws -> (HTTPResponse.Status, String) {
                 var headers: HTTPFields = [.contentType: "application/json"]
                 if let token { headers[.authorization] = "Bearer \(token)" }
-                return try await client.execute(uri: "/api/papers/submit", method: .post, headers: headers,
-                                                body: ByteBuffer(string: "{\"id\": \"\(id)\"}")) { ($0.status, String(buffer: $0.body)) }
+                return try await client.execute(
+                    uri: "/api/papers/submit",
+                    method: .post,
+                    headers: headers,
+                    body: ByteBuffer(string: "{\"id\": \"\(id)\"}")
+                ) { ($0.status, String(buffer: $0.body)) }
             }
             #expect(try await submit("2405.20001", token: nil).0 == .unauthorized)
             let created = try await submit("2405.20001", token: token)

@@ -6,15 +6,18 @@ import NIOCore
 import PaperboyCore
 import PaperboyMail
 import PaperboyStore
-@testable import PaperboyWeb
 import Testing
+
+@testable import PaperboyWeb
 
 /// Mail that goes to a `RecordingMailTransport`, with links to papers.example.org.
 func recordingMail() throws -> (DigestMail, RecordingMailTransport) {
     let transport = RecordingMailTransport()
     let settings = DigestSettings(
-        from: try MailAddress("digest@papers.example.org", displayName: "Paperboy"), publicURL: "https://papers.example.org",
-        trendingCount: 5)
+        from: try MailAddress("digest@papers.example.org", displayName: "Paperboy"),
+        publicURL: "https://papers.example.org",
+        trendingCount: 5
+    )
     return (DigestMail(transport: transport, settings: settings), transport)
 }
 
@@ -92,7 +95,8 @@ func linkToken(_ path: String, in text: String) throws -> String {
             #expect(try await visitor.post("/digest/subscribe", ["email": "a@example.org"]).status == .forbidden)
             for (name, value) in [("Origin", "https://evil.example"), ("Sec-Fetch-Site", "cross-site"), ("Referer", "https://evil.example/x")] {
                 let status = try await client.execute(
-                    uri: "/digest/subscribe", method: .post,
+                    uri: "/digest/subscribe",
+                    method: .post,
                     headers: [.contentType: "application/x-www-form-urlencoded", HTTPField.Name(name)!: value],
                     body: ByteBuffer(string: "csrf=\(csrf)&email=a%40example.org")
                 ) { $0.status }
@@ -100,12 +104,15 @@ func linkToken(_ path: String, in text: String) throws -> String {
             }
             // Without any of the browser's origin headers the README's rule holds too.
             let anonymous = try await client.execute(
-                uri: "/digest/subscribe", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                uri: "/digest/subscribe",
+                method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded"],
                 body: ByteBuffer(string: "csrf=\(csrf)&email=a%40example.org")
             ) { $0.status }
             #expect(anonymous == .forbidden, "no Origin, Referer or Sec-Fetch-Site")
             let sameSite = try await client.execute(
-                uri: "/digest/subscribe", method: .post,
+                uri: "/digest/subscribe",
+                method: .post,
                 headers: [.contentType: "application/x-www-form-urlencoded", HTTPField.Name("Sec-Fetch-Site")!: "same-origin"],
                 body: ByteBuffer(string: "csrf=\(csrf)&email=a%40example.org")
             ) { $0.status }
@@ -172,7 +179,8 @@ func linkToken(_ path: String, in text: String) throws -> String {
             #expect(try await store.subscriber(id: ada.id)?.state == .confirmed)
 
             let forged = try await client.execute(
-                uri: "/digest/unsubscribe?token=\(token.dropLast())", method: .post,
+                uri: "/digest/unsubscribe?token=\(token.dropLast())",
+                method: .post,
                 headers: [.contentType: "application/x-www-form-urlencoded"],
                 body: ByteBuffer(string: "List-Unsubscribe=One-Click")
             ) { $0.status }
@@ -181,7 +189,8 @@ func linkToken(_ path: String, in text: String) throws -> String {
 
             // RFC 8058: one POST, no cookie, no CSRF token.
             let oneClick = try await client.execute(
-                uri: "/digest/unsubscribe?token=\(token)", method: .post,
+                uri: "/digest/unsubscribe?token=\(token)",
+                method: .post,
                 headers: [.contentType: "application/x-www-form-urlencoded"],
                 body: ByteBuffer(string: "List-Unsubscribe=One-Click")
             ) { ($0.status, String(buffer: $0.body)) }

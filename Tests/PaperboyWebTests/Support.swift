@@ -33,7 +33,11 @@ struct TestApp {
         _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         try await withApp(
-            extraEntries: extraEntries, clock: clock, semantic: semantic, configuration: configuration, arxiv: arxiv
+            extraEntries: extraEntries,
+            clock: clock,
+            semantic: semantic,
+            configuration: configuration,
+            arxiv: arxiv
         ) { client, _ in try await body(client) }
     }
 
@@ -66,8 +70,15 @@ struct TestApp {
             try await EmbeddingBackfill(store: store, embedder: embedder, engine: search, progress: progress, logger: logger).runOnce()
         }
         let app = try await buildApplication(
-            configuration: configuration, store: store, search: search, clock: clock,
-            embeddingProgress: progress, arxiv: arxiv, mail: mail, logger: logger)
+            configuration: configuration,
+            store: store,
+            search: search,
+            clock: clock,
+            embeddingProgress: progress,
+            arxiv: arxiv,
+            mail: mail,
+            logger: logger
+        )
         try await app.test(.router) { client in try await body(client, store) }
     }
 }

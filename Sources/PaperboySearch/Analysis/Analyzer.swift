@@ -7,7 +7,9 @@ public struct AnalyzerOptions: Sendable, Hashable {
     public var compounds: CompoundMode
 
     public init(
-        stopwords: StopwordList = .extended, stemming: Bool = true, foldAccents: Bool = true,
+        stopwords: StopwordList = .extended,
+        stemming: Bool = true,
+        foldAccents: Bool = true,
         compounds: CompoundMode = .partsAndJoinedWithDigits
     ) {
         self.stopwords = stopwords

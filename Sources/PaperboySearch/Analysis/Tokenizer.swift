@@ -34,7 +34,8 @@ struct Tokenizer: Sendable {
                 var scanner = Scanner(
                     word: WordBuffer(storage: buffers.baseAddress!),
                     compound: WordBuffer(storage: buffers.baseAddress! + Tokenizer.bufferBytes),
-                    compounds: compounds)
+                    compounds: compounds
+                )
                 scanner.scan(utf8, tokenizer: self, emit)
             }
         }
@@ -97,7 +98,9 @@ struct Tokenizer: Sendable {
         }
 
         mutating func scan(
-            _ utf8: UnsafeBufferPointer<UInt8>, tokenizer: Tokenizer, _ emit: (UnsafeBufferPointer<UInt8>) -> Void
+            _ utf8: UnsafeBufferPointer<UInt8>,
+            tokenizer: Tokenizer,
+            _ emit: (UnsafeBufferPointer<UInt8>) -> Void
         ) {
             var i = 0
             while i < utf8.count {

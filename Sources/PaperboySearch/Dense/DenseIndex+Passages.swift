@@ -69,7 +69,11 @@ struct PassageStore: Sendable {
                 query.odd.withUnsafeBufferPointer { odd in
                     for passage in Int(starts[doc])..<Int(starts[doc]) + Int(counts[doc]) {
                         let raw = PassageStore.nibbleDot(
-                            codes.baseAddress! + passage * width, width: width, even: even, odd: odd)
+                            codes.baseAddress! + passage * width,
+                            width: width,
+                            even: even,
+                            odd: odd
+                        )
                         // Σ q·(nibble − 8) = Σ q·nibble − 8·Σ q
                         best = max(best, (raw - 8 * query.sum) * scales[passage])
                     }
@@ -82,7 +86,10 @@ struct PassageStore: Sendable {
     /// Σ even[j]·low(row[j]) + odd[j]·high(row[j]) (an AVX2 kernel in C).
     @inline(__always)
     static func nibbleDot(
-        _ row: UnsafePointer<UInt8>, width: Int, even: UnsafeBufferPointer<Float>, odd: UnsafeBufferPointer<Float>
+        _ row: UnsafePointer<UInt8>,
+        width: Int,
+        even: UnsafeBufferPointer<Float>,
+        odd: UnsafeBufferPointer<Float>
     ) -> Float {
         pb_dot_nibbles(row, even.baseAddress!, odd.baseAddress!, Int32(width))
     }
@@ -107,8 +114,12 @@ extension DenseIndex {
     /// found by its words is scored by its best sentence too). Chosen on SciFact train over
     /// "best sentence only" (train nDCG@10 0.744 against 0.743 in hybrid search).
     public func searchWithPassages(
-        _ query: [Float], k: Int, depth: Int = DenseIndex.passageCandidateDepth, including extra: [Int32] = [],
-        passageWeight: Float = DenseIndex.passageWeight, filter: ((Int32) -> Bool)? = nil
+        _ query: [Float],
+        k: Int,
+        depth: Int = DenseIndex.passageCandidateDepth,
+        including extra: [Int32] = [],
+        passageWeight: Float = DenseIndex.passageWeight,
+        filter: ((Int32) -> Bool)? = nil
     ) -> [ScoredDoc] {
         guard k > 0, query.count == dimension, let unit = DenseIndex.normalised(query) else { return [] }
         // The quantised scan's `depth` best, each rescored with the float32 query (the order

@@ -24,7 +24,10 @@ extension DenseIndex {
                 codeScales.withUnsafeBufferPointer { scales in
                     for row in 0..<isLive.count where isLive[row] {
                         let raw = DenseIndex.dot(
-                            q.baseAddress!, matrix.baseAddress! + row * dimension, count: dimension)
+                            q.baseAddress!,
+                            matrix.baseAddress! + row * dimension,
+                            count: dimension
+                        )
                         offer(row, Float(raw) * scales[row] * queryScale, to: &top, filter: filter)
                     }
                 }

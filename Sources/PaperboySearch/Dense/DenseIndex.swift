@@ -90,7 +90,10 @@ public struct DenseIndex: Sendable {
     /// The `k` most similar vectors by cosine, best first. A query of the wrong size or with
     /// no direction has no neighbours.
     public func search(
-        _ query: [Float], k: Int = 10, filter: ((Int32) -> Bool)? = nil, mode: DenseSearchMode? = nil
+        _ query: [Float],
+        k: Int = 10,
+        filter: ((Int32) -> Bool)? = nil,
+        mode: DenseSearchMode? = nil
     ) -> [ScoredDoc] {
         guard k > 0, query.count == dimension, let unit = DenseIndex.normalised(query) else { return [] }
         switch mode ?? self.mode {

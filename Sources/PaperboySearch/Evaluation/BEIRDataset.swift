@@ -36,8 +36,11 @@ public struct BEIRDataset: Sendable {
         let corpusURL = directory.appending(path: "corpus.jsonl")
         let documents = try jsonLines(corpusURL).map { object in
             SearchDocument(
-                id: stringValue(object["_id"]), title: object["title"] as? String ?? "",
-                abstract: object["text"] as? String ?? "", authors: object["authors"] as? [String] ?? [])
+                id: stringValue(object["_id"]),
+                title: object["title"] as? String ?? "",
+                abstract: object["text"] as? String ?? "",
+                authors: object["authors"] as? [String] ?? []
+            )
         }
         let queries = try jsonLines(directory.appending(path: "queries.jsonl")).map { object in
             Query(id: stringValue(object["_id"]), text: object["text"] as? String ?? "")

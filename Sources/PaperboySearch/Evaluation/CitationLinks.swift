@@ -24,7 +24,9 @@ public enum CitationLinks {
 
     /// Mean precision@k of `relatedTo` over every document that has links.
     public static func meanPrecision(
-        links: [String: Set<String>], k: Int = 10, relatedTo: (String) -> [String]
+        links: [String: Set<String>],
+        k: Int = 10,
+        relatedTo: (String) -> [String]
     ) -> Double {
         guard !links.isEmpty else { return 0 }
         var total = 0.0

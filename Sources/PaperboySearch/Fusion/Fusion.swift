@@ -19,7 +19,11 @@ public enum Fusion {
     /// Weighted reciprocal rank fusion: Σ weight / (k + rank), rank starting at 1.
     /// Only positions matter, so scores on different scales (BM25, cosine) need no calibration.
     /// k = 60 is the value from Cormack et al. (2009); larger k flattens the head of each list.
-    public static func reciprocalRank<ID: Hashable & Sendable>(_ lists: [RankedList<ID>], k: Float = 60, limit: Int)
+    public static func reciprocalRank<ID: Hashable & Sendable>(
+        _ lists: [RankedList<ID>],
+        k: Float = 60,
+        limit: Int
+    )
         -> [(id: ID, score: Float)]
     {
         var fused = FusedScores<ID>()
@@ -33,7 +37,10 @@ public enum Fusion {
 
     /// Weighted sum of min–max normalised scores. A document missing from a list gets 0 from
     /// it. A list whose scores are all equal contributes its full weight to each of its items.
-    public static func normalizedScore<ID: Hashable & Sendable>(_ lists: [RankedList<ID>], limit: Int)
+    public static func normalizedScore<ID: Hashable & Sendable>(
+        _ lists: [RankedList<ID>],
+        limit: Int
+    )
         -> [(id: ID, score: Float)]
     {
         var fused = FusedScores<ID>()
@@ -56,12 +63,16 @@ public enum Fusion {
     /// (test 0.736; RRF's best was 0.727). Pass the top 100 of each: normalisation depends on
     /// how deep the lists go.
     public static func hybrid<ID: Hashable & Sendable>(
-        lexical: [(id: ID, score: Float)], dense: [(id: ID, score: Float)],
-        lexicalWeight: Float = 1, denseWeight: Float = 0.85, limit: Int
+        lexical: [(id: ID, score: Float)],
+        dense: [(id: ID, score: Float)],
+        lexicalWeight: Float = 1,
+        denseWeight: Float = 0.85,
+        limit: Int
     ) -> [(id: ID, score: Float)] {
         normalizedScore(
             [RankedList(lexical, weight: lexicalWeight), RankedList(dense, weight: denseWeight)],
-            limit: limit)
+            limit: limit
+        )
     }
 }
 

@@ -14,7 +14,10 @@ public struct BM25Parameters: Sendable, Hashable {
     public var authorsWeight: Float
 
     public init(
-        k1: Float = 1.5, b: Float = 0.75, titleWeight: Float = 3, abstractWeight: Float = 1,
+        k1: Float = 1.5,
+        b: Float = 0.75,
+        titleWeight: Float = 3,
+        abstractWeight: Float = 1,
         authorsWeight: Float = 1
     ) {
         self.k1 = k1

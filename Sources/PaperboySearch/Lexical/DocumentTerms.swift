@@ -23,7 +23,8 @@ struct TermAnalysis {
 
     /// Term id for `token`, adding new terms to `vocabulary`; nil for stopwords.
     private mutating func termID(
-        forToken token: UnsafeBufferPointer<UInt8>, vocabulary: inout Vocabulary
+        forToken token: UnsafeBufferPointer<UInt8>,
+        vocabulary: inout Vocabulary
     ) -> Int32? {
         if let cached = tokenCache.value(for: token) { return cached < 0 ? nil : cached }
         var id: Int32 = -1
@@ -35,7 +36,9 @@ struct TermAnalysis {
     }
 
     mutating func analyze(
-        _ document: SearchDocument, parameters: BM25Parameters, vocabulary: inout Vocabulary
+        _ document: SearchDocument,
+        parameters: BM25Parameters,
+        vocabulary: inout Vocabulary
     ) -> DocumentTerms {
         var result = DocumentTerms()
         addField(document.title, weight: parameters.titleWeight, to: &result, vocabulary: &vocabulary)
@@ -56,7 +59,10 @@ struct TermAnalysis {
     }
 
     private mutating func addField(
-        _ text: String, weight: Float, to result: inout DocumentTerms, vocabulary: inout Vocabulary
+        _ text: String,
+        weight: Float,
+        to result: inout DocumentTerms,
+        vocabulary: inout Vocabulary
     ) {
         guard weight > 0, !text.isEmpty else { return }
         let analyzer = self.analyzer  // a copy, so the closure below may mutate self
@@ -65,7 +71,8 @@ struct TermAnalysis {
             let slot = Int(id)
             if slot >= frequencyScratch.count {
                 frequencyScratch.append(
-                    contentsOf: repeatElement(0, count: max(1024, slot + 1 - frequencyScratch.count)))
+                    contentsOf: repeatElement(0, count: max(1024, slot + 1 - frequencyScratch.count))
+                )
             }
             if frequencyScratch[slot] == 0 { touched.append(id) }
             frequencyScratch[slot] += weight

@@ -9,7 +9,9 @@ extension LexicalIndex {
     /// On CACM citation links (precision@10) this scored 0.108, against 0.100 for plain
     /// title + abstract with unweighted terms; 32 terms did as well as 64.
     public func related(
-        to document: SearchDocument, k: Int = 10, maxQueryTerms: Int = 32,
+        to document: SearchDocument,
+        k: Int = 10,
+        maxQueryTerms: Int = 32,
         filter: ((Int32) -> Bool)? = nil
     ) -> [ScoredDoc] {
         var frequencies: [Int32: Float] = [:]

@@ -18,14 +18,22 @@ extension LexicalIndex {
     /// The best `k` documents for free-text `query`, best first. Any input is accepted: text
     /// is only ever split into words, never parsed, so odd input gives results or nothing.
     /// `filter` receives internal ids and keeps a document when it returns true.
-    public func search(_ query: String, k: Int = 10, filter: ((Int32) -> Bool)? = nil)
+    public func search(
+        _ query: String,
+        k: Int = 10,
+        filter: ((Int32) -> Bool)? = nil
+    )
         -> [(id: String, score: Float)]
     {
         searchInternal(query, k: k, filter: filter).map { (externalIDs[Int($0.doc)], $0.score) }
     }
 
     /// Like `search`, with internal ids, for fusion with other retrievers.
-    public func searchInternal(_ query: String, k: Int = 10, filter: ((Int32) -> Bool)? = nil)
+    public func searchInternal(
+        _ query: String,
+        k: Int = 10,
+        filter: ((Int32) -> Bool)? = nil
+    )
         -> [ScoredDoc]
     {
         score(weightedTerms(query), k: k, filter: filter)
@@ -45,7 +53,8 @@ extension LexicalIndex {
         let terms = repeats.map { WeightedTerm(term: $0.key, weight: $0.value * idf(of: $0.key)) }
         guard terms.count > LexicalIndex.maximumQueryTerms else { return terms }
         return Array(
-            terms.sorted { ($0.weight, $1.term) > ($1.weight, $0.term) }.prefix(LexicalIndex.maximumQueryTerms))
+            terms.sorted { ($0.weight, $1.term) > ($1.weight, $0.term) }.prefix(LexicalIndex.maximumQueryTerms)
+        )
     }
 
     func idf(of term: Int32) -> Float {
@@ -60,7 +69,10 @@ extension LexicalIndex {
     /// Terms are processed in decreasing upper bound (then id) whatever the strategy, so every
     /// strategy adds the same floats in the same order and ties break identically.
     func score(
-        _ terms: [WeightedTerm], k: Int, filter: ((Int32) -> Bool)?, strategy: ScoringStrategy? = nil,
+        _ terms: [WeightedTerm],
+        k: Int,
+        filter: ((Int32) -> Bool)?,
+        strategy: ScoringStrategy? = nil,
         selection: Selection? = nil
     ) -> [ScoredDoc] {
         guard k > 0, !terms.isEmpty, liveCount > 0 else { return [] }
@@ -71,7 +83,13 @@ extension LexicalIndex {
             accumulator.withUnsafeMutableBufferPointer { scores in
                 isLive.withUnsafeBufferPointer { live in
                     let query = QueryScoring(
-                        index: self, terms: ordered, k: k, scores: scores, live: live, filter: filter)
+                        index: self,
+                        terms: ordered,
+                        k: k,
+                        scores: scores,
+                        live: live,
+                        filter: filter
+                    )
                     switch strategy ?? self.strategy {
                     case .maxScore:
                         return query.maxScore(totalPostings: totalPostings)

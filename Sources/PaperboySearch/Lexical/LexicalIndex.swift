@@ -28,7 +28,8 @@ public struct LexicalIndex: Sendable {
     let scratch = ScratchPool()
 
     public init(
-        documents: [SearchDocument] = [], parameters: BM25Parameters = .default,
+        documents: [SearchDocument] = [],
+        parameters: BM25Parameters = .default,
         analyzer: Analyzer = Analyzer()
     ) {
         self.parameters = parameters
@@ -60,8 +61,11 @@ public struct LexicalIndex: Sendable {
 
     public var statistics: Statistics {
         Statistics(
-            liveDocuments: liveCount, internalDocuments: internalIDLimit, terms: vocabulary.count,
-            postings: postings.reduce(0) { $0 + $1.count })
+            liveDocuments: liveCount,
+            internalDocuments: internalIDLimit,
+            terms: vocabulary.count,
+            postings: postings.reduce(0) { $0 + $1.count }
+        )
     }
 
     public var averageLength: Float { liveCount == 0 ? 0 : Float(totalLiveLength / Double(liveCount)) }

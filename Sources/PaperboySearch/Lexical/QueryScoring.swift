@@ -10,8 +10,12 @@ struct QueryScoring {
     let filter: ((Int32) -> Bool)?
 
     init(
-        index: LexicalIndex, terms: [LexicalIndex.WeightedTerm], k: Int,
-        scores: UnsafeMutableBufferPointer<Float>, live: UnsafeBufferPointer<Bool>, filter: ((Int32) -> Bool)?
+        index: LexicalIndex,
+        terms: [LexicalIndex.WeightedTerm],
+        k: Int,
+        scores: UnsafeMutableBufferPointer<Float>,
+        live: UnsafeBufferPointer<Bool>,
+        filter: ((Int32) -> Bool)?
     ) {
         self.index = index
         self.terms = terms

@@ -46,8 +46,14 @@ struct AccountRoutes: Sendable {
 
     /// Shows a form. Visitors without a session get a signed form token in a cookie instead of
     /// a session row, so looking at a form writes nothing to the database.
-    func formPage(_ template: String, _ request: Request, _ context: AppRequestContext, error: String? = nil,
-                  values: [String: String] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
+    func formPage(
+        _ template: String,
+        _ request: Request,
+        _ context: AppRequestContext,
+        error: String? = nil,
+        values: [String: String] = [:],
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         var cookie: String?
         let csrf: String
         if let session = context.session {
@@ -94,9 +100,23 @@ struct AccountRoutes: Sendable {
         do {
             reader = try await store.createUser(email: email, name: name, passwordHash: hash)
         } catch AccountError.emailTaken {
-            return try await formPage("signup", request, context, error: "That email cannot be used for a new account. If it is yours, log in.", values: values, status: .conflict)
+            return try await formPage(
+                "signup",
+                request,
+                context,
+                error: "That email cannot be used for a new account. If it is yours, log in.",
+                values: values,
+                status: .conflict
+            )
         } catch AccountError.nameTaken {
-            return try await formPage("signup", request, context, error: "That display name is taken: choose another.", values: values, status: .conflict)
+            return try await formPage(
+                "signup",
+                request,
+                context,
+                error: "That display name is taken: choose another.",
+                values: values,
+                status: .conflict
+            )
         }
         return try await switchSession(from: session, to: reader, next: form.get("next"))
     }
@@ -109,8 +129,14 @@ struct AccountRoutes: Sendable {
         // Always run bcrypt: an unknown email costs the same time as a wrong password.
         let valid = Bcrypt.verify(password, hash: found?.passwordHash ?? decoyHash) && found != nil
         guard valid, let reader = found?.reader else {
-            return try await formPage("login", request, context, error: "Email or password is wrong.",
-                                      values: ["email": email, "next": form.get("next") ?? ""], status: .unauthorized)
+            return try await formPage(
+                "login",
+                request,
+                context,
+                error: "Email or password is wrong.",
+                values: ["email": email, "next": form.get("next") ?? ""],
+                status: .unauthorized
+            )
         }
         return try await switchSession(from: session, to: reader, next: form.get("next"))
     }
@@ -152,8 +178,13 @@ struct AccountRoutes: Sendable {
         guard let reader = try await store.reader(named: name) else { throw AppError.notFound("No reader named “\(name.prefix(40))”.") }
         let upvoted = try await store.upvotedPapers(by: reader.id, limit: 100)
         let submissions = try await store.feedEntries(FeedQuery(submitter: reader.name, order: .newest, limit: 100))
-        let html = try renderer.profilePage(reader: reader, upvoted: upvoted, submissions: submissions.map(\.paper),
-                                            viewer: context.reader, csrf: context.session?.csrfToken)
+        let html = try renderer.profilePage(
+            reader: reader,
+            upvoted: upvoted,
+            submissions: submissions.map(\.paper),
+            viewer: context.reader,
+            csrf: context.session?.csrfToken
+        )
         return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 

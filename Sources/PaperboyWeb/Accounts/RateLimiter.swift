@@ -74,8 +74,10 @@ struct RateLimitMiddleware: RouterMiddleware {
         let (allowed, headers) = limiter.take(Self.key(request, context))
         guard allowed else {
             var response = Response(
-                status: .tooManyRequests, headers: headers,
-                body: .init(byteBuffer: .init(string: "{\"error\":\"Too many requests: slow down and retry later.\"}")))
+                status: .tooManyRequests,
+                headers: headers,
+                body: .init(byteBuffer: .init(string: "{\"error\":\"Too many requests: slow down and retry later.\"}"))
+            )
             response.headers[.contentType] = "application/json; charset=utf-8"
             return response
         }

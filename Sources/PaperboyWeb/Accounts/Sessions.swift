@@ -68,8 +68,12 @@ public struct SessionManager: Sendable {
         let session = ActiveSession(tokenHash: Self.hash(token), reader: reader, csrfToken: Self.randomToken())
         let expires = Date(timeIntervalSince1970: clock.now + lifetime)
         try await store.createSession(
-            tokenHash: session.tokenHash, readerID: reader?.id, csrfToken: session.csrfToken, expiresAt: expires,
-            now: Date(timeIntervalSince1970: clock.now))
+            tokenHash: session.tokenHash,
+            readerID: reader?.id,
+            csrfToken: session.csrfToken,
+            expiresAt: expires,
+            now: Date(timeIntervalSince1970: clock.now)
+        )
         return (session, cookie(value: token, maxAge: Int(lifetime)))
     }
 

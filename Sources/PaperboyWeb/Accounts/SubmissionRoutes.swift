@@ -48,17 +48,26 @@ struct SubmissionRoutes: Sendable {
         }
     }
 
-    func form(_ request: Request, _ context: AppRequestContext, error: String? = nil, input: String = "",
-              status: HTTPResponse.Status = .ok) async throws -> Response {
+    func form(
+        _ request: Request,
+        _ context: AppRequestContext,
+        error: String? = nil,
+        input: String = "",
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         guard let session = context.session, let reader = session.reader else {
             return Response(status: .seeOther, headers: [.location: "/login?next=/submit"])
         }
-        var page: [String: Any] = ["pageTitle": "Submit a paper", "input": input, "maxAge": submissions.maximumAgeDays, "limit": submissions.dailyLimit]
+        var page: [String: Any] = [
+            "pageTitle": "Submit a paper", "input": input, "maxAge": submissions.maximumAgeDays, "limit": submissions.dailyLimit,
+        ]
         if let error { page["error"] = error }
         let html = try renderer.render("submit", page, viewer: PageRenderer.Viewer(reader: reader, csrf: session.csrfToken))
         return Response(
-            status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: html)))
+            status: status,
+            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: html))
+        )
     }
 
     static func json(_ status: HTTPResponse.Status, _ object: [String: String]) -> Response {

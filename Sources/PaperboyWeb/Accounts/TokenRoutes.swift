@@ -56,7 +56,10 @@ struct TokenRoutes: Sendable {
     }
 
     func settingsPage(
-        _ request: Request, _ context: AppRequestContext, newToken: String? = nil, message: String? = nil,
+        _ request: Request,
+        _ context: AppRequestContext,
+        newToken: String? = nil,
+        message: String? = nil,
         status: HTTPResponse.Status? = nil
     ) async throws -> Response {
         guard let session = context.session, let reader = session.reader else {
@@ -66,7 +69,9 @@ struct TokenRoutes: Sendable {
         var page: [String: Any] = [
             "pageTitle": "Settings", "email": reader.email, "hasTokens": !tokens.isEmpty,
             "baseURL": publicBaseURL(request, configured: publicURL),
-            "tokens": tokens.map { ["id": $0.id, "name": $0.name, "created": String($0.createdAt.prefix(10)), "revoked": $0.revoked] as [String: Any] },
+            "tokens": tokens.map {
+                ["id": $0.id, "name": $0.name, "created": String($0.createdAt.prefix(10)), "revoked": $0.revoked] as [String: Any]
+            },
         ]
         switch try await store.subscriber(forUser: reader.id, email: reader.email)?.state {
         case .confirmed: page["digestConfirmed"] = true
@@ -80,7 +85,8 @@ struct TokenRoutes: Sendable {
         return Response(
             status: status ?? (newToken == nil ? .ok : .created),
             headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: html)))
+            body: .init(byteBuffer: ByteBuffer(string: html))
+        )
     }
 
     /// `POST` / `DELETE /api/papers/{id}/upvote` with `Authorization: Bearer TOKEN`.
@@ -89,12 +95,15 @@ struct TokenRoutes: Sendable {
             return Response(
                 status: .unauthorized,
                 headers: [.contentType: "application/json; charset=utf-8", .wwwAuthenticate: "Bearer"],
-                body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\"A valid API token is required (Authorization: Bearer TOKEN).\"}")))
+                body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\"A valid API token is required (Authorization: Bearer TOKEN).\"}"))
+            )
         }
         let id = try context.parameters.require("id")
         guard let arxivID = ArxivID(id) else { throw AppError.notFound("“\(id.prefix(80))” is not an arXiv id.") }
         do {
-            _ = add ? try await store.upvote(paperID: arxivID.base, by: reader.id) : try await store.removeUpvote(paperID: arxivID.base, by: reader.id)
+            _ =
+                add
+                ? try await store.upvote(paperID: arxivID.base, by: reader.id) : try await store.removeUpvote(paperID: arxivID.base, by: reader.id)
         } catch AccountError.unknownPaper {
             throw AppError.notFound("No paper \(arxivID.base) here yet.")
         }

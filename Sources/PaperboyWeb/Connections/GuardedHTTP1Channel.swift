@@ -23,7 +23,9 @@ public struct ConnectionLimits: Sendable, Equatable {
     public var maximumConnections: Int
 
     public init(
-        headerTimeout: TimeAmount = .seconds(5), bodyTimeout: TimeAmount = .seconds(30), idleTimeout: TimeAmount = .seconds(30),
+        headerTimeout: TimeAmount = .seconds(5),
+        bodyTimeout: TimeAmount = .seconds(30),
+        idleTimeout: TimeAmount = .seconds(30),
         maximumConnections: Int = 512
     ) {
         self.headerTimeout = headerTimeout
@@ -53,7 +55,10 @@ struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
             let operations = channel.pipeline.syncOperations
             try operations.addHandler(deadlines)
             try operations.configureHTTPServerPipeline(
-                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
+                withPipeliningAssistance: false,
+                withErrorHandling: false,
+                withOutboundHeaderValidation: false
+            )
             try operations.addHandler(RequestProgressHandler(deadlines: deadlines))
             try operations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             // Hummingbird's handler closes the connection once in-flight requests finish on

@@ -16,7 +16,11 @@ public struct DigestSettings: Sendable {
     public var sendHour: Double
 
     public init(
-        from: MailAddress, publicURL: String, trendingCount: Int = 10, picksCount: Int = 5, sendHour: Double = 7
+        from: MailAddress,
+        publicURL: String,
+        trendingCount: Int = 10,
+        picksCount: Int = 5,
+        sendHour: Double = 7
     ) {
         self.from = from
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
@@ -53,16 +57,24 @@ struct DigestComposer: Sendable {
             return DigestEdition(date: date, trending: [], papers: [:])
         }
         let ranked = try await feed.trendingEntries(
-            in: latest.adding(days: 1 - trendingWindowDays)...latest, limit: settings.trendingCount * 3)
+            in: latest.adding(days: 1 - trendingWindowDays)...latest,
+            limit: settings.trendingCount * 3
+        )
         let papers = ranked.map(\.entry.paper)
         return DigestEdition(
-            date: date, trending: papers,
-            papers: Dictionary(papers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }))
+            date: date,
+            trending: papers,
+            papers: Dictionary(papers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        )
     }
 
     /// What a reader gets: trending papers they were not sent before, and picks from their
     /// upvotes. Nil when nothing is new to them.
-    func compose(_ delivery: DigestDelivery, edition: DigestEdition, alreadySent: Set<String>) async throws
+    func compose(
+        _ delivery: DigestDelivery,
+        edition: DigestEdition,
+        alreadySent: Set<String>
+    ) async throws
         -> DigestComposition?
     {
         let trending = edition.trending.lazy.map(\.id).filter { !alreadySent.contains($0) }
@@ -73,15 +85,20 @@ struct DigestComposer: Sendable {
             if !upvoted.isEmpty {
                 let excluded = alreadySent.union(upvoted).union(trending)
                 picks = engine.recommendations(
-                    forUpvoted: upvoted, excluding: excluded, since: edition.date.adding(days: -picksWindowDays),
+                    forUpvoted: upvoted,
+                    excluding: excluded,
+                    since: edition.date.adding(days: -picksWindowDays),
                     limit: settings.picksCount
                 ).map(\.id)
             }
         }
         guard !trending.isEmpty || !picks.isEmpty else { return nil }
         return DigestComposition(
-            subscriberID: delivery.subscriberID, messageID: messageID(for: delivery), paperIDs: Array(trending),
-            pickIDs: picks)
+            subscriberID: delivery.subscriberID,
+            messageID: messageID(for: delivery),
+            paperIDs: Array(trending),
+            pickIDs: picks
+        )
     }
 
     /// Unique per reader and date, and random, so it reveals nothing; fixed once composed.
@@ -99,8 +116,10 @@ struct DigestComposer: Sendable {
             for paper in try await store.papers(ids: missing) { papers[paper.id] = paper }
         }
         return DigestContent(
-            date: delivery.date, trending: delivery.paperIDs.compactMap { papers[$0] },
-            picks: delivery.pickIDs.compactMap { papers[$0] })
+            date: delivery.date,
+            trending: delivery.paperIDs.compactMap { papers[$0] },
+            picks: delivery.pickIDs.compactMap { papers[$0] }
+        )
     }
 
     /// The parts of a digest that are the same for every reader who gets the same papers:
@@ -113,21 +132,27 @@ struct DigestComposer: Sendable {
         return RenderedDigest(
             subject: content.subject,
             textParts: content.text(siteURL: site, unsubscribeURL: placeholder).components(separatedBy: placeholder),
-            htmlParts: html.components(separatedBy: placeholder))
+            htmlParts: html.components(separatedBy: placeholder)
+        )
     }
 
     /// One reader's email, with one-click unsubscribe headers (RFC 8058).
     func message(_ rendered: RenderedDigest, for subscriber: Subscriber, messageID: String?, now: Date) throws -> MailMessage {
         let unsubscribeURL = settings.publicURL + "/digest/unsubscribe?token=" + signer.token(.unsubscribe, for: subscriber)
         return try MailMessage(
-            from: settings.from, to: [MailAddress(subscriber.email)], subject: rendered.subject,
+            from: settings.from,
+            to: [MailAddress(subscriber.email)],
+            subject: rendered.subject,
             text: rendered.textParts.joined(separator: unsubscribeURL),
-            html: rendered.htmlParts.joined(separator: unsubscribeURL), date: now, messageID: messageID,
+            html: rendered.htmlParts.joined(separator: unsubscribeURL),
+            date: now,
+            messageID: messageID,
             headers: [
                 .listUnsubscribe(url: URL(string: unsubscribeURL)!), .listUnsubscribeOneClick,
                 try MailHeader("List-Id", "Paperboy daily digest <digest.\(settings.from.domain)>"),
                 try MailHeader("Auto-Submitted", "auto-generated"),
-            ])
+            ]
+        )
     }
 
     /// A key for `rendered`: deliveries with the same papers render the same.

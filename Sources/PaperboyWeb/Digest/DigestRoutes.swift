@@ -41,7 +41,11 @@ struct DigestRoutes: Sendable {
             email = try SubscriptionService.validatedEmail(form.get("email") ?? "")
         } catch {
             return try page(
-                heading: "Subscribe to the daily digest", error: error.message, status: .badRequest, context)
+                heading: "Subscribe to the daily digest",
+                error: error.message,
+                status: .badRequest,
+                context
+            )
         }
         try await subscriptions.subscribe(email: email, userID: nil)
         return try page(heading: "Check your inbox", message: Self.subscribedMessage(email, mailOn: subscriptions.mail != nil), context)
@@ -61,19 +65,24 @@ struct DigestRoutes: Sendable {
             return try page(
                 heading: "You are subscribed",
                 message: "The daily digest of trending papers will go to \(subscriber.email). Every digest has a one-click unsubscribe link.",
-                context)
+                context
+            )
         case .alreadyConfirmed:
             return try page(heading: "You are subscribed", message: "This address was already confirmed.", context)
         case .expired:
             return try page(
                 heading: "This link has expired",
-                error: "Confirmation links work for 7 days. Subscribe again below to get a new one.", status: .badRequest,
-                context)
+                error: "Confirmation links work for 7 days. Subscribe again below to get a new one.",
+                status: .badRequest,
+                context
+            )
         case .invalid:
             return try page(
                 heading: "This link does not work",
                 error: "It may be incomplete, or the subscription has changed since. Subscribe again below.",
-                status: .badRequest, context)
+                status: .badRequest,
+                context
+            )
         }
     }
 
@@ -86,8 +95,11 @@ struct DigestRoutes: Sendable {
             return try page(heading: "You are unsubscribed", message: "\(subscriber.email) gets no digests.", context)
         }
         return try page(
-            heading: "Unsubscribe from the daily digest", message: "Stop sending the daily digest to \(subscriber.email)?",
-            extra: ["unsubscribeToken": token, "email": subscriber.email], context)
+            heading: "Unsubscribe from the daily digest",
+            message: "Stop sending the daily digest to \(subscriber.email)?",
+            extra: ["unsubscribeToken": token, "email": subscriber.email],
+            context
+        )
     }
 
     private func unsubscribe(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -100,27 +112,41 @@ struct DigestRoutes: Sendable {
         _ = try await store.unsubscribe(subscriberID: subscriber.id)
         return try page(
             heading: "You are unsubscribed",
-            message: "\(subscriber.email) will get no more digests. You can subscribe again at any time.", context)
+            message: "\(subscriber.email) will get no more digests. You can subscribe again at any time.",
+            context
+        )
     }
 
     private func invalidUnsubscribeLink(_ context: AppRequestContext) throws -> Response {
         try page(
             heading: "This link does not work",
             error: "Use the unsubscribe link from the latest digest, or log in and change your settings.",
-            status: .badRequest, context)
+            status: .badRequest,
+            context
+        )
     }
 
     /// Today's digest in the browser: trending for everyone, plus picks for a logged-in reader.
     private func preview(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let query = QueryString(request)
-        let date = try query.get("date").map { text -> FeedDay in
-            guard let day = FeedDay(text) else { throw AppError.badRequest("date must be YYYY-MM-DD.") }
-            return day
-        } ?? FeedDay(timestamp: clock.now)
+        let date =
+            try query.get("date").map { text -> FeedDay in
+                guard let day = FeedDay(text) else { throw AppError.badRequest("date must be YYYY-MM-DD.") }
+                return day
+            } ?? FeedDay(timestamp: clock.now)
         let edition = try await composer.edition(for: date)
         var delivery = DigestDelivery(
-            subscriberID: 0, email: "", userID: context.reader?.id, date: date, state: .pending, attempts: 0,
-            messageID: nil, paperIDs: [], pickIDs: [], lastError: nil)
+            subscriberID: 0,
+            email: "",
+            userID: context.reader?.id,
+            date: date,
+            state: .pending,
+            attempts: 0,
+            messageID: nil,
+            paperIDs: [],
+            pickIDs: [],
+            lastError: nil
+        )
         let composition = try await composer.compose(delivery, edition: edition, alreadySent: [])
         delivery.paperIDs = composition?.paperIDs ?? []
         delivery.pickIDs = composition?.pickIDs ?? []
@@ -128,8 +154,10 @@ struct DigestRoutes: Sendable {
         let base = composer.settings.publicURL
         if query.get("format") == "text" {
             return Response(
-                status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "private, no-store"],
-                body: .init(byteBuffer: ByteBuffer(string: content.text(siteURL: base, unsubscribeURL: "(your link)"))))
+                status: .ok,
+                headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "private, no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: content.text(siteURL: base, unsubscribeURL: "(your link)")))
+            )
         }
         var values = content.context(siteURL: base, unsubscribeURL: "")
         values["pageTitle"] = "Digest preview"
@@ -157,8 +185,12 @@ struct DigestRoutes: Sendable {
     }
 
     private func page(
-        heading: String, message: String? = nil, error: String? = nil, extra: [String: Any] = [:],
-        status: HTTPResponse.Status = .ok, _ context: AppRequestContext
+        heading: String,
+        message: String? = nil,
+        error: String? = nil,
+        extra: [String: Any] = [:],
+        status: HTTPResponse.Status = .ok,
+        _ context: AppRequestContext
     ) throws -> Response {
         var values: [String: Any] = ["pageTitle": heading, "heading": heading]
         if let message { values["message"] = message }
@@ -170,8 +202,10 @@ struct DigestRoutes: Sendable {
 
     private func html(_ text: String, status: HTTPResponse.Status) -> Response {
         Response(
-            status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: text)))
+            status: status,
+            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: text))
+        )
     }
 
     /// Whether a browser sent this request from one of our own pages. The subscribe form of

@@ -1,9 +1,9 @@
 import Foundation
 import Logging
-import Synchronization
 import PaperboyCore
 import PaperboyMail
 import PaperboyStore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -34,8 +34,13 @@ public struct DeliveryPolicy: Sendable {
     public var maxPause: Double = 30
 
     public init(
-        maxAttempts: Int = 5, retryDelay: Double = 30, maxRetryDelay: Double = 1800, disableAfter: Int = 3,
-        batchSize: Int = 100, leaseDuration: Double = 120, waitForRetries: Bool = true
+        maxAttempts: Int = 5,
+        retryDelay: Double = 30,
+        maxRetryDelay: Double = 1800,
+        disableAfter: Int = 3,
+        batchSize: Int = 100,
+        leaseDuration: Double = 120,
+        waitForRetries: Bool = true
     ) {
         self.maxAttempts = maxAttempts
         self.retryDelay = retryDelay
@@ -107,20 +112,41 @@ public struct DigestSender: Sendable {
     let holder = DigestLease.makeHolderName()
 
     public static func make(
-        store: any PaperStore & AccountStore & DigestStore, engine: SearchEngine?, settings: DigestSettings,
-        transports: [any MailTransport], policy: DeliveryPolicy = DeliveryPolicy(), clock: any WallClock = SystemClock(),
-        metrics: AppMetrics = AppMetrics(), logger: Logger
+        store: any PaperStore & AccountStore & DigestStore,
+        engine: SearchEngine?,
+        settings: DigestSettings,
+        transports: [any MailTransport],
+        policy: DeliveryPolicy = DeliveryPolicy(),
+        clock: any WallClock = SystemClock(),
+        metrics: AppMetrics = AppMetrics(),
+        logger: Logger
     ) async throws -> DigestSender {
         let composer = DigestComposer(
-            store: store, engine: engine, renderer: try await PageRenderer(),
-            signer: LinkSigner(secret: try await store.instanceSecret(named: LinkSigner.secretName)), settings: settings)
+            store: store,
+            engine: engine,
+            renderer: try await PageRenderer(),
+            signer: LinkSigner(secret: try await store.instanceSecret(named: LinkSigner.secretName)),
+            settings: settings
+        )
         return DigestSender(
-            store: store, composer: composer, transports: transports, policy: policy, clock: clock, metrics: metrics, logger: logger)
+            store: store,
+            composer: composer,
+            transports: transports,
+            policy: policy,
+            clock: clock,
+            metrics: metrics,
+            logger: logger
+        )
     }
 
     init(
-        store: any PaperStore & AccountStore & DigestStore, composer: DigestComposer, transports: [any MailTransport],
-        policy: DeliveryPolicy, clock: any WallClock, metrics: AppMetrics, logger: Logger
+        store: any PaperStore & AccountStore & DigestStore,
+        composer: DigestComposer,
+        transports: [any MailTransport],
+        policy: DeliveryPolicy,
+        clock: any WallClock,
+        metrics: AppMetrics,
+        logger: Logger
     ) {
         precondition(!transports.isEmpty, "a digest sender needs a mail transport")
         self.store = store
@@ -160,8 +186,10 @@ public struct DigestSender: Sendable {
         report.enqueued = try await store.enqueueDigest(date: date, now: now)
         // The service calls this every minute; only a run with new readers is worth an info line.
         logger.log(
-            level: report.enqueued > 0 ? .info : .debug, "digest run started",
-            metadata: ["date": "\(date)", "enqueued": "\(report.enqueued)"])
+            level: report.enqueued > 0 ? .info : .debug,
+            "digest run started",
+            metadata: ["date": "\(date)", "enqueued": "\(report.enqueued)"]
+        )
         let cache = RenderingCache()
         let failures = FailureStreak()
         while true {
@@ -190,7 +218,13 @@ public struct DigestSender: Sendable {
                     guard !share.isEmpty else { continue }
                     group.addTask {
                         try await deliverInOrder(
-                            share, over: transport, edition: edition, cache: cache, failures: failures, lease: lease)
+                            share,
+                            over: transport,
+                            edition: edition,
+                            cache: cache,
+                            failures: failures,
+                            lease: lease
+                        )
                     }
                 }
                 var all: [Outcome] = []
@@ -203,8 +237,12 @@ public struct DigestSender: Sendable {
     }
 
     private func deliverInOrder(
-        _ deliveries: [DigestDelivery], over transport: any MailTransport, edition: DigestEdition, cache: RenderingCache,
-        failures: FailureStreak, lease: DigestLease
+        _ deliveries: [DigestDelivery],
+        over transport: any MailTransport,
+        edition: DigestEdition,
+        cache: RenderingCache,
+        failures: FailureStreak,
+        lease: DigestLease
     ) async throws -> [Outcome] {
         var outcomes: [Outcome] = []
         var failuresInARow = 0
@@ -247,10 +285,17 @@ public struct DigestSender: Sendable {
         for delivery in fresh {
             guard
                 let composition = try await composer.compose(
-                    delivery, edition: edition, alreadySent: sent[delivery.subscriberID] ?? [])
+                    delivery,
+                    edition: edition,
+                    alreadySent: sent[delivery.subscriberID] ?? []
+                )
             else {
                 try await store.markSkipped(
-                    subscriberID: delivery.subscriberID, date: delivery.date, reason: "nothing new to send", now: now)
+                    subscriberID: delivery.subscriberID,
+                    date: delivery.date,
+                    reason: "nothing new to send",
+                    now: now
+                )
                 continue
             }
             compositions.append(composition)
@@ -270,10 +315,18 @@ public struct DigestSender: Sendable {
     }
 
     private func deliver(
-        _ delivery: DigestDelivery, over transport: any MailTransport, edition: DigestEdition, cache: RenderingCache
+        _ delivery: DigestDelivery,
+        over transport: any MailTransport,
+        edition: DigestEdition,
+        cache: RenderingCache
     ) async throws -> Outcome {
         let subscriber = Subscriber(
-            id: delivery.subscriberID, email: delivery.email, userID: delivery.userID, state: .confirmed, createdAt: "")
+            id: delivery.subscriberID,
+            email: delivery.email,
+            userID: delivery.userID,
+            state: .confirmed,
+            createdAt: ""
+        )
         let date = delivery.date
         do {
             let key = DigestComposer.renderingKey(delivery)
@@ -291,16 +344,27 @@ public struct DigestSender: Sendable {
             if attempts >= policy.maxAttempts {
                 logger.warning("giving up on a digest", metadata: ["to": "\(delivery.email)", "error": "\(error)"])
                 _ = try await store.markFailed(
-                    subscriberID: delivery.subscriberID, date: date, error: "\(error)", permanent: false,
-                    disableAfter: policy.disableAfter, now: now)
+                    subscriberID: delivery.subscriberID,
+                    date: date,
+                    error: "\(error)",
+                    permanent: false,
+                    disableAfter: policy.disableAfter,
+                    now: now
+                )
                 return .failed
             }
             let next = now.addingTimeInterval(policy.delay(afterFailure: attempts))
             logger.notice(
                 "digest delivery will be retried",
-                metadata: ["to": "\(delivery.email)", "attempt": "\(attempts)", "error": "\(error)"])
+                metadata: ["to": "\(delivery.email)", "attempt": "\(attempts)", "error": "\(error)"]
+            )
             try await store.markRetry(
-                subscriberID: delivery.subscriberID, date: date, error: "\(error)", nextAttempt: next, now: now)
+                subscriberID: delivery.subscriberID,
+                date: date,
+                error: "\(error)",
+                nextAttempt: next,
+                now: now
+            )
             return .retry("\(error)")
         } catch let error as SMTPError {
             guard case .permanent = error else { throw error }  // TLS, AUTH, protocol: needs a person
@@ -315,11 +379,17 @@ public struct DigestSender: Sendable {
     /// A permanent refusal: the delivery fails, and repeated refusals disable the address.
     private func refuse(_ delivery: DigestDelivery, reason: String) async throws -> Outcome {
         let disabled = try await store.markFailed(
-            subscriberID: delivery.subscriberID, date: delivery.date, error: reason, permanent: true,
-            disableAfter: policy.disableAfter, now: now)
+            subscriberID: delivery.subscriberID,
+            date: delivery.date,
+            error: reason,
+            permanent: true,
+            disableAfter: policy.disableAfter,
+            now: now
+        )
         logger.warning(
             disabled ? "address disabled after repeated refusals" : "digest refused by the mail server",
-            metadata: ["to": "\(delivery.email)", "error": "\(reason)"])
+            metadata: ["to": "\(delivery.email)", "error": "\(reason)"]
+        )
         return disabled ? .disabled : .failed
     }
 }
@@ -407,7 +477,12 @@ final class DigestLease: Sendable {
     private func take(stealFrom: String?) async throws -> String {
         let now = Date(timeIntervalSince1970: clock.now)
         return try await store.acquireLease(
-            name: name, holder: holder, until: now.addingTimeInterval(duration), now: now, stealFrom: stealFrom)
+            name: name,
+            holder: holder,
+            until: now.addingTimeInterval(duration),
+            now: now,
+            stealFrom: stealFrom
+        )
     }
 
     /// Whether `holder` names a process on this machine that no longer exists.

@@ -91,7 +91,8 @@ struct SubscriptionService: Sendable {
         } catch {
             logger.warning(
                 "could not send a confirmation email; it stays owed",
-                metadata: ["to": "\(subscriber.email)", "error": "\(error)"])
+                metadata: ["to": "\(subscriber.email)", "error": "\(error)"]
+            )
             try? await store.markConfirmationSent(subscriberID: subscriber.id, at: nil)
             return false
         }
@@ -129,9 +130,14 @@ struct SubscriptionService: Sendable {
             </body></html>
             """
         return try MailMessage(
-            from: settings.from, to: [MailAddress(subscriber.email)], subject: "Confirm your Paperboy digest subscription",
-            text: text, html: html, date: now,
-            headers: [try MailHeader("Auto-Submitted", "auto-generated")])
+            from: settings.from,
+            to: [MailAddress(subscriber.email)],
+            subject: "Confirm your Paperboy digest subscription",
+            text: text,
+            html: html,
+            date: now,
+            headers: [try MailHeader("Auto-Submitted", "auto-generated")]
+        )
     }
 
     enum Confirmation: Equatable {

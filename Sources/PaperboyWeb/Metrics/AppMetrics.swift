@@ -53,15 +53,21 @@ public final class AppMetrics: Sendable {
         self.factory = factory
         embeddingBacklog = Metrics.Gauge(label: "paperboy_embedding_backlog_papers", factory: factory)
         databaseBytes = Metrics.Gauge(label: "paperboy_database_size_bytes", factory: factory)
-        submissions = Dictionary(uniqueKeysWithValues: SubmissionResult.allCases.map {
-            ($0, Metrics.Counter(label: "paperboy_submissions_total", dimensions: [("result", $0.rawValue)], factory: factory))
-        })
-        digestMessages = Dictionary(uniqueKeysWithValues: DigestResult.allCases.map {
-            ($0, Metrics.Counter(label: "paperboy_digest_messages_total", dimensions: [("result", $0.rawValue)], factory: factory))
-        })
-        searchDurations = Dictionary(uniqueKeysWithValues: SearchMode.allCases.map {
-            ($0, Metrics.Timer(label: "paperboy_search_duration_seconds", dimensions: [("mode", $0.rawValue)], factory: factory))
-        })
+        submissions = Dictionary(
+            uniqueKeysWithValues: SubmissionResult.allCases.map {
+                ($0, Metrics.Counter(label: "paperboy_submissions_total", dimensions: [("result", $0.rawValue)], factory: factory))
+            }
+        )
+        digestMessages = Dictionary(
+            uniqueKeysWithValues: DigestResult.allCases.map {
+                ($0, Metrics.Counter(label: "paperboy_digest_messages_total", dimensions: [("result", $0.rawValue)], factory: factory))
+            }
+        )
+        searchDurations = Dictionary(
+            uniqueKeysWithValues: SearchMode.allCases.map {
+                ($0, Metrics.Timer(label: "paperboy_search_duration_seconds", dimensions: [("mode", $0.rawValue)], factory: factory))
+            }
+        )
     }
 
     /// Everything recorded, in the Prometheus text format (version 0.0.4).
@@ -79,11 +85,15 @@ public final class AppMetrics: Sendable {
             let series = RequestSeries(
                 count: Metrics.Counter(
                     label: "paperboy_http_requests_total",
-                    dimensions: [("route", key.route), ("method", key.method), ("status", String(key.status))], factory: factory),
+                    dimensions: [("route", key.route), ("method", key.method), ("status", String(key.status))],
+                    factory: factory
+                ),
                 duration: Metrics.Timer(
                     label: "paperboy_http_request_duration_seconds",
                     dimensions: [("route", key.route), ("method", key.method), ("status", String(key.status))],
-                    factory: factory))
+                    factory: factory
+                )
+            )
             requests[key] = series
             return series
         }

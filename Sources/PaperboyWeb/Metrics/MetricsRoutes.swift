@@ -26,14 +26,17 @@ struct MetricsRoutes: Sendable {
             return Response(
                 status: .unauthorized,
                 headers: [.contentType: "text/plain; charset=utf-8", .wwwAuthenticate: "Bearer", .cacheControl: "no-store"],
-                body: .init(byteBuffer: ByteBuffer(string: "A valid metrics token is required (Authorization: Bearer TOKEN).\n")))
+                body: .init(byteBuffer: ByteBuffer(string: "A valid metrics token is required (Authorization: Bearer TOKEN).\n"))
+            )
         }
         // Gauges of state rather than events are read now, so each scrape sees the present.
         metrics.embeddingBacklog.record(max(0, search.paperCount - search.embeddedCount))
         metrics.databaseBytes.record(try await store.storageSize())
         return Response(
-            status: .ok, headers: [.contentType: Self.contentType, .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
+            status: .ok,
+            headers: [.contentType: Self.contentType, .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: metrics.exposition()))
+        )
     }
 
     /// Compares digests, in constant time, so neither the token nor its length leaks through timing.
@@ -48,6 +51,9 @@ struct MetricsRoutes: Sendable {
         let router = Router()
         register(on: router)
         return Application(
-            router: router, configuration: .init(address: .hostname(hostname, port: port), serverName: "Paperboy"), logger: logger)
+            router: router,
+            configuration: .init(address: .hostname(hostname, port: port), serverName: "Paperboy"),
+            logger: logger
+        )
     }
 }

@@ -81,10 +81,13 @@ public struct EmbeddingBackfill: Service {
             onBatch(snapshot)
             if Date().timeIntervalSince(lastLog) >= 30 {
                 lastLog = Date()
-                logger.info("embedding papers", metadata: [
-                    "embedded": "\(snapshot.embedded)", "total": "\(snapshot.total)",
-                    "papers_per_second": "\(String(format: "%.1f", rate))",
-                ])
+                logger.info(
+                    "embedding papers",
+                    metadata: [
+                        "embedded": "\(snapshot.embedded)", "total": "\(snapshot.total)",
+                        "papers_per_second": "\(String(format: "%.1f", rate))",
+                    ]
+                )
             }
         }
         progress.update { $0.running = false }
@@ -102,7 +105,10 @@ func paperEmbeddings(_ papers: [Paper], embedder: any TextEmbedder) -> [PaperEmb
     return papers.enumerated().map { index, paper in
         defer { next += passages[index].count }
         return PaperEmbedding(
-            paperID: paper.id, vector: vectors[index], passages: Array(vectors[next..<next + passages[index].count]))
+            paperID: paper.id,
+            vector: vectors[index],
+            passages: Array(vectors[next..<next + passages[index].count])
+        )
     }
 }
 

@@ -14,7 +14,8 @@ public final class SearchAdmission: Sendable {
         public var maximumWait: Duration
 
         public init(
-            concurrent: Int = ProcessInfo.processInfo.activeProcessorCount, queued: Int? = nil,
+            concurrent: Int = ProcessInfo.processInfo.activeProcessorCount,
+            queued: Int? = nil,
             maximumWait: Duration = .milliseconds(50)
         ) {
             self.concurrent = max(1, concurrent)

@@ -109,10 +109,13 @@ public final class SearchEngine: Sendable {
         _ = paperboy_malloc_trim(0)
         #endif
         let indexes = snapshot
-        logger.info("search index loaded", metadata: [
-            "papers": "\(indexes.lexical.count)", "embeddings": "\(indexes.dense.count)",
-            "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))",
-        ])
+        logger.info(
+            "search index loaded",
+            metadata: [
+                "papers": "\(indexes.lexical.count)", "embeddings": "\(indexes.dense.count)",
+                "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))",
+            ]
+        )
         return indexes.lexical.count
     }
 
@@ -147,7 +150,8 @@ public final class SearchEngine: Sendable {
             for paper in papers {
                 let fields = PaperFields(
                     publishedDay: paper.publishedDay.map { Int32($0.daysSinceEpoch) } ?? PaperFields.unknownDay,
-                    categories: paper.categories.map { indexes.categoryID($0) })
+                    categories: paper.categories.map { indexes.categoryID($0) }
+                )
                 indexes.fieldsByID[paper.id] = fields
                 if let doc = indexes.lexical.internalID(of: paper.id) {
                     indexes.lexicalFields.set(Int(doc), fields)
@@ -190,7 +194,13 @@ public final class SearchEngine: Sendable {
     // MARK: - Queries
 
     /// Ranked paper ids. `hybrid` falls back to lexical while no embeddings exist.
-    public func search(_ query: String, mode: SearchMode = .hybrid, filters: SearchFilters = SearchFilters(), limit: Int, offset: Int = 0) -> [SearchHit] {
+    public func search(
+        _ query: String,
+        mode: SearchMode = .hybrid,
+        filters: SearchFilters = SearchFilters(),
+        limit: Int,
+        offset: Int = 0
+    ) -> [SearchHit] {
         let indexes = snapshot
         let depth = max(Self.candidateDepth, offset + limit)
         let lexicalFilter = indexes.filter(filters, fields: \.lexicalFields)
@@ -252,7 +262,12 @@ public final class SearchEngine: Sendable {
     /// embeddings, among papers published on or after `since`, never one in `excluding`. Each
     /// comes with the upvoted paper it is closest to ("because you upvoted …"). Empty when
     /// none of the upvoted papers has an embedding yet.
-    public func recommendations(forUpvoted upvoted: [String], excluding: Set<String>, since: FeedDay?, limit: Int)
+    public func recommendations(
+        forUpvoted upvoted: [String],
+        excluding: Set<String>,
+        since: FeedDay?,
+        limit: Int
+    )
         -> [(id: String, because: String, score: Float)]
     {
         let indexes = snapshot

@@ -12,7 +12,10 @@ public struct SearchService: Sendable {
     let metrics: AppMetrics
 
     public init(
-        engine: SearchEngine, store: any PaperStore, admission: SearchAdmission = SearchAdmission(), metrics: AppMetrics = AppMetrics()
+        engine: SearchEngine,
+        store: any PaperStore,
+        admission: SearchAdmission = SearchAdmission(),
+        metrics: AppMetrics = AppMetrics()
     ) {
         self.engine = engine
         self.store = store
@@ -39,8 +42,11 @@ public struct SearchService: Sendable {
     static let longestQuery = 2000
 
     public func search(
-        _ rawQuery: String, filters: SearchFilters = SearchFilters(), mode: SearchMode = .hybrid,
-        page: Int = 0, perPage: Int = 20
+        _ rawQuery: String,
+        filters: SearchFilters = SearchFilters(),
+        mode: SearchMode = .hybrid,
+        page: Int = 0,
+        perPage: Int = 20
     ) async throws -> Outcome {
         let query = String(rawQuery.trimmingWhitespace().prefix(Self.longestQuery))
         if let id = ArxivID(query), let paper = try await store.paper(id: id.base) {
@@ -54,7 +60,9 @@ public struct SearchService: Sendable {
         if engine.ranksWithEmbeddings(mode) {
             // Off the request threads: a forward pass takes milliseconds of CPU.
             hits = try await admission.run { [engine] in
-                await onComputeThread(qos: .userInitiated) { engine.search(query, mode: mode, filters: filters, limit: perPage + 1, offset: page * perPage) }
+                await onComputeThread(qos: .userInitiated) {
+                    engine.search(query, mode: mode, filters: filters, limit: perPage + 1, offset: page * perPage)
+                }
             }
         } else {
             hits = engine.search(query, mode: mode, filters: filters, limit: perPage + 1, offset: page * perPage)
@@ -63,9 +71,15 @@ public struct SearchService: Sendable {
         let shown = Array(hits.prefix(perPage))
         let papers = try await store.papers(ids: shown.map(\.id))
         let scores = Dictionary(shown.map { ($0.id, $0.score) }, uniquingKeysWith: { first, _ in first })
-        return .results(Results(
-            query: query, papers: papers.map { ($0, scores[$0.id] ?? 0) }, page: page,
-            hasMore: hits.count > perPage, terms: engine.queryTerms(query)))
+        return .results(
+            Results(
+                query: query,
+                papers: papers.map { ($0, scores[$0.id] ?? 0) },
+                page: page,
+                hasMore: hits.count > perPage,
+                terms: engine.queryTerms(query)
+            )
+        )
     }
 
     /// Papers nearest to `paper`, best first, never the paper itself.
