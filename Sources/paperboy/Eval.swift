@@ -64,21 +64,17 @@ struct Eval: AsyncParsableCommand {
         }
 
         let depth = SearchEngine.candidateDepth
-        // The same steps as SearchEngine.search: lexical top 100; dense over the 300 nearest
-        // papers plus the lexical candidates, each scored with its best sentence; fusion.
+        // Lexical, dense and hybrid through the server's own ranker (HybridRanker).
         var runs: [String: [String: [String]]] = [:]
         for query in data.queries where data.judgments[query.id] != nil {
             let vector = embedder.embed(query.text)
-            let keyword = lexical.search(query.text, k: depth)
-            let ids = { (index: DenseIndex, hits: [ScoredDoc]) in hits.map { (index.externalID(of: $0.doc), $0.score) } }
-            let semantic = ids(dense, dense.searchWithPassages(vector, k: depth))
-            let lexicalCandidates = keyword.compactMap { dense.internalID(of: $0.id) }
-            let semanticForFusion = ids(dense, dense.searchWithPassages(vector, k: depth, including: lexicalCandidates))
-            let paperOnly = ids(wholePaper, wholePaper.search(vector, k: depth))
-            runs["lexical", default: [:]][query.id] = keyword.map(\.id)
-            runs["dense", default: [:]][query.id] = semantic.map(\.0)
-            runs["hybrid", default: [:]][query.id] = Fusion.hybrid(lexical: keyword, dense: semanticForFusion, limit: depth).map(\.id)
+            for mode in HybridRanker.Mode.allCases {
+                runs[mode.rawValue, default: [:]][query.id] =
+                    HybridRanker.rank(query.text, mode: mode, lexical: lexical, dense: dense, depth: depth) { vector }.map(\.id)
+            }
             // For comparison: before sentence vectors (and with the weight that was best then).
+            let keyword = lexical.search(query.text, k: depth)
+            let paperOnly = wholePaper.search(vector, k: depth).map { (wholePaper.externalID(of: $0.doc), $0.score) }
             runs["dense-whole-paper", default: [:]][query.id] = paperOnly.map(\.0)
             runs["hybrid-whole-paper", default: [:]][query.id] =
                 Fusion.hybrid(lexical: keyword, dense: paperOnly, denseWeight: 0.75, limit: depth).map(\.id)

@@ -22,9 +22,8 @@ public struct SearchFilters: Sendable, Equatable {
     var isEmpty: Bool { from == nil && to == nil && category == nil }
 }
 
-public enum SearchMode: String, Sendable, CaseIterable {
-    case hybrid, lexical, dense
-}
+/// Lexical, dense or hybrid: the ranker's modes (`HybridRanker`, shared with `paperboy eval`).
+public typealias SearchMode = HybridRanker.Mode
 
 public struct SearchHit: Sendable, Equatable {
     public var id: String
@@ -207,26 +206,15 @@ public final class SearchEngine: Sendable {
         let denseFilter = indexes.filter(filters, fields: \.denseFields)
         if filters.category != nil && indexes.categoryIDs[filters.category!] == nil { return [] }
 
-        func lexical() -> [(id: String, score: Float)] {
-            indexes.lexical.search(query, k: depth, filter: lexicalFilter)
-        }
-        /// Whole-paper neighbours and the `including` papers, each scored with its best sentence.
-        func dense(including lexicalHits: [(id: String, score: Float)] = []) -> [(id: String, score: Float)] {
-            guard let vector = queryVector(query), indexes.dense.count > 0 else { return [] }
-            let extra = lexicalHits.compactMap { indexes.dense.internalID(of: $0.id) }
-            return indexes.dense.searchWithPassages(vector, k: depth, including: extra, filter: denseFilter)
-                .map { (indexes.dense.externalID(of: $0.doc), $0.score) }
-        }
-
-        let ranked: [(id: String, score: Float)]
-        switch mode {
-        case .lexical: ranked = lexical()
-        case .dense: ranked = dense()
-        case .hybrid:
-            let keyword = lexical()
-            let semantic = dense(including: keyword)
-            ranked = semantic.isEmpty ? keyword : Fusion.hybrid(lexical: keyword, dense: semantic, limit: depth)
-        }
+        let ranked = HybridRanker.rank(
+            query,
+            mode: mode,
+            lexical: indexes.lexical,
+            dense: indexes.dense,
+            depth: depth,
+            lexicalFilter: lexicalFilter,
+            denseFilter: denseFilter
+        ) { queryVector(query) }
         return ranked.dropFirst(offset).prefix(limit).map { SearchHit(id: $0.id, score: $0.score) }
     }
 
