@@ -25,6 +25,8 @@ public final class ResponseCache: Sendable {
         var bytes = 0
         var counter = -1
         var checkedAt = 0.0
+        /// Keys being rendered, with the requests waiting for that rendering.
+        var rendering: [String: [CheckedContinuation<Entry?, Never>]] = [:]
 
         mutating func clear() {
             entries.removeAll()
@@ -56,12 +58,56 @@ public final class ResponseCache: Sendable {
     static func cost(_ entry: Entry, key: String) -> Int { entry.bytes + key.utf8.count + 96 }
 
     /// The cached body for `key`, or the result of `render`, stored for next time.
+    ///
+    /// Requests that miss the same key together wait for one rendering: when the cache is
+    /// empty (at start, after a write) 256 clients asking for the same 500 KB page used to
+    /// render it 256 times at once, and some waited over 10 s (BENCHMARKS.md, "Overload").
     func body(for key: String, contentType: String, render: () async throws -> ByteBuffer) async throws -> Entry {
         try await refreshIfDue()
-        if let hit = state.withLock({ $0.entries[key] }) { return hit }
-        let entry = Entry(body: try await render(), contentType: contentType)
-        store(entry, for: key)
-        return entry
+        guard key.utf8.count <= Self.longestKey else { return Entry(body: try await render(), contentType: contentType) }
+        while true {
+            enum Step {
+                case hit(Entry)
+                case render, wait
+            }
+            let step = state.withLock { state -> Step in
+                if let hit = state.entries[key] { return .hit(hit) }
+                if state.rendering[key] != nil { return .wait }
+                state.rendering[key] = []
+                return .render
+            }
+            switch step {
+            case .hit(let entry):
+                return entry
+            case .render:
+                do {
+                    let entry = Entry(body: try await render(), contentType: contentType)
+                    store(entry, for: key)
+                    finishRendering(key, with: entry)
+                    return entry
+                } catch {
+                    finishRendering(key, with: nil)
+                    throw error
+                }
+            case .wait:
+                let rendered = await withCheckedContinuation { (continuation: CheckedContinuation<Entry?, Never>) in
+                    let waiting = state.withLock { state -> Bool in
+                        guard state.rendering[key] != nil else { return false }
+                        state.rendering[key]!.append(continuation)
+                        return true
+                    }
+                    if !waiting { continuation.resume(returning: nil) }
+                }
+                // nil: the rendering failed or ended before we could wait; look again.
+                if let rendered { return rendered }
+            }
+        }
+    }
+
+    /// Hands a rendering's result to the requests that waited for it.
+    private func finishRendering(_ key: String, with entry: Entry?) {
+        let waiting = state.withLock { $0.rendering.removeValue(forKey: key) ?? [] }
+        for continuation in waiting { continuation.resume(returning: entry) }
     }
 
     /// The gzip body for a cached entry, compressed on first use (small bodies are not worth it).
@@ -93,6 +139,8 @@ public final class ResponseCache: Sendable {
     /// Bytes the cached responses hold (for tests and `/healthz`).
     var heldBytes: Int { state.withLock { $0.bytes } }
     var count: Int { state.withLock { $0.entries.count } }
+    /// Requests waiting for another request's rendering (for tests).
+    var waitingForRendering: Int { state.withLock { $0.rendering.values.reduce(0) { $0 + $1.count } } }
 
     private func refreshIfDue() async throws {
         let now = Date().timeIntervalSince1970

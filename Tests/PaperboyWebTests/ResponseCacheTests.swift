@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import PaperboyStore
+import Synchronization
 import Testing
 
 @testable import PaperboyWeb
@@ -57,4 +58,38 @@ import Testing
         #expect(cache.heldBytes <= 200_000)
         #expect(cache.count > 100 && cache.count < 500, "\(cache.count) entries")
     }
+
+    /// A cold cache hit by many clients at once renders each page once, not once per client.
+    @Test func concurrentMissesOfOneKeyShareOneRendering() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-cache-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLitePaperStore(path: directory.appendingPathComponent("db.sqlite").path)
+        let cache = ResponseCache(store: store, recheckInterval: 3600)
+        let renders = RenderCount()
+        let (release, releaser) = AsyncStream.makeStream(of: Void.self)
+        let bodies = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<50 {
+                group.addTask {
+                    let entry = try await cache.body(for: "/api/daily_papers?limit=100", contentType: "application/json") {
+                        renders.count.withLock { $0 += 1 }
+                        for await _ in release { break }
+                        return ByteBuffer(string: "[\"rendered once\"]")
+                    }
+                    return String(buffer: entry.body)
+                }
+            }
+            // Let every request reach the cache before the one rendering finishes.
+            while cache.waitingForRendering < 49 { await Task.yield() }
+            releaser.yield()
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(bodies.count == 50)
+        #expect(Set(bodies) == ["[\"rendered once\"]"])
+        #expect(renders.count.withLock { $0 } == 1)
+    }
+}
+
+private final class RenderCount: Sendable {
+    let count = Mutex(0)
 }
