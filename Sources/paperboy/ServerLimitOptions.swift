@@ -31,7 +31,7 @@ struct ServerLimitOptions: ParsableArguments {
     @Option(
         name: .long,
         help:
-            "Searches that may wait for those, as long as the expected wait stays under 50 ms; more are answered 503 (env PAPERBOY_SEARCH_QUEUE, default 32)."
+            "Searches that may wait for those, as long as the expected wait stays under 10 ms; more are answered 503 (env PAPERBOY_SEARCH_QUEUE, default 32)."
     )
     var searchQueue: Int?
 

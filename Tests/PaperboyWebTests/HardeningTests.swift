@@ -258,9 +258,9 @@ import Testing
     }
 
     @Test func aNewcomerIsRefusedWhenItsExpectedWaitIsTooLong() async throws {
-        // A search is first assumed to take 10 ms: behind one running search, a newcomer
-        // would wait about that long, over a 5 ms bound, even though the queue has room.
-        let admission = SearchAdmission(limits: .init(concurrent: 1, queued: 10, maximumWait: .milliseconds(5)))
+        // A search is first assumed to take 5 ms: behind one running search, a newcomer
+        // would wait about that long, over a 2 ms bound, even though the queue has room.
+        let admission = SearchAdmission(limits: .init(concurrent: 1, queued: 10, maximumWait: .milliseconds(2)))
         let (release, releaser) = AsyncStream.makeStream(of: Void.self)
         let (started, starter) = AsyncStream.makeStream(of: Void.self)
         let running = Task {

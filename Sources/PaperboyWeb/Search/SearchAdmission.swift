@@ -16,7 +16,7 @@ public final class SearchAdmission: Sendable {
         public init(
             concurrent: Int = ProcessInfo.processInfo.activeProcessorCount,
             queued: Int? = nil,
-            maximumWait: Duration = .milliseconds(50)
+            maximumWait: Duration = .milliseconds(10)
         ) {
             self.concurrent = max(1, concurrent)
             self.queued = max(0, queued ?? 32)
@@ -28,8 +28,9 @@ public final class SearchAdmission: Sendable {
         var running = 0
         var waiting: [CheckedContinuation<Bool, Never>] = []
         var refused = 0
-        /// Moving average of how long a search took, in seconds (starts at a guess of 10 ms).
-        var serviceTime = 0.010
+        /// Moving average of how long a search took, in seconds (starts at a guess of 5 ms, a
+        /// search on a quiet machine).
+        var serviceTime = 0.005
 
         func expectedWait(concurrent: Int) -> Double {
             Double(waiting.count + 1) / Double(concurrent) * serviceTime
