@@ -45,13 +45,18 @@ let package = Package(
         // In-memory BM25, dense top-k, fusion, suggestions and evaluation metrics; Foundation only.
         .target(name: "PaperboySearch", dependencies: ["CVectorKernels"], swiftSettings: fastMath),
         .executableTarget(name: "search-bench", dependencies: ["PaperboySearch"], swiftSettings: fastMath),
+        // Store protocols and records only: no GRDB here.
+        .target(name: "PaperboyStore", dependencies: ["PaperboyCore"]),
+        // The SQLite implementation (GRDB, WAL, SQL-string migrations).
         .target(
-            name: "PaperboyStore",
+            name: "PaperboyStoreSQLite",
             dependencies: [
-                "PaperboyCore",
+                "PaperboyCore", "PaperboyStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // Opens a store from its location (sqlite:PATH, a path; postgres:// next).
+        .target(name: "PaperboyStoreFactory", dependencies: ["PaperboyStore", "PaperboyStoreSQLite"]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "PaperboyIngest",
@@ -95,7 +100,8 @@ let package = Package(
         .executableTarget(
             name: "paperboy",
             dependencies: [
-                "PaperboyCore", "PaperboyStore", "PaperboyIngest", "PaperboyWeb", "PaperboySearch", "MiniLM", "PaperboyMail",
+                "PaperboyCore", "PaperboyStore", "PaperboyStoreFactory", "PaperboyIngest", "PaperboyWeb", "PaperboySearch", "MiniLM",
+                "PaperboyMail",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -110,17 +116,21 @@ let package = Package(
         .testTarget(name: "PaperboyMailTests", dependencies: ["PaperboyMail", "PaperboyTestSupport"]),
         .testTarget(
             name: "PaperboyStoreTests",
-            dependencies: ["PaperboyStore", "PaperboyCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "PaperboyStore", "PaperboyStoreSQLite", "PaperboyStoreFactory", "PaperboyCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "PaperboyIngestTests",
-            dependencies: ["PaperboyIngest", "PaperboyStore", "PaperboyCore"],
+            dependencies: ["PaperboyIngest", "PaperboyStore", "PaperboyStoreSQLite", "PaperboyCore"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "PaperboyWebTests",
             dependencies: [
-                "PaperboyWeb", "PaperboyStore", "PaperboyIngest", "PaperboyCore", "PaperboyMail", "PaperboyTestSupport",
+                "PaperboyWeb", "PaperboyStore", "PaperboyStoreSQLite", "PaperboyIngest", "PaperboyCore", "PaperboyMail",
+                "PaperboyTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

@@ -32,6 +32,9 @@ public protocol AccountStore: Sendable {
     /// The reader's upvoted papers, latest vote first.
     func upvotedPapers(by readerID: Int64, limit: Int) async throws -> [Paper]
 
+    /// Upvotes cast here (not the captured counts), over all papers.
+    func localUpvoteCount() async throws -> Int
+
     /// Replaces the password hash and ends every other session of the reader.
     func changePassword(of readerID: Int64, to passwordHash: String, keepingSession tokenHash: String) async throws
 

@@ -66,6 +66,11 @@ public struct RevisedPaper: Sendable {
     public var paper: Paper
     public var revision: Int
 
+    public init(paper: Paper, revision: Int) {
+        self.paper = paper
+        self.revision = revision
+    }
+
     public var position: RevisionPosition { RevisionPosition(revision: revision, id: paper.id) }
 }
 

@@ -3,12 +3,13 @@ import Foundation
 import Logging
 import MiniLM
 import PaperboyStore
+import PaperboyStoreFactory
 import PaperboyWeb
 
 /// Options every command shares. This is the one place configuration is read:
 /// a flag wins over the environment, which wins over the default.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "SQLite database file (env PAPERBOY_DATABASE, default ./paperboy.sqlite).")
+    @Option(name: .long, help: "The store: a SQLite file path or sqlite:PATH (env PAPERBOY_DATABASE, default ./paperboy.sqlite).")
     var database: String?
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (env PAPERBOY_LOG_LEVEL).")
@@ -47,10 +48,11 @@ struct StoreOptions: ParsableArguments {
         return Logger(label: label) { StructuredLogHandler(label: $0, level: level) }
     }
 
-    /// Opens the store or ends the command with a one-line reason and a non-zero status.
-    func openStore() throws -> SQLitePaperStore {
+    /// Opens the store `--database` names (a path, `sqlite:PATH`) or ends the command with a
+    /// one-line reason and a non-zero status.
+    func openStore() throws -> any AppStore {
         do {
-            return try SQLitePaperStore(path: databasePath)
+            return try StoreFactory.open(databasePath)
         } catch {
             throw CommandFailure("\(error)")
         }

@@ -78,7 +78,7 @@ struct Digest: AsyncParsableCommand {
         }
 
         /// The embeddings behind "picked for you"; without the model the digest has trending only.
-        static func searchForPicks(_ options: StoreOptions, store: SQLitePaperStore, logger: Logger) async throws -> SearchEngine? {
+        static func searchForPicks(_ options: StoreOptions, store: any AppStore, logger: Logger) async throws -> SearchEngine? {
             switch options.loadEmbedder(maximumConcurrency: 1) {
             case .success(let embedder):
                 let search = SearchEngine(store: store, embedder: embedder, logger: logger)

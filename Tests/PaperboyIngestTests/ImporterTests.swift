@@ -2,6 +2,7 @@ import Foundation
 import PaperboyCore
 import PaperboyIngest
 import PaperboyStore
+import PaperboyStoreSQLite
 import Testing
 
 @Suite struct ImporterTests {

@@ -1,5 +1,6 @@
 import Foundation
 import PaperboyStore
+import PaperboyStoreSQLite
 
 enum Fixtures {
     static func url(_ name: String) -> URL {

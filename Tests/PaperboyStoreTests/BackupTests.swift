@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import PaperboyCore
 import PaperboyStore
+import PaperboyStoreSQLite
 import Testing
 
 /// A count shared across threads; one side can wait for the other's next increments (the

@@ -1,6 +1,7 @@
 import Foundation
 import PaperboyCore
 import PaperboyStore
+import PaperboyStoreSQLite
 import Testing
 
 @Suite struct DigestStoreTests {

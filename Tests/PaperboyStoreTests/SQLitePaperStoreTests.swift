@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import PaperboyCore
 import PaperboyStore
+import PaperboyStoreSQLite
 import Testing
 
 /// A fresh database file per test, removed afterwards.

@@ -7,6 +7,7 @@ import NIOCore
 import PaperboyCore
 import PaperboyMail
 import PaperboyStore
+import PaperboyStoreSQLite
 import PaperboyTestSupport
 import Testing
 

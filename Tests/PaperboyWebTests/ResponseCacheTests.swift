@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import PaperboyStore
+import PaperboyStoreSQLite
 import Synchronization
 import Testing
 

@@ -6,6 +6,7 @@ import PaperboyCore
 import PaperboyIngest
 import PaperboyMail
 import PaperboyStore
+import PaperboyStoreSQLite
 import PaperboyWeb
 
 /// A running application (in-process test client) over a fresh SQLite file holding two real

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PaperboyCore
+import PaperboyStore
 
 extension SQLitePaperStore: AccountStore {
     public func createUser(email: String, name: String, passwordHash: String) async throws -> Reader {

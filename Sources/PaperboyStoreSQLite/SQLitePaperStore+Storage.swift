@@ -1,4 +1,5 @@
 import Foundation
+import PaperboyStore
 
 extension SQLitePaperStore {
     /// The main file plus the WAL, read from the file system: the WAL can grow far past the

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PaperboyCore
+import PaperboyStore
 
 extension SQLitePaperStore: DigestStore {
     // MARK: Subscribers

@@ -1,50 +1,10 @@
 import Foundation
 import GRDB
+import PaperboyStore
 
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// What a backup copied: the file and the counts of the snapshot it holds.
-public struct BackupReport: Sendable, Equatable {
-    public var path: String
-    public var bytes: Int
-    public var papers: Int
-    public var entries: Int
-    public var upvotes: Int
-}
-
-/// How far a backup is, in database pages.
-public struct BackupProgress: Sendable, Equatable {
-    public var copiedPages: Int
-    public var totalPages: Int
-}
-
-public enum BackupError: Error, CustomStringConvertible, Equatable {
-    case targetDirectoryMissing(path: String, directory: String)
-    case targetIsADirectory(path: String)
-    case targetIsTheDatabase(path: String)
-    case targetInUse(path: String, file: String)
-    case integrityCheckFailed(path: String, report: String)
-    case failed(path: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .targetDirectoryMissing(let path, let directory):
-            return "cannot back up to \(path): directory \(directory) does not exist"
-        case .targetIsADirectory(let path):
-            return "cannot back up to \(path): it is a directory; name a file"
-        case .targetIsTheDatabase(let path):
-            return "cannot back up to \(path): it is the database being backed up"
-        case .targetInUse(let path, let file):
-            return "cannot back up to \(path): \(file) exists, so a database is open there; choose another file or remove it"
-        case .integrityCheckFailed(let path, let report):
-            return "backup to \(path) failed its integrity check (nothing written): \(report)"
-        case .failed(let path, let reason):
-            return "backup to \(path) failed (nothing written): \(reason)"
-        }
-    }
-}
 
 extension SQLitePaperStore {
     /// Copies the database to `path` with SQLite's online backup API while the store keeps serving.
@@ -165,5 +125,11 @@ extension SQLitePaperStore {
         guard descriptor >= 0 else { return }
         _ = fsync(descriptor)
         _ = close(descriptor)
+    }
+}
+
+extension SQLitePaperStore: BackupStore {
+    public func backup(to path: String) async throws -> BackupReport {
+        try await backup(to: path, pagesPerStep: 1024, progress: nil)
     }
 }

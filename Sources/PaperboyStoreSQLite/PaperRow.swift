@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PaperboyCore
+import PaperboyStore
 
 /// Maps papers and feed entries to and from their SQL rows.
 enum PaperRow {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PaperboyCore
+import PaperboyStore
 
 /// The default store: one SQLite file in WAL mode, through GRDB.
 public final class SQLitePaperStore: PaperStore {

@@ -1,4 +1,5 @@
 import GRDB
+import PaperboyStore
 
 /// The schema, one migration per change. Migrations are only ever added, never edited.
 enum Migrations {

@@ -1,0 +1,94 @@
+import Foundation
+import PaperboyCore
+import PaperboyStore
+import PaperboyStoreFactory
+import Testing
+
+/// Every store backend, opened from a location the way the command line does. PostgreSQL
+/// joins this list when it exists; the contract below is written against the protocols only.
+enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
+    case sqlite
+
+    var testDescription: String { rawValue }
+
+    /// A new, empty store and a clean-up for it.
+    func makeStore() throws -> (store: any AppStore, cleanUp: () -> Void) {
+        switch self {
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-contract-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let store = try StoreFactory.open("sqlite:" + directory.appendingPathComponent("store.sqlite").path)
+            return (store, { try? FileManager.default.removeItem(at: directory) })
+        }
+    }
+}
+
+/// What any store must do, whatever keeps the data.
+@Suite struct StoreContractTests {
+    @Test(arguments: StoreBackend.allCases)
+    func aFeedDayReadsBackAsImportedAndReimportingChangesNothing(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try backend.makeStore()
+        defer { cleanUp() }
+        let day = [entry("2405.00001", day: "2024-05-27", upvotes: 7), entry("2405.00002", day: "2024-05-27", upvotes: 3)]
+        let first = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: day)
+        #expect(first.papers == 2)
+        #expect(first.new == 2)
+        let again = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: day)
+        #expect(again.new == 0)
+        #expect(again.updated == 0)
+        let paper = try #require(try await store.paper(id: "2405.00001"))
+        #expect(paper.title == "Paper 2405.00001")
+        #expect(paper.authors == ["Ada Lovelace", "Alan Turing"])
+        let entries = try await store.feedEntries(FeedQuery(days: FeedDay("2024-05-27")!...FeedDay("2024-05-27")!, limit: 10))
+        #expect(Set(entries.map(\.paper.id)) == ["2405.00001", "2405.00002"])
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func aReaderUpvotesAPaperOnceAndTheCountFollows(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try backend.makeStore()
+        defer { cleanUp() }
+        _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 7)])
+        let reader = try await store.createUser(email: "ada@example.org", name: "ada", passwordHash: "x")
+        #expect(try await store.upvote(paperID: "2405.00001", by: reader.id))
+        #expect(try await store.upvote(paperID: "2405.00001", by: reader.id) == false, "one upvote per reader")
+        #expect(try await store.paper(id: "2405.00001")?.totalUpvotes == 8)
+        #expect(try await store.localUpvoteCount() == 1)
+        #expect(try await store.removeUpvote(paperID: "2405.00001", by: reader.id))
+        #expect(try await store.paper(id: "2405.00001")?.totalUpvotes == 7)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func sessionsExpireAndEnd(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try backend.makeStore()
+        defer { cleanUp() }
+        let reader = try await store.createUser(email: "ada@example.org", name: "ada", passwordHash: "x")
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        try await store.createSession(tokenHash: "h1", readerID: reader.id, csrfToken: "c1", expiresAt: now + 60, now: now)
+        #expect(try await store.session(tokenHash: "h1", now: now)?.reader?.name == "ada")
+        #expect(try await store.session(tokenHash: "h1", now: now + 61) == nil, "expired")
+        try await store.deleteSession(tokenHash: "h1")
+        #expect(try await store.session(tokenHash: "h1", now: now) == nil)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func writesMoveTheChangeCounterThatCachesWatch(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try backend.makeStore()
+        defer { cleanUp() }
+        let before = try await store.changeCounter()
+        _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 1)])
+        #expect(try await store.changeCounter() > before)
+    }
+}
+
+@Suite struct StoreLocationTests {
+    @Test func pathsAndSchemesNameTheirBackend() throws {
+        #expect(try StoreLocation("var/paperboy.sqlite") == .sqlite(path: "var/paperboy.sqlite"))
+        #expect(try StoreLocation("sqlite:/srv/paperboy.sqlite") == .sqlite(path: "/srv/paperboy.sqlite"))
+        #expect(try StoreLocation("sqlite:///srv/paperboy.sqlite") == .sqlite(path: "/srv/paperboy.sqlite"))
+        #expect(try StoreLocation("postgres://paperboy@db/paperboy") == .postgres(url: "postgres://paperboy@db/paperboy"))
+        #expect(throws: StoreLocation.Invalid.self) { try StoreLocation("mysql://db/paperboy") }
+        #expect(throws: StoreLocation.Invalid.self) { try StoreLocation("sqlite:") }
+        #expect(throws: StoreLocation.Invalid.self) { try StoreLocation("  ") }
+        #expect(throws: StoreFactory.Unavailable.self) { try StoreFactory.open("postgres://db/paperboy") }
+    }
+}
