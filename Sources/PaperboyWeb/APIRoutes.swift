@@ -31,7 +31,7 @@ struct APIRoutes: Sendable {
             var headers: HTTPFields = [:]
             if papers.count == limit, let last = papers.last {
                 // Link header pagination, as huggingface_hub's `paginate` follows it.
-                let next = "\(publicBaseURL(request, configured: publicURL))/api/papers?cursor=\(QueryString.encode(last.id))&limit=\(limit)"
+                let next = "\(publicURL.base(for: request))/api/papers?cursor=\(QueryString.encode(last.id))&limit=\(limit)"
                 headers[HTTPField.Name("Link")!] = "<\(next)>; rel=\"next\""
             }
             let body = try Self.encoder.encode(papers.map { HFAPI.Paper($0, entry: nil) })

@@ -84,7 +84,7 @@ struct AtomFeedRoutes: Sendable {
     }
 
     func respond(_ document: Document, _ format: Format, _ request: Request) -> Response {
-        let base = publicBaseURL(request, configured: publicURL)
+        let base = publicURL.base(for: request)
         let selfURL = "\(base)\(document.path).\(format.rawValue)\(document.query)"
         let siteURL = base + document.sitePath
         let xml =

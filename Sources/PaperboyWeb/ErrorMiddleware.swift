@@ -37,9 +37,6 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             let message = error.body ?? (error.status == .notFound ? "There is nothing at \(request.uri.path)." : error.status.reasonPhrase)
             return response(for: request, status: error.status, message: message, error: nil, headers: error.headers)
-        } catch is NIOTooManyBytesError {
-            context.logger.info("request body too large", metadata: ["path": "\(request.uri.path)"])
-            return response(for: request, status: .contentTooLarge, message: "The request body is too large.", error: nil)
         } catch let error as HTTPParserError {
             // A malformed request (a chunk size that is not hex, say), or a body cut off by its
             // deadline, is the client's doing.

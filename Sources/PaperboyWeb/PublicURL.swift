@@ -31,7 +31,3 @@ public struct LinkBase: Sendable {
         return String(authority.split(separator: ":", maxSplits: 1).first ?? "")
     }
 }
-
-func publicBaseURL(_ request: Request, configured: LinkBase) -> String {
-    configured.base(for: request)
-}

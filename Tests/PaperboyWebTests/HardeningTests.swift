@@ -233,8 +233,8 @@ import Testing
         #expect(cache.statistics.misses == 2)
     }
 
-    @Test func searchesBeyondTheQueueAreRefusedAtOnce() async throws {
-        let admission = SearchAdmission(limits: .init(concurrent: 1, queued: 1))
+    /// Starts a search that holds its slot until the continuation is yielded to.
+    static func occupySlot(of admission: SearchAdmission) async -> (Task<Int, Error>, AsyncStream<Void>.Continuation) {
         let (release, releaser) = AsyncStream.makeStream(of: Void.self)
         let (started, starter) = AsyncStream.makeStream(of: Void.self)
         let running = Task {
@@ -245,6 +245,12 @@ import Testing
             }
         }
         for await _ in started { break }
+        return (running, releaser)
+    }
+
+    @Test func searchesBeyondTheQueueAreRefusedAtOnce() async throws {
+        let admission = SearchAdmission(limits: .init(concurrent: 1, queued: 1))
+        let (running, releaser) = await Self.occupySlot(of: admission)
         let queued = Task { try await admission.run { 2 } }
         while admission.statistics.waiting < 1 { await Task.yield() }
         await #expect(throws: AppError.overloaded("Search is busy right now. Try again in a second.", retryAfter: 1)) {
@@ -261,16 +267,7 @@ import Testing
         // A search is first assumed to take 5 ms: behind one running search, a newcomer
         // would wait about that long, over a 2 ms bound, even though the queue has room.
         let admission = SearchAdmission(limits: .init(concurrent: 1, queued: 10, maximumWait: .milliseconds(2)))
-        let (release, releaser) = AsyncStream.makeStream(of: Void.self)
-        let (started, starter) = AsyncStream.makeStream(of: Void.self)
-        let running = Task {
-            try await admission.run {
-                starter.yield()
-                for await _ in release { break }
-                return 1
-            }
-        }
-        for await _ in started { break }
+        let (running, releaser) = await Self.occupySlot(of: admission)
         await #expect(throws: AppError.self) { try await admission.run { 2 } }
         #expect(admission.statistics.waiting == 0)
         releaser.yield()

@@ -57,9 +57,7 @@ public struct SessionManager: Sendable {
 
     private func formSignature(_ nonce: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(("anonymous-form:" + nonce).utf8), using: formKey)
-        return Data(mac).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return Self.base64URL(Data(mac))
     }
 
     /// Starts a session (anonymous when `reader` is nil) and returns the `Set-Cookie` value.
@@ -110,7 +108,12 @@ public struct SessionManager: Sendable {
     static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(bytes).base64EncodedString()
+        return base64URL(Data(bytes))
+    }
+
+    /// Base64 that is safe in cookies and URLs, without padding.
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }

@@ -68,7 +68,7 @@ struct TokenRoutes: Sendable {
         let tokens = try await store.tokens(of: reader.id)
         var page: [String: Any] = [
             "pageTitle": "Settings", "email": reader.email, "hasTokens": !tokens.isEmpty,
-            "baseURL": publicBaseURL(request, configured: publicURL),
+            "baseURL": publicURL.base(for: request),
             "tokens": tokens.map {
                 ["id": $0.id, "name": $0.name, "created": String($0.createdAt.prefix(10)), "revoked": $0.revoked] as [String: Any]
             },

@@ -11,51 +11,41 @@ final class ConnectionRegistry: Sendable {
         var waitingSince: NIODeadline?
     }
 
-    private struct State {
-        var entries: [ObjectIdentifier: Entry] = [:]
-        var evicted = 0
-    }
-
-    private let state = Mutex(State())
+    private let entries = Mutex<[ObjectIdentifier: Entry]>([:])
     let maximum: Int
 
     init(maximum: Int) {
         self.maximum = maximum
     }
 
-    var openCount: Int { state.withLock { $0.entries.count } }
-    /// Connections closed to make room, since start.
-    var evictedCount: Int { state.withLock { $0.evicted } }
-
     func opened(_ channel: any Channel) {
-        let victim = state.withLock { state -> (any Channel)? in
-            state.entries[ObjectIdentifier(channel)] = Entry(channel: channel, waitingSince: .now())
-            guard state.entries.count > maximum else { return nil }
-            let oldest = state.entries.lazy.filter { $0.key != ObjectIdentifier(channel) }
+        let victim = entries.withLock { entries -> (any Channel)? in
+            entries[ObjectIdentifier(channel)] = Entry(channel: channel, waitingSince: .now())
+            guard entries.count > maximum else { return nil }
+            let oldest = entries.lazy.filter { $0.key != ObjectIdentifier(channel) }
                 .compactMap { key, entry in entry.waitingSince.map { (key, $0) } }
                 .min { $0.1 < $1.1 }
             guard let oldest else { return nil }
-            state.evicted += 1
-            return state.entries.removeValue(forKey: oldest.0)?.channel
+            return entries.removeValue(forKey: oldest.0)?.channel
         }
         victim?.close(promise: nil)
     }
 
     func closed(_ channel: any Channel) {
-        _ = state.withLock { $0.entries.removeValue(forKey: ObjectIdentifier(channel)) }
+        _ = entries.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
     /// `waiting`: idle or still reading a request, so it may be closed for a newcomer.
     func setEvictable(_ channel: any Channel, _ waiting: Bool) {
-        state.withLock { state in
+        entries.withLock { entries in
             let key = ObjectIdentifier(channel)
-            guard var entry = state.entries[key] else { return }
+            guard var entry = entries[key] else { return }
             if waiting {
                 if entry.waitingSince == nil { entry.waitingSince = .now() }
             } else {
                 entry.waitingSince = nil
             }
-            state.entries[key] = entry
+            entries[key] = entry
         }
     }
 }
