@@ -77,17 +77,32 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // bcrypt behind a protocol, so the application never imports an HTTP framework's module.
+        .target(name: "PaperboyPasswords", dependencies: [.product(name: "HummingbirdBcrypt", package: "hummingbird-auth")]),
+        // The application without HTTP: feed, search, accounts, votes, submissions, digest.
+        .target(
+            name: "PaperboyApp",
+            dependencies: [
+                "PaperboyCore", "PaperboyStore", "PaperboyIngest", "PaperboySearch", "MiniLM", "PaperboyMail", "PaperboyPasswords",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources")]
+        ),
         .target(
             name: "PaperboyWeb",
             dependencies: [
-                "PaperboyCore", "PaperboyStore", "PaperboyIngest", "PaperboySearch", "MiniLM", "CZlib", "PaperboyMail",
+                "PaperboyCore", "PaperboyStore", "PaperboyApp", "PaperboySearch", "CZlib",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -100,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "paperboy",
             dependencies: [
-                "PaperboyCore", "PaperboyStore", "PaperboyStoreFactory", "PaperboyIngest", "PaperboyWeb", "PaperboySearch", "MiniLM",
+                "PaperboyCore", "PaperboyStore", "PaperboyStoreFactory", "PaperboyIngest", "PaperboyApp", "PaperboyWeb", "PaperboySearch", "MiniLM",
                 "PaperboyMail",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -129,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "PaperboyWebTests",
             dependencies: [
-                "PaperboyWeb", "PaperboyStore", "PaperboyStoreSQLite", "PaperboyIngest", "PaperboyCore", "PaperboyMail",
+                "PaperboyWeb", "PaperboyApp", "PaperboyStore", "PaperboyStoreSQLite", "PaperboyIngest", "PaperboyCore", "PaperboyMail",
                 "PaperboyTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -4,10 +4,19 @@ import Glibc
 import Darwin
 #endif
 
-/// The current time, behind a seam so tests can fix it.
+/// The current time and waiting, behind one seam: services read `now` and `sleep` here, so a
+/// test can fix the time, or move it by hand and see every timer due by then fire.
 public protocol WallClock: Sendable {
     /// Seconds since 1970-01-01 UTC.
     var now: Double { get }
+    /// Suspends for `duration` of this clock's time; throws `CancellationError` when cancelled.
+    func sleep(for duration: Duration) async throws
+}
+
+extension WallClock {
+    public func sleep(for duration: Duration) async throws {
+        try await Task.sleep(for: duration)
+    }
 }
 
 public struct SystemClock: WallClock {
@@ -19,8 +28,17 @@ public struct SystemClock: WallClock {
     }
 }
 
+/// A clock stopped at one instant (digest editions are ranked "as of" their send time).
 public struct FixedClock: WallClock {
     public var now: Double
     public init(now: Double) { self.now = now }
     public init(_ day: FeedDay, hour: Double = 0) { self.now = day.startTimestamp + hour * 3600 }
+}
+
+extension Duration {
+    /// The duration in seconds, fractions included.
+    public var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PaperboyApp
 import PaperboyCore
 
 /// The Hugging Face compatible JSON API.
@@ -26,7 +27,7 @@ struct APIRoutes: Sendable {
             let parameters = QueryString(request)
             let limit = try Self.integer(parameters, "limit", default: 50, range: 1...100)
             let cursor = parameters.get("cursor").flatMap { $0.isEmpty ? nil : $0 }
-            if let cursor, cursor.count > 64 { throw AppError.badRequest("cursor is not one this server gave out") }
+            if let cursor, cursor.count > 64 { throw DomainError.invalid("cursor is not one this server gave out") }
             let papers = try await feed.listPapers(after: cursor, limit: limit)
             var headers: HTTPFields = [:]
             if papers.count == limit, let last = papers.last {
@@ -61,26 +62,26 @@ struct APIRoutes: Sendable {
         query.limit = try integer(parameters, "limit", default: 50, range: 1...100)
         var periods: [FeedPeriod] = []
         if let text = parameters.get("date") {
-            guard let day = FeedDay(text) else { throw AppError.badRequest("date must be YYYY-MM-DD, got “\(text.prefix(40))”") }
+            guard let day = FeedDay(text) else { throw DomainError.invalid("date must be YYYY-MM-DD, got “\(text.prefix(40))”") }
             periods.append(.day(day))
         }
         if let text = parameters.get("week") {
-            guard let week = FeedPeriod.parseWeek(text) else { throw AppError.badRequest("week must be YYYY-Www, got “\(text.prefix(40))”") }
+            guard let week = FeedPeriod.parseWeek(text) else { throw DomainError.invalid("week must be YYYY-Www, got “\(text.prefix(40))”") }
             periods.append(week)
         }
         if let text = parameters.get("month") {
-            guard let month = FeedPeriod.parseMonth(text) else { throw AppError.badRequest("month must be YYYY-MM, got “\(text.prefix(40))”") }
+            guard let month = FeedPeriod.parseMonth(text) else { throw DomainError.invalid("month must be YYYY-MM, got “\(text.prefix(40))”") }
             periods.append(month)
         }
-        guard periods.count <= 1 else { throw AppError.badRequest("use only one of date, week and month") }
+        guard periods.count <= 1 else { throw DomainError.invalid("use only one of date, week and month") }
         query.period = periods.first
         if let submitter = parameters.get("submitter") {
-            guard !submitter.isEmpty, submitter.count <= 100 else { throw AppError.badRequest("submitter must be a username of 1 to 100 characters") }
+            guard !submitter.isEmpty, submitter.count <= 100 else { throw DomainError.invalid("submitter must be a username of 1 to 100 characters") }
             query.submitter = submitter
         }
         if let sort = parameters.get("sort") {
             guard let value = FeedService.DailyPapersQuery.Sort(rawValue: sort) else {
-                throw AppError.badRequest("sort must be publishedAt or trending")
+                throw DomainError.invalid("sort must be publishedAt or trending")
             }
             query.sort = value
         }
@@ -90,7 +91,7 @@ struct APIRoutes: Sendable {
     static func integer(_ parameters: QueryString, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
         guard let text = parameters.get(name) else { return value }
         guard let number = Int(text), range.contains(number) else {
-            throw AppError.badRequest("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+            throw DomainError.invalid("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
     }

@@ -1,4 +1,5 @@
 import Logging
+import PaperboyApp
 
 /// Everything the server needs to know, read once by the command line (flags, then
 /// environment, then defaults) and passed in. Nothing else reads the environment.

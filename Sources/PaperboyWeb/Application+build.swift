@@ -2,9 +2,11 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
+import PaperboyApp
 import PaperboyCore
 import PaperboyIngest
 import PaperboyMail
+import PaperboyPasswords
 import PaperboyStore
 import ServiceLifecycle
 
@@ -20,6 +22,7 @@ public func buildApplication(
     store: any PaperStore & AccountStore & DigestStore,
     search: SearchEngine,
     clock: any WallClock = SystemClock(),
+    random: any RandomSource = SystemRandomSource(),
     embeddingProgress: EmbeddingProgress = EmbeddingProgress(),
     arxiv: (any ArxivFetching)? = nil,
     mail: DigestMail? = nil,
@@ -38,12 +41,17 @@ public func buildApplication(
         metrics: metrics
     )
     let cache = ResponseCache(store: store)
-    let sessions = SessionManager(
-        store: store,
-        clock: clock,
-        secureCookies: configuration.secureCookies,
-        formSecret: try await store.instanceSecret(named: SessionManager.formSecretName)
+    let sessions = SessionCookies(
+        service: SessionService(
+            store: store,
+            clock: clock,
+            random: random,
+            formSecret: try await store.instanceSecret(named: SessionService.formSecretName)
+        ),
+        secureCookies: configuration.secureCookies
     )
+    let accountService = AccountService(store: store, passwords: BcryptPasswordHasher(cost: configuration.bcryptCost), random: random)
+    let votes = VoteService(store: store, onChange: { cache.invalidate() })
     let links = LinkBase(
         publicURL: configuration.publicURL,
         allowedHosts: configuration.allowedHosts,
@@ -73,15 +81,15 @@ public func buildApplication(
     )
     router.add(middleware: SessionMiddleware(sessions: sessions))
 
-    PageRoutes(feed: feed, search: searchService, accounts: store, renderer: renderer, cache: cache).register(on: router)
-    let accounts = AccountRoutes(store: store, sessions: sessions, renderer: renderer, cache: cache, bcryptCost: configuration.bcryptCost)
+    PageRoutes(feed: feed, search: searchService, accounts: accountService, renderer: renderer, cache: cache).register(on: router)
+    let accounts = AccountRoutes(accounts: accountService, votes: votes, sessions: sessions, renderer: renderer)
     accounts.register(on: router)
     let subscriptions = SubscriptionService(store: store, signer: signer, mail: mail, clock: clock, logger: logger)
     let digestSettings = try mail?.settings ?? DigestSettings(from: try MailAddress("digest@localhost"), publicURL: configuration.publicURL ?? "")
     let composer = DigestComposer(
         store: store,
         engine: search,
-        renderer: renderer,
+        templates: try DigestTemplates(),
         signer: signer,
         settings: digestSettings,
         trendingWindowDays: configuration.trendingWindowDays
@@ -108,8 +116,8 @@ public func buildApplication(
         )
         services.append(DigestScheduler(sender: sender, subscriptions: subscriptions, sendAt: sendAt, clock: clock, logger: logger))
     }
-    TokenRoutes(store: store, accounts: accounts, renderer: renderer, cache: cache, publicURL: links).register(on: router)
-    ForYouRoutes(store: store, engine: search, renderer: renderer).register(on: router)
+    TokenRoutes(accounts: accountService, votes: votes, forms: accounts, renderer: renderer, publicURL: links).register(on: router)
+    ForYouRoutes(forYou: ForYouService(store: store, engine: search), accounts: accountService, renderer: renderer).register(on: router)
     let submissions = SubmissionService(
         store: store,
         arxiv: arxiv ?? ArxivClient(baseURL: configuration.arxivAPIURL, logger: logger),
@@ -117,9 +125,10 @@ public func buildApplication(
         maximumAgeDays: configuration.submissionMaxAgeDays,
         dailyLimit: configuration.submissionsPerDay,
         arxivTimeout: configuration.arxivTimeout,
-        metrics: metrics
+        metrics: metrics,
+        onChange: { cache.invalidate() }
     )
-    SubmissionRoutes(submissions: submissions, accounts: accounts, renderer: renderer, cache: cache).register(on: router)
+    SubmissionRoutes(submissions: submissions, accounts: accountService, forms: accounts, renderer: renderer).register(on: router)
     APIRoutes(feed: feed, cache: cache, publicURL: links).register(on: router)
     SearchRoutes(search: searchService, feed: feed, renderer: renderer).register(on: router)
     AtomFeedRoutes(feed: feed, search: searchService, publicURL: links).register(on: router)

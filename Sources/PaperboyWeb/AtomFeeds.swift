@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import PaperboyApp
 import PaperboyCore
 
 /// Feeds for feed readers, each in Atom (`.atom`) and RSS 2.0 (`.rss`): the latest day,
@@ -63,7 +64,7 @@ struct AtomFeedRoutes: Sendable {
             }
             router.get("/feeds/search.\(format.rawValue)") { request, _ in
                 let query = String((QueryString(request).get("q") ?? "").prefix(250))
-                guard !query.trimmingWhitespace().isEmpty else { throw AppError.badRequest("q is required") }
+                guard !query.trimmingWhitespace().isEmpty else { throw DomainError.invalid("q is required") }
                 var papers: [Paper] = []
                 if case .results(let results) = try await search.search(query, perPage: 30) { papers = results.papers.map(\.paper) }
                 let encoded = "?q=\(QueryString.encode(query))"
@@ -120,15 +121,14 @@ struct AtomFeedRoutes: Sendable {
 /// element wants an email address).
 enum RSSFeed {
     static func render(title: String, selfURL: String, siteURL: String, updated: FeedDay?, entries: [(Paper, FeedDay)], base: String) -> String {
-        let escape = AtomFeed.escape
         var xml = """
             <?xml version="1.0" encoding="utf-8"?>
             <rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/">
             <channel>
-              <title>\(escape(title))</title>
-              <link>\(escape(siteURL))</link>
-              <description>\(escape(title)): community-curated research papers</description>
-              <atom:link rel="self" type="application/rss+xml" href="\(escape(selfURL))"/>
+              <title>\(Markup.escape(title))</title>
+              <link>\(Markup.escape(siteURL))</link>
+              <description>\(Markup.escape(title)): community-curated research papers</description>
+              <atom:link rel="self" type="application/rss+xml" href="\(Markup.escape(selfURL))"/>
               <lastBuildDate>\(date(updated ?? FeedDay(daysSinceEpoch: 0)))</lastBuildDate>
               <generator>Paperboy</generator>
 
@@ -136,12 +136,12 @@ enum RSSFeed {
         for (paper, day) in entries {
             let url = "\(base)/papers/\(paper.id)"
             xml += "  <item>\n"
-            xml += "    <title>\(escape(paper.title))</title>\n"
-            xml += "    <link>\(escape(url))</link>\n"
-            xml += "    <guid isPermaLink=\"true\">\(escape(url))</guid>\n"
+            xml += "    <title>\(Markup.escape(paper.title))</title>\n"
+            xml += "    <link>\(Markup.escape(url))</link>\n"
+            xml += "    <guid isPermaLink=\"true\">\(Markup.escape(url))</guid>\n"
             xml += "    <pubDate>\(date(day))</pubDate>\n"
-            for author in paper.authors.prefix(20) { xml += "    <dc:creator>\(escape(author))</dc:creator>\n" }
-            xml += "    <description>\(escape(paper.summary))</description>\n"
+            for author in paper.authors.prefix(20) { xml += "    <dc:creator>\(Markup.escape(author))</dc:creator>\n" }
+            xml += "    <description>\(Markup.escape(paper.summary))</description>\n"
             xml += "  </item>\n"
         }
         return xml + "</channel>\n</rss>\n"
@@ -162,10 +162,10 @@ enum AtomFeed {
         var xml = """
             <?xml version="1.0" encoding="utf-8"?>
             <feed xmlns="http://www.w3.org/2005/Atom">
-              <title>\(escape(title))</title>
-              <id>\(escape(selfURL))</id>
-              <link rel="self" href="\(escape(selfURL))"/>
-              <link rel="alternate" type="text/html" href="\(escape(siteURL))"/>
+              <title>\(Markup.escape(title))</title>
+              <id>\(Markup.escape(selfURL))</id>
+              <link rel="self" href="\(Markup.escape(selfURL))"/>
+              <link rel="alternate" type="text/html" href="\(Markup.escape(siteURL))"/>
               <updated>\(timestamp(updated ?? FeedDay(daysSinceEpoch: 0)))</updated>
               <generator>Paperboy</generator>
 
@@ -173,37 +173,18 @@ enum AtomFeed {
         for (paper, day) in entries {
             let url = "\(base)/papers/\(paper.id)"
             xml += "  <entry>\n"
-            xml += "    <title>\(escape(paper.title))</title>\n"
-            xml += "    <id>\(escape(url))</id>\n"
-            xml += "    <link rel=\"alternate\" type=\"text/html\" href=\"\(escape(url))\"/>\n"
-            xml += "    <link rel=\"related\" type=\"application/pdf\" href=\"\(escape(paper.arxivPDFURL))\"/>\n"
+            xml += "    <title>\(Markup.escape(paper.title))</title>\n"
+            xml += "    <id>\(Markup.escape(url))</id>\n"
+            xml += "    <link rel=\"alternate\" type=\"text/html\" href=\"\(Markup.escape(url))\"/>\n"
+            xml += "    <link rel=\"related\" type=\"application/pdf\" href=\"\(Markup.escape(paper.arxivPDFURL))\"/>\n"
             xml += "    <updated>\(timestamp(day))</updated>\n"
-            for author in paper.authors.prefix(20) { xml += "    <author><name>\(escape(author))</name></author>\n" }
+            for author in paper.authors.prefix(20) { xml += "    <author><name>\(Markup.escape(author))</name></author>\n" }
             if paper.authors.isEmpty { xml += "    <author><name>Unknown</name></author>\n" }
-            xml += "    <summary>\(escape(paper.summary))</summary>\n"
+            xml += "    <summary>\(Markup.escape(paper.summary))</summary>\n"
             xml += "  </entry>\n"
         }
         return xml + "</feed>\n"
     }
 
     static func timestamp(_ day: FeedDay) -> String { "\(day)T00:00:00Z" }
-
-    /// XML text and attribute escaping; characters XML 1.0 forbids (most C0 controls) are dropped.
-    static func escape(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&apos;"
-            case _ where scalar.value < 0x20 && scalar != "\n" && scalar != "\t" && scalar != "\r": continue
-            case "\u{FFFE}", "\u{FFFF}": continue
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
 }

@@ -1,3 +1,4 @@
+import PaperboyApp
 import PaperboyCore
 
 /// A paper as Markdown (`GET /papers/{id}.md`), for readers, scripts and LLM tools.

@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import PaperboyApp
 import PaperboyCore
 import PaperboySearch
 import PaperboyStore
@@ -16,7 +17,12 @@ public struct PageRenderer: Sendable {
         guard let header = WebResources.path("header.mustache", in: "templates") else {
             throw RendererError.missingTemplates
         }
-        library = try await MustacheLibrary(directory: URL(fileURLWithPath: header).deletingLastPathComponent().path)
+        var library = try await MustacheLibrary(directory: URL(fileURLWithPath: header).deletingLastPathComponent().path)
+        // The digest preview page shows the email's own body.
+        for (name, source) in try DigestTemplates().sources {
+            try library.register(source, named: name)
+        }
+        self.library = library
         guard library.getTemplate(named: "feed") != nil else { throw RendererError.missingTemplates }
     }
 
@@ -60,7 +66,7 @@ public struct PageRenderer: Sendable {
         let anchor = page.period.days.lowerBound
         var context: [String: Any] = [
             "pageTitle": latest ? "Daily Papers" : heading(for: period),
-            "heading": latest ? "Daily Papers · \(Self.longDate(anchor))" : heading(for: period),
+            "heading": latest ? "Daily Papers · \(DisplayText.longDate(anchor))" : heading(for: period),
             "cards": page.entries.map { card($0, viewer: viewer) },
             "emptyMessage": "No papers were featured in this period.",
             "dayURL": FeedPeriod.day(period.days.upperBound).path,
@@ -88,13 +94,13 @@ public struct PageRenderer: Sendable {
         let paper = detail.paper
         let paragraphs = paper.summary.split(separator: "\n\n").map(String.init)
         let featured = detail.featuredDays.reversed().map { day in
-            ["url": FeedPeriod.day(day).path, "label": Self.longDate(day)]
+            ["url": FeedPeriod.day(day).path, "label": DisplayText.longDate(day)]
         }
         let context: [String: Any?] = [
             "pageTitle": paper.title,
             "title": paper.title,
             "authors": paper.authors,
-            "published": paper.publishedDay.map(Self.longDate),
+            "published": paper.publishedDay.map(DisplayText.longDate),
             "upvotes": paper.totalUpvotes,
             "organization": paper.organization.map { $0.fullname ?? $0.name },
             "categories": paper.categories,
@@ -111,7 +117,7 @@ public struct PageRenderer: Sendable {
             "featured": featured,
             "hasFeatured": !featured.isEmpty,
             "related": related.map { paper -> [String: Any] in
-                ["url": "/papers/\(paper.id)", "title": paper.title, "authorsShort": Self.shortAuthors(paper.authors)]
+                ["url": "/papers/\(paper.id)", "title": paper.title, "authorsShort": DisplayText.shortAuthors(paper.authors)]
             },
             "hasRelated": !related.isEmpty,
         ]
@@ -141,7 +147,7 @@ public struct PageRenderer: Sendable {
         return try render("profile", context, viewer: viewing)
     }
 
-    func errorPage(status: Int, reason: String, message: String, previous: AppError.Link?, next: AppError.Link?) throws -> String {
+    func errorPage(status: Int, reason: String, message: String, previous: DomainError.Link?, next: DomainError.Link?) throws -> String {
         var context: [String: Any] = ["pageTitle": reason, "status": status, "reason": reason, "message": message]
         if let previous {
             context["previousURL"] = previous.url
@@ -163,13 +169,13 @@ public struct PageRenderer: Sendable {
             "returnTo": viewer?.returnTo ?? "/",
             "url": "/papers/\(paper.id)",
             "title": paper.title,
-            "authorsShort": Self.shortAuthors(paper.authors),
+            "authorsShort": DisplayText.shortAuthors(paper.authors),
             "upvotes": paper.totalUpvotes,
             "keywords": Array(paper.aiKeywords.prefix(6)),
             "hasKeywords": !paper.aiKeywords.isEmpty,
         ]
         if paper.authors.count > 1 { card["authorCount"] = paper.authors.count }
-        if let day = paper.publishedDay { card["published"] = Self.longDate(day) }
+        if let day = paper.publishedDay { card["published"] = DisplayText.longDate(day) }
         if let submitter = entry.submitter { card["submitter"] = submitter.fullname ?? submitter.name }
         if let repo = Self.safeURL(paper.githubRepo) {
             card["githubRepo"] = repo
@@ -181,11 +187,6 @@ public struct PageRenderer: Sendable {
             if viewer.upvoted.contains(paper.id) { card["upvoted"] = true }
         }
         return card
-    }
-
-    static func shortAuthors(_ authors: [String]) -> String {
-        let shown = authors.prefix(3).joined(separator: ", ")
-        return authors.count > 3 ? shown + " et al." : shown
     }
 
     func searchPage(
@@ -216,12 +217,12 @@ public struct PageRenderer: Sendable {
                 var item: [String: Any] = [
                     "url": "/papers/\(hit.paper.id)",
                     "titleHTML": highlighter.html(hit.paper.title),
-                    "snippetHTML": highlighter.html(Highlighter.snippet(hit.paper.summary)),
-                    "authors": Self.shortAuthors(hit.paper.authors),
+                    "snippetHTML": highlighter.html(DisplayText.snippet(hit.paper.summary)),
+                    "authors": DisplayText.shortAuthors(hit.paper.authors),
                     "upvotes": hit.paper.totalUpvotes,
                     "categories": hit.paper.categories,
                 ]
-                if let day = hit.paper.publishedDay { item["published"] = Self.longDate(day) }
+                if let day = hit.paper.publishedDay { item["published"] = DisplayText.longDate(day) }
                 return item
             }
             if results.page > 0 { context["previousURL"] = pageURL(results.page - 1) }
@@ -247,29 +248,18 @@ public struct PageRenderer: Sendable {
 
     func heading(for period: FeedPeriod) -> String {
         switch period {
-        case .day(let day): return "Daily Papers · \(Self.longDate(day))"
+        case .day(let day): return "Daily Papers · \(DisplayText.longDate(day))"
         case .week: return "Papers of the week \(period.identifier)"
-        case .month(let year, let month): return "Papers of \(Self.monthNames[month - 1]) \(year)"
+        case .month(let year, let month): return "Papers of \(DisplayText.monthNames[month - 1]) \(year)"
         }
     }
 
     func label(for period: FeedPeriod) -> String {
         switch period {
-        case .day(let day): return Self.longDate(day)
+        case .day(let day): return DisplayText.longDate(day)
         case .week: return period.identifier
-        case .month(let year, let month): return "\(Self.monthNames[month - 1]) \(year)"
+        case .month(let year, let month): return "\(DisplayText.monthNames[month - 1]) \(year)"
         }
-    }
-
-    static let monthNames = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-        "November", "December",
-    ]
-
-    /// "May 27, 2024".
-    static func longDate(_ day: FeedDay) -> String {
-        let (year, month, dayOfMonth) = day.components
-        return "\(monthNames[month - 1].prefix(3)) \(dayOfMonth), \(year)"
     }
 
     /// Only http(s) links reach an `href`: a `javascript:` URL in imported data must not.

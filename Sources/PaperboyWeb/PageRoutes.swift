@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import PaperboyApp
 import PaperboyCore
 import PaperboyStore
 
@@ -8,7 +9,7 @@ import PaperboyStore
 struct PageRoutes: Sendable {
     let feed: FeedService
     let search: SearchService
-    let accounts: any AccountStore
+    let accounts: AccountService
     let renderer: PageRenderer
     let cache: ResponseCache
 
@@ -17,21 +18,21 @@ struct PageRoutes: Sendable {
         router.get("/papers/date/:date") { request, context in
             let text = try context.parameters.require("date")
             guard let day = FeedDay(text) else {
-                throw AppError.badRequest("“\(text.prefix(40))” is not a date: use YYYY-MM-DD, e.g. 2024-05-27.")
+                throw DomainError.invalid("“\(text.prefix(40))” is not a date: use YYYY-MM-DD, e.g. 2024-05-27.")
             }
             return try await html(request, context) { try await periodPage(.day(day), $0) }
         }
         router.get("/papers/week/:week") { request, context in
             let text = try context.parameters.require("week")
             guard let week = FeedPeriod.parseWeek(text) else {
-                throw AppError.badRequest("“\(text.prefix(40))” is not an ISO week: use YYYY-Www, e.g. 2024-W22.")
+                throw DomainError.invalid("“\(text.prefix(40))” is not an ISO week: use YYYY-Www, e.g. 2024-W22.")
             }
             return try await html(request, context) { try await periodPage(week, $0) }
         }
         router.get("/papers/month/:month") { request, context in
             let text = try context.parameters.require("month")
             guard let month = FeedPeriod.parseMonth(text) else {
-                throw AppError.badRequest("“\(text.prefix(40))” is not a month: use YYYY-MM, e.g. 2024-05.")
+                throw DomainError.invalid("“\(text.prefix(40))” is not a month: use YYYY-MM, e.g. 2024-05.")
             }
             return try await html(request, context) { try await periodPage(month, $0) }
         }
@@ -66,7 +67,7 @@ struct PageRoutes: Sendable {
         let page = try await feed.feed(for: period)
         guard !page.entries.isEmpty else {
             let links = renderer.pager(period: period, neighbours: page.neighbours)
-            throw AppError.notFound(
+            throw DomainError.notFound(
                 "No papers were featured in \(renderer.label(for: period)).",
                 previous: (links["previousURL"] as? String).map { .init(url: $0, label: links["previousLabel"] as? String ?? "") },
                 next: (links["nextURL"] as? String).map { .init(url: $0, label: links["nextLabel"] as? String ?? "") }
@@ -112,7 +113,7 @@ struct PageRoutes: Sendable {
             PageRenderer.Viewer(
                 reader: reader,
                 csrf: session.csrfToken,
-                upvoted: try await accounts.upvotedPaperIDs(by: reader.id, among: ids),
+                upvoted: try await accounts.upvoted(by: reader, among: ids),
                 returnTo: AccountRoutes.safeNext(request.uri.path)
             )
         }

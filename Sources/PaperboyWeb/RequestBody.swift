@@ -10,16 +10,16 @@ enum BodyLimit {
 }
 
 extension Request {
-    /// The whole body, or `AppError.contentTooLarge` (413) when it is longer than `limit`:
+    /// The whole body, or `BodyTooLarge` (413) when it is longer than `limit`:
     /// at once when `Content-Length` says so, without waiting for the body.
     mutating func collectBody(limit: Int) async throws -> ByteBuffer {
         if let declared = headers[.contentLength].flatMap({ Int($0) }), declared > limit {
-            throw AppError.contentTooLarge(limit: limit)
+            throw BodyTooLarge(limit: limit)
         }
         do {
             return try await collectBody(upTo: limit)
         } catch is NIOTooManyBytesError {
-            throw AppError.contentTooLarge(limit: limit)
+            throw BodyTooLarge(limit: limit)
         }
     }
 }

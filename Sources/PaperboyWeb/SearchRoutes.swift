@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PaperboyApp
 import PaperboyCore
 import PaperboySearch
 
@@ -89,26 +90,26 @@ struct SearchRoutes: Sendable {
     /// `q` for the API: required, at most 250 characters (Hugging Face's limit).
     static func requiredQuery(_ parameters: QueryString) throws -> String {
         guard let query = parameters.get("q"), !query.trimmingWhitespace().isEmpty else {
-            throw AppError.badRequest("q is required")
+            throw DomainError.invalid("q is required")
         }
-        guard query.count <= 250 else { throw AppError.badRequest("q must be at most 250 characters") }
+        guard query.count <= 250 else { throw DomainError.invalid("q must be at most 250 characters") }
         return query
     }
 
     static func filters(_ parameters: QueryString) throws -> SearchFilters {
         func day(_ name: String) throws -> FeedDay? {
             guard let text = parameters.get(name), !text.isEmpty else { return nil }
-            guard let day = FeedDay(text) else { throw AppError.badRequest("\(name) must be YYYY-MM-DD, got “\(text.prefix(40))”") }
+            guard let day = FeedDay(text) else { throw DomainError.invalid("\(name) must be YYYY-MM-DD, got “\(text.prefix(40))”") }
             return day
         }
         let category = parameters.get("category").map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
-        if let category, category.count > 40 { throw AppError.badRequest("category is too long") }
+        if let category, category.count > 40 { throw DomainError.invalid("category is too long") }
         return SearchFilters(from: try day("from"), to: try day("to"), category: category)
     }
 
     static func mode(_ parameters: QueryString) throws -> SearchMode {
         guard let text = parameters.get("mode"), !text.isEmpty else { return .hybrid }
-        guard let mode = SearchMode(rawValue: text) else { throw AppError.badRequest("mode must be hybrid, lexical or dense") }
+        guard let mode = SearchMode(rawValue: text) else { throw DomainError.invalid("mode must be hybrid, lexical or dense") }
         return mode
     }
 

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
+import PaperboyApp
 import PaperboyCore
 import PaperboySearch
 import PaperboyStore
-import PaperboyWeb
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,9 +2,9 @@ import ArgumentParser
 import Foundation
 import Logging
 import MiniLM
+import PaperboyApp
 import PaperboyStore
 import PaperboyStoreFactory
-import PaperboyWeb
 
 /// Options every command shares. This is the one place configuration is read:
 /// a flag wins over the environment, which wins over the default.

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PaperboyApp
 import PaperboyCore
 import PaperboyMail
 import PaperboyStore
-import PaperboyWeb
 
 /// `paperboy digest send|preview`: the daily email from the command line.
 struct Digest: AsyncParsableCommand {

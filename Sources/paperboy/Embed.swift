@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import PaperboyApp
 import PaperboyIngest
-import PaperboyWeb
 
 /// `paperboy embed`: compute the embeddings papers are missing (whole paper and each sentence of
 /// the abstract), or all of them.

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
+import PaperboyApp
 import PaperboyIngest
 import PaperboySearch
-import PaperboyWeb
 
 /// `paperboy eval`: search quality on a BEIR-layout test collection, with the same analyzer,
 /// BM25 parameters, embedder and fusion the server uses.

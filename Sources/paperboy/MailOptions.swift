@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PaperboyApp
 import PaperboyMail
-import PaperboyWeb
 
 /// Where mail goes and what it says it is from, for `serve` and `digest send`.
 struct MailOptions: ParsableArguments {

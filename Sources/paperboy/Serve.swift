@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import PaperboyApp
 import PaperboyCore
 import PaperboyWeb
 import ServiceLifecycle
@@ -173,3 +174,22 @@ struct Serve: AsyncParsableCommand {
 private func paperboy_mallopt(_ parameter: Int32, _ value: Int32) -> Int32
 private let mallocArenaMaximum: Int32 = -8
 #endif
+
+extension ServerLimitOptions {
+    /// Writes these limits into `configuration`.
+    func apply(to configuration: inout AppConfiguration) {
+        var limits = ConnectionLimits()
+        if let seconds = integer(headerTimeout, "PAPERBOY_HEADER_TIMEOUT") { limits.headerTimeout = .seconds(Int64(seconds)) }
+        if let seconds = integer(bodyTimeout, "PAPERBOY_BODY_TIMEOUT") { limits.bodyTimeout = .seconds(Int64(seconds)) }
+        if let seconds = integer(idleTimeout, "PAPERBOY_IDLE_TIMEOUT") { limits.idleTimeout = .seconds(Int64(seconds)) }
+        if let count = integer(maxConnections, "PAPERBOY_MAX_CONNECTIONS") { limits.maximumConnections = count }
+        configuration.connectionLimits = limits
+        if let seconds = integer(arxivTimeout, "PAPERBOY_ARXIV_TIMEOUT") { configuration.arxivTimeout = .seconds(seconds) }
+        configuration.searchConcurrency = SearchAdmission.Limits(
+            concurrent: integer(searchConcurrency, "PAPERBOY_SEARCH_CONCURRENCY") ?? ProcessInfo.processInfo.activeProcessorCount,
+            queued: integer(searchQueue, "PAPERBOY_SEARCH_QUEUE")
+        )
+        let hosts = allowedHosts ?? environment["PAPERBOY_ALLOWED_HOSTS"] ?? ""
+        configuration.allowedHosts = hosts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import NIOCore
-import PaperboyWeb
+import PaperboyApp
 
 /// How much a client may ask of the server: request deadlines, open connections, the arXiv
 /// budget of a submission, the search queue, and which Host headers links may be built from.
@@ -42,9 +42,9 @@ struct ServerLimitOptions: ParsableArguments {
     )
     var allowedHosts: String?
 
-    private var environment: [String: String] { ProcessInfo.processInfo.environment }
+    var environment: [String: String] { ProcessInfo.processInfo.environment }
 
-    private func integer(_ flag: Int?, _ variable: String) -> Int? {
+    func integer(_ flag: Int?, _ variable: String) -> Int? {
         flag ?? environment[variable].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
     }
 
@@ -63,22 +63,5 @@ struct ServerLimitOptions: ParsableArguments {
         if let queue = integer(searchQueue, "PAPERBOY_SEARCH_QUEUE"), queue < 0 {
             throw ValidationError("--search-queue must be 0 or more")
         }
-    }
-
-    /// Writes these limits into `configuration`.
-    func apply(to configuration: inout AppConfiguration) {
-        var limits = ConnectionLimits()
-        if let seconds = integer(headerTimeout, "PAPERBOY_HEADER_TIMEOUT") { limits.headerTimeout = .seconds(Int64(seconds)) }
-        if let seconds = integer(bodyTimeout, "PAPERBOY_BODY_TIMEOUT") { limits.bodyTimeout = .seconds(Int64(seconds)) }
-        if let seconds = integer(idleTimeout, "PAPERBOY_IDLE_TIMEOUT") { limits.idleTimeout = .seconds(Int64(seconds)) }
-        if let count = integer(maxConnections, "PAPERBOY_MAX_CONNECTIONS") { limits.maximumConnections = count }
-        configuration.connectionLimits = limits
-        if let seconds = integer(arxivTimeout, "PAPERBOY_ARXIV_TIMEOUT") { configuration.arxivTimeout = .seconds(seconds) }
-        configuration.searchConcurrency = SearchAdmission.Limits(
-            concurrent: integer(searchConcurrency, "PAPERBOY_SEARCH_CONCURRENCY") ?? ProcessInfo.processInfo.activeProcessorCount,
-            queued: integer(searchQueue, "PAPERBOY_SEARCH_QUEUE")
-        )
-        let hosts = allowedHosts ?? environment["PAPERBOY_ALLOWED_HOSTS"] ?? ""
-        configuration.allowedHosts = hosts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }

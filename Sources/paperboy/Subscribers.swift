@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import PaperboyApp
 import PaperboyStore
-import PaperboyWeb
 
 /// `paperboy subscribers import|list`: move an existing list in, see who gets the digest.
 struct Subscribers: AsyncParsableCommand {

@@ -7,6 +7,7 @@ import PaperboyCore
 import PaperboyStore
 import Testing
 
+@testable import PaperboyApp
 @testable import PaperboyWeb
 
 /// A browser of sorts: keeps its cookies, sends the same-origin headers a browser sends
@@ -436,7 +437,8 @@ struct Visitor {
                 body: ByteBuffer(string: body)
             ) { ($0.status, String(buffer: $0.body)) }
             #expect(status == .ok)
-            #expect(text == "{\"upvotes\":33,\"upvoted\":true}")
+            let answer = try JSONDecoder().decode(VoteService.Outcome.self, from: Data(text.utf8))
+            #expect(answer == VoteService.Outcome(id: "2405.15738", upvotes: 33, upvoted: true))
         }
     }
 }

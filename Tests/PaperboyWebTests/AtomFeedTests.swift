@@ -3,6 +3,7 @@ import HummingbirdTesting
 import PaperboyCore
 import Testing
 
+@testable import PaperboyApp
 @testable import PaperboyWeb
 
 #if canImport(FoundationXML)

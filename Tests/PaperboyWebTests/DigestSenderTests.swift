@@ -11,6 +11,7 @@ import PaperboyStoreSQLite
 import PaperboyTestSupport
 import Testing
 
+@testable import PaperboyApp
 @testable import PaperboyWeb
 
 /// Digest runs: composition, the delivery log, and delivery to a real SMTP server on loopback.

@@ -8,6 +8,7 @@ import PaperboyIngest
 import PaperboyStore
 import Testing
 
+@testable import PaperboyApp
 @testable import PaperboyWeb
 
 /// The defects of the hardening review, each reproduced through the application.
@@ -253,7 +254,7 @@ import Testing
         let (running, releaser) = await Self.occupySlot(of: admission)
         let queued = Task { try await admission.run { 2 } }
         while admission.statistics.waiting < 1 { await Task.yield() }
-        await #expect(throws: AppError.overloaded("Search is busy right now. Try again in a second.", retryAfter: 1)) {
+        await #expect(throws: DomainError.busy("Search is busy right now. Try again in a second.", retryAfter: 1)) {
             try await admission.run { 3 }
         }
         releaser.yield()
@@ -268,7 +269,7 @@ import Testing
         // would wait about that long, over a 2 ms bound, even though the queue has room.
         let admission = SearchAdmission(limits: .init(concurrent: 1, queued: 10, maximumWait: .milliseconds(2)))
         let (running, releaser) = await Self.occupySlot(of: admission)
-        await #expect(throws: AppError.self) { try await admission.run { 2 } }
+        await #expect(throws: DomainError.self) { try await admission.run { 2 } }
         #expect(admission.statistics.waiting == 0)
         releaser.yield()
         #expect(try await running.value == 1)

@@ -9,6 +9,7 @@ import PaperboyMail
 import PaperboyStore
 import Testing
 
+@testable import PaperboyApp
 @testable import PaperboyWeb
 
 /// The Prometheus text format, parsed: every sample and the type of each metric family.

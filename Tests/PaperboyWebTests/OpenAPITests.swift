@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
+@testable import PaperboyApp
 @testable import PaperboyWeb
 
 /// `/api/openapi.json` against the router. The whole-app test covers every route

@@ -5,6 +5,7 @@ import PaperboyStoreSQLite
 import Synchronization
 import Testing
 
+@testable import PaperboyApp
 @testable import PaperboyWeb
 
 @Suite struct ResponseCacheTests {

@@ -10,6 +10,7 @@ import PaperboyIngest
 import Synchronization
 import Testing
 
+@testable import PaperboyApp
 @testable import PaperboyWeb
 
 /// A real HTTP server on loopback that replays recorded arXiv API answers by `id_list`.

@@ -8,6 +8,7 @@ import PaperboyMail
 import PaperboyStore
 import Testing
 
+@testable import PaperboyApp
 @testable import PaperboyWeb
 
 /// Mail that goes to a `RecordingMailTransport`, with links to papers.example.org.

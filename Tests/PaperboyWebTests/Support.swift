@@ -9,6 +9,8 @@ import PaperboyStore
 import PaperboyStoreSQLite
 import PaperboyWeb
 
+@testable import PaperboyApp
+
 /// A running application (in-process test client) over a fresh SQLite file holding two real
 /// feed days, 2024-05-27 (13 papers) and 2024-05-28 (15 papers), and a fixed clock.
 struct TestApp {

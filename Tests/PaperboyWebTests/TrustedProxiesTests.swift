@@ -1,6 +1,7 @@
 import HTTPTypes
 import Testing
 
+@testable import PaperboyApp
 @testable import PaperboyWeb
 
 @Suite struct TrustedProxiesTests {

@@ -1,33 +1,17 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdBcrypt
 import NIOCore
+import PaperboyApp
 import PaperboyCore
 import PaperboyStore
 
 /// Sign-up, log-in, log-out, upvotes from HTML forms, and profiles.
 struct AccountRoutes: Sendable {
-    let store: any AccountStore & PaperStore
-    let sessions: SessionManager
+    let accounts: AccountService
+    let votes: VoteService
+    let sessions: SessionCookies
     let renderer: PageRenderer
-    /// Votes change counts on cached pages: they are dropped at once.
-    let cache: ResponseCache
-    /// bcrypt cost: 12 in production; tests lower it to stay fast.
-    let bcryptCost: UInt8
-
-    /// A hash to verify against when the email is unknown, so a failed log-in takes as long
-    /// whether or not the address has an account.
-    private let decoyHash: String
-
-    init(store: any AccountStore & PaperStore, sessions: SessionManager, renderer: PageRenderer, cache: ResponseCache, bcryptCost: UInt8) {
-        self.store = store
-        self.sessions = sessions
-        self.renderer = renderer
-        self.cache = cache
-        self.bcryptCost = bcryptCost
-        self.decoyHash = Bcrypt.hash("decoy password for timing", cost: bcryptCost)
-    }
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/signup") { request, context in try await formPage("signup", request, context) }
@@ -77,75 +61,38 @@ struct AccountRoutes: Sendable {
         var request = request
         let body = try await request.collectBody(limit: BodyLimit.form)
         let form = QueryString(String(buffer: body))
-        if let session = context.session, SessionManager.matches(form.get("csrf"), session.csrfToken) {
+        if let session = context.session, SecretTokens.matches(form.get("csrf"), session.csrfToken) {
             return (session, form)
         }
         if context.session == nil, sessions.verifyAnonymousForm(request, token: form.get("csrf")) {
             return (ActiveSession(tokenHash: "", reader: nil, csrfToken: form.get("csrf") ?? ""), form)
         }
-        throw AppError.forbidden("This form has expired or did not come from this site. Reload the page and try again.")
+        throw DomainError.notAllowed("This form has expired or did not come from this site. Reload the page and try again.")
     }
 
     func signUp(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (session, form) = try await verifiedForm(request, context)
         let email = (form.get("email") ?? "").trimmingWhitespace()
         let name = (form.get("name") ?? "").trimmingWhitespace()
-        let password = form.get("password") ?? ""
         let values = ["email": email, "name": name, "next": form.get("next") ?? ""]
-        if let problem = AccountRules.problem(email: email, name: name, password: password) {
-            return try await formPage("signup", request, context, error: problem, values: values, status: .badRequest)
-        }
-        let hash = Bcrypt.hash(password, cost: bcryptCost)
-        let reader: Reader
         do {
-            reader = try await store.createUser(email: email, name: name, passwordHash: hash)
-        } catch AccountError.emailTaken {
-            return try await formPage(
-                "signup",
-                request,
-                context,
-                error: "That email cannot be used for a new account. If it is yours, log in.",
-                values: values,
-                status: .conflict
-            )
-        } catch AccountError.nameTaken {
-            return try await formPage(
-                "signup",
-                request,
-                context,
-                error: "That display name is taken: choose another.",
-                values: values,
-                status: .conflict
-            )
+            let reader = try await accounts.signUp(email: email, name: name, password: form.get("password") ?? "")
+            return redirect(to: Self.safeNext(form.get("next")), cookie: try await sessions.switchSession(from: session, to: reader))
+        } catch let refusal as AccountService.Refusal {
+            return try await formPage("signup", request, context, error: refusal.message, values: values, status: ErrorMapping(refusal).status)
         }
-        return try await switchSession(from: session, to: reader, next: form.get("next"))
     }
 
     func logIn(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (session, form) = try await verifiedForm(request, context)
         let email = (form.get("email") ?? "").trimmingWhitespace()
-        let password = form.get("password") ?? ""
-        let found = try await store.credentials(email: email)
-        // Always run bcrypt: an unknown email costs the same time as a wrong password.
-        let valid = Bcrypt.verify(password, hash: found?.passwordHash ?? decoyHash) && found != nil
-        guard valid, let reader = found?.reader else {
-            return try await formPage(
-                "login",
-                request,
-                context,
-                error: "Email or password is wrong.",
-                values: ["email": email, "next": form.get("next") ?? ""],
-                status: .unauthorized
-            )
+        do {
+            let reader = try await accounts.logIn(email: email, password: form.get("password") ?? "")
+            return redirect(to: Self.safeNext(form.get("next")), cookie: try await sessions.switchSession(from: session, to: reader))
+        } catch let refusal as AccountService.Refusal {
+            let values = ["email": email, "next": form.get("next") ?? ""]
+            return try await formPage("login", request, context, error: refusal.message, values: values, status: ErrorMapping(refusal).status)
         }
-        return try await switchSession(from: session, to: reader, next: form.get("next"))
-    }
-
-    /// A new session id at every log-in, so a session planted before it is worthless after.
-    func switchSession(from old: ActiveSession, to reader: Reader, next: String?) async throws -> Response {
-        if !old.tokenHash.isEmpty { try await store.deleteSession(tokenHash: old.tokenHash) }
-        let (_, cookie) = try await sessions.start(for: reader)
-        return redirect(to: Self.safeNext(next), cookie: cookie)
     }
 
     func vote(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -154,34 +101,19 @@ struct AccountRoutes: Sendable {
         guard let reader = session.reader else {
             return redirect(to: "/login?next=\(QueryString.encode("/papers/\(id)"))", cookie: nil)
         }
-        guard let arxivID = ArxivID(id) else { throw AppError.notFound("“\(id.prefix(80))” is not an arXiv id.") }
-        do {
-            if form.get("action") == "remove" {
-                _ = try await store.removeUpvote(paperID: arxivID.base, by: reader.id)
-            } else {
-                _ = try await store.upvote(paperID: arxivID.base, by: reader.id)
-            }
-        } catch AccountError.unknownPaper {
-            throw AppError.notFound("No paper \(arxivID.base) here yet.")
-        }
-        cache.invalidate()
+        let outcome = try await votes.vote(id, by: reader, add: form.get("action") != "remove")
         if request.headers[.accept]?.contains("application/json") == true {
-            let paper = try await store.paper(id: arxivID.base)
-            let upvoted = try await store.upvotedPaperIDs(by: reader.id, among: [arxivID.base]).contains(arxivID.base)
-            let body = "{\"upvotes\":\(paper?.totalUpvotes ?? 0),\"upvoted\":\(upvoted)}"
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+            return try JSONResponse.make(outcome)
         }
-        return redirect(to: Self.safeNext(form.get("next") ?? "/papers/\(arxivID.base)"), cookie: nil)
+        return redirect(to: Self.safeNext(form.get("next") ?? "/papers/\(outcome.id)"), cookie: nil)
     }
 
     func profile(_ name: String, _ context: AppRequestContext) async throws -> Response {
-        guard let reader = try await store.reader(named: name) else { throw AppError.notFound("No reader named “\(name.prefix(40))”.") }
-        let upvoted = try await store.upvotedPapers(by: reader.id, limit: 100)
-        let submissions = try await store.feedEntries(FeedQuery(submitter: reader.name, order: .newest, limit: 100))
+        let profile = try await accounts.profile(named: name)
         let html = try renderer.profilePage(
-            reader: reader,
-            upvoted: upvoted,
-            submissions: submissions.map(\.paper),
+            reader: profile.reader,
+            upvoted: profile.upvoted,
+            submissions: profile.submissions,
             viewer: context.reader,
             csrf: context.session?.csrfToken
         )
@@ -210,28 +142,5 @@ struct AccountRoutes: Sendable {
         }
         guard let url = URL(string: "http://paperboy.invalid" + next), url.host == "paperboy.invalid" else { return "/" }
         return next
-    }
-}
-
-/// What a new account must satisfy, each rule with the message a person reads.
-enum AccountRules {
-    static func problem(email: String, name: String, password: String) -> String? {
-        let emailParts = email.split(separator: "@", omittingEmptySubsequences: false)
-        if email.count > 254 || emailParts.count != 2 || emailParts[0].isEmpty || !emailParts[1].contains(".")
-            || email.contains(where: { $0.isWhitespace || $0.isNewline })
-        {
-            return "Enter a valid email address."
-        }
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "_-"))
-        if !(2...32).contains(name.count) || name.unicodeScalars.contains(where: { !allowed.contains($0) || !$0.isASCII }) {
-            return "Display names are 2 to 32 letters, digits, '-' or '_'."
-        }
-        if password.count < 10 { return "Passwords need at least 10 characters." }
-        if password.count > 200 { return "Passwords can be at most 200 characters." }
-        if Set(password).count < 4 { return "That password is too easy to guess: use more different characters." }
-        if password.lowercased().contains(name.lowercased()) || password.lowercased() == email.lowercased() {
-            return "Your password must not contain your name or email."
-        }
-        return nil
     }
 }

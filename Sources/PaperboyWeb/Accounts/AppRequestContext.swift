@@ -1,4 +1,5 @@
 import Hummingbird
+import PaperboyApp
 import PaperboyStore
 
 /// The request context of every route: Hummingbird's core storage plus who is asking.
@@ -16,12 +17,4 @@ public struct AppRequestContext: RequestContext {
     }
 
     public var reader: Reader? { session?.reader }
-}
-
-/// A session found from its cookie.
-public struct ActiveSession: Sendable, Equatable {
-    /// SHA-256 of the cookie token: the session's key in the store.
-    public var tokenHash: String
-    public var reader: Reader?
-    public var csrfToken: String
 }

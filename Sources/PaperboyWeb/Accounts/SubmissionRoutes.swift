@@ -2,35 +2,33 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PaperboyApp
 import PaperboyCore
 import PaperboyStore
 
 /// `/submit` (form) and `POST /api/papers/submit` (bearer token).
 struct SubmissionRoutes: Sendable {
     let submissions: SubmissionService
-    let accounts: AccountRoutes
+    let accounts: AccountService
+    let forms: AccountRoutes
     let renderer: PageRenderer
-    let cache: ResponseCache
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/submit") { request, context in try await form(request, context) }
         router.post("/submit") { request, context in
-            let (session, form) = try await accounts.verifiedForm(request, context)
+            let (session, form) = try await forms.verifiedForm(request, context)
             guard let reader = session.reader else { return Response(status: .seeOther, headers: [.location: "/login?next=/submit"]) }
             let input = form.get("id") ?? ""
             do {
                 let paper = try await submissions.submit(input, by: reader)
-                cache.invalidate()
                 return Response(status: .seeOther, headers: [.location: "/papers/\(paper.id)"])
             } catch let refusal as SubmissionService.Refusal {
-                return try await self.form(request, context, error: refusal.message, input: input, status: refusal.status)
+                return try await self.form(request, context, error: refusal.message, input: input, status: ErrorMapping(refusal).status)
             }
         }
         router.post("/api/papers/submit") { request, context in
-            guard let token = TokenRoutes.bearerToken(request),
-                let reader = try await submissions.store.reader(forTokenHash: SessionManager.hash(token))
-            else {
-                return Self.json(.unauthorized, ["error": "A valid API token is required (Authorization: Bearer TOKEN)."])
+            guard let token = TokenRoutes.bearerToken(request), let reader = try await accounts.reader(forAPIToken: token) else {
+                return TokenRoutes.tokenRequired()
             }
             var request = request
             let body = try await request.collectBody(limit: BodyLimit.small)
@@ -40,10 +38,9 @@ struct SubmissionRoutes: Sendable {
             }
             do {
                 let paper = try await submissions.submit(input, by: reader)
-                cache.invalidate()
                 return Self.json(.created, ["id": paper.id, "title": paper.title, "submittedBy": reader.name])
             } catch let refusal as SubmissionService.Refusal {
-                return Self.json(refusal.status, ["error": refusal.message])
+                return Self.json(ErrorMapping(refusal).status, ["error": refusal.message])
             }
         }
     }

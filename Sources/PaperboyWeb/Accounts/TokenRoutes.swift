@@ -1,49 +1,46 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdBcrypt
 import NIOCore
+import PaperboyApp
 import PaperboyCore
 import PaperboyStore
 
 /// The settings page (API tokens) and the token-authenticated upvote API.
 struct TokenRoutes: Sendable {
-    let store: any AccountStore & PaperStore & DigestStore
-    let accounts: AccountRoutes
+    let accounts: AccountService
+    let votes: VoteService
+    let forms: AccountRoutes
     let renderer: PageRenderer
-    let cache: ResponseCache
     let publicURL: LinkBase
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/settings") { request, context in try await settingsPage(request, context) }
         router.post("/settings/tokens") { request, context in
-            let (session, form) = try await accounts.verifiedForm(request, context)
-            let reader = try Self.loggedIn(session)
-            let name = (form.get("name") ?? "").trimmingWhitespace()
-            guard (1...60).contains(name.count) else { throw AppError.badRequest("Give the token a name of 1 to 60 characters.") }
-            let token = "pb_" + SessionManager.randomToken()
-            _ = try await store.createToken(for: reader.id, name: name, tokenHash: SessionManager.hash(token))
+            let (session, form) = try await forms.verifiedForm(request, context)
+            let token = try await accounts.createToken(for: try Self.loggedIn(session), name: form.get("name") ?? "")
             return try await settingsPage(request, context, newToken: token)
         }
         router.post("/settings/tokens/:id/revoke") { request, context in
-            let (session, _) = try await accounts.verifiedForm(request, context)
+            let (session, _) = try await forms.verifiedForm(request, context)
             let reader = try Self.loggedIn(session)
-            guard let id = Int64(try context.parameters.require("id")) else { throw AppError.notFound("No such token.") }
-            guard try await store.revokeToken(id: id, of: reader.id) else { throw AppError.notFound("No such token.") }
+            guard let id = Int64(try context.parameters.require("id")) else { throw DomainError.notFound("No such token.") }
+            try await accounts.revokeToken(id: id, of: reader)
             return Response(status: .seeOther, headers: [.location: "/settings"])
         }
         router.post("/settings/password") { request, context in
-            let (session, form) = try await accounts.verifiedForm(request, context)
+            let (session, form) = try await forms.verifiedForm(request, context)
             let reader = try Self.loggedIn(session)
-            let current = form.get("current") ?? ""
-            let new = form.get("password") ?? ""
-            guard let hash = try await store.passwordHash(of: reader.id), Bcrypt.verify(current, hash: hash) else {
-                return try await settingsPage(request, context, message: "Your current password is not right.", status: .badRequest)
+            do {
+                try await accounts.changePassword(
+                    of: reader,
+                    current: form.get("current") ?? "",
+                    new: form.get("password") ?? "",
+                    keepingSession: session.tokenHash
+                )
+            } catch let refusal as AccountService.Refusal {
+                return try await settingsPage(request, context, message: refusal.message, status: ErrorMapping(refusal).status)
             }
-            if let problem = AccountRules.problem(email: reader.email, name: reader.name, password: new) {
-                return try await settingsPage(request, context, message: problem, status: .badRequest)
-            }
-            try await store.changePassword(of: reader.id, to: Bcrypt.hash(new, cost: accounts.bcryptCost), keepingSession: session.tokenHash)
             return try await settingsPage(request, context, message: "Password changed. Other sessions were logged out.")
         }
         router.post("/api/papers/:id/upvote") { request, context in try await apiVote(request, context, add: true) }
@@ -51,7 +48,7 @@ struct TokenRoutes: Sendable {
     }
 
     static func loggedIn(_ session: ActiveSession?) throws -> Reader {
-        guard let reader = session?.reader else { throw AppError.forbidden("Log in first.") }
+        guard let reader = session?.reader else { throw DomainError.notAllowed("Log in first.") }
         return reader
     }
 
@@ -65,7 +62,8 @@ struct TokenRoutes: Sendable {
         guard let session = context.session, let reader = session.reader else {
             return Response(status: .seeOther, headers: [.location: "/login?next=/settings"])
         }
-        let tokens = try await store.tokens(of: reader.id)
+        let settings = try await accounts.settings(of: reader)
+        let tokens = settings.tokens
         var page: [String: Any] = [
             "pageTitle": "Settings", "email": reader.email, "hasTokens": !tokens.isEmpty,
             "baseURL": publicURL.base(for: request),
@@ -73,7 +71,7 @@ struct TokenRoutes: Sendable {
                 ["id": $0.id, "name": $0.name, "created": String($0.createdAt.prefix(10)), "revoked": $0.revoked] as [String: Any]
             },
         ]
-        switch try await store.subscriber(forUser: reader.id, email: reader.email)?.state {
+        switch settings.digest {
         case .confirmed: page["digestConfirmed"] = true
         case .pending: page["digestPending"] = true
         case .disabled: page["digestDisabled"] = true
@@ -91,26 +89,19 @@ struct TokenRoutes: Sendable {
 
     /// `POST` / `DELETE /api/papers/{id}/upvote` with `Authorization: Bearer TOKEN`.
     func apiVote(_ request: Request, _ context: AppRequestContext, add: Bool) async throws -> Response {
-        guard let token = Self.bearerToken(request), let reader = try await store.reader(forTokenHash: SessionManager.hash(token)) else {
-            return Response(
-                status: .unauthorized,
-                headers: [.contentType: "application/json; charset=utf-8", .wwwAuthenticate: "Bearer"],
-                body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\"A valid API token is required (Authorization: Bearer TOKEN).\"}"))
-            )
+        guard let token = Self.bearerToken(request), let reader = try await accounts.reader(forAPIToken: token) else {
+            return Self.tokenRequired()
         }
-        let id = try context.parameters.require("id")
-        guard let arxivID = ArxivID(id) else { throw AppError.notFound("“\(id.prefix(80))” is not an arXiv id.") }
-        do {
-            _ =
-                add
-                ? try await store.upvote(paperID: arxivID.base, by: reader.id) : try await store.removeUpvote(paperID: arxivID.base, by: reader.id)
-        } catch AccountError.unknownPaper {
-            throw AppError.notFound("No paper \(arxivID.base) here yet.")
-        }
-        cache.invalidate()
-        let paper = try await store.paper(id: arxivID.base)
-        let body = "{\"id\":\"\(arxivID.base)\",\"upvotes\":\(paper?.totalUpvotes ?? 0),\"upvoted\":\(add)}"
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        return try JSONResponse.make(try await votes.vote(try context.parameters.require("id"), by: reader, add: add))
+    }
+
+    /// 401 with `WWW-Authenticate: Bearer` for an API call without a valid token.
+    static func tokenRequired() -> Response {
+        (try? JSONResponse.make(
+            HFAPI.ErrorBody(error: "A valid API token is required (Authorization: Bearer TOKEN)."),
+            status: .unauthorized,
+            headers: [.wwwAuthenticate: "Bearer"]
+        )) ?? Response(status: .unauthorized)
     }
 
     static func bearerToken(_ request: Request) -> String? {

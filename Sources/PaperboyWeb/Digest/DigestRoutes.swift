@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PaperboyApp
 import PaperboyCore
 import PaperboyMail
 import PaperboyStore
@@ -31,10 +32,10 @@ struct DigestRoutes: Sendable {
         var request = request
         let form = QueryString(String(buffer: try await request.collectBody(limit: BodyLimit.small)))
         let token = form.get("csrf")
-        let fromSession = context.session.map { SessionManager.matches(token, $0.csrfToken) } ?? false
-        let fromPage = SessionManager.matches(token, signer.subscribeFormToken) && Self.isSameOrigin(request)
+        let fromSession = context.session.map { SecretTokens.matches(token, $0.csrfToken) } ?? false
+        let fromPage = SecretTokens.matches(token, signer.subscribeFormToken) && Self.isSameOrigin(request)
         guard fromSession || fromPage else {
-            throw AppError.forbidden("This form has expired or did not come from this site. Reload the page and try again.")
+            throw DomainError.notAllowed("This form has expired or did not come from this site. Reload the page and try again.")
         }
         let email: String
         do {
@@ -131,7 +132,7 @@ struct DigestRoutes: Sendable {
         let query = QueryString(request)
         let date =
             try query.get("date").map { text -> FeedDay in
-                guard let day = FeedDay(text) else { throw AppError.badRequest("date must be YYYY-MM-DD.") }
+                guard let day = FeedDay(text) else { throw DomainError.invalid("date must be YYYY-MM-DD.") }
                 return day
             } ?? FeedDay(timestamp: clock.now)
         let edition = try await composer.edition(for: date)
@@ -178,7 +179,7 @@ struct DigestRoutes: Sendable {
                 _ = try await store.unsubscribe(subscriberID: subscriber.id)
             }
         default:
-            throw AppError.badRequest("Choose subscribe or unsubscribe.")
+            throw DomainError.invalid("Choose subscribe or unsubscribe.")
         }
         let target = "/settings#digest"
         return Response(status: .seeOther, headers: [.location: target])

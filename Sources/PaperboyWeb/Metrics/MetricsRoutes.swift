@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import PaperboyApp
 import PaperboyStore
 
 /// `GET /metrics` in the Prometheus text format.
@@ -42,7 +43,7 @@ struct MetricsRoutes: Sendable {
     /// Compares digests, in constant time, so neither the token nor its length leaks through timing.
     static func presents(_ token: String, _ request: Request) -> Bool {
         guard let given = TokenRoutes.bearerToken(request) else { return false }
-        return SessionManager.matches(SessionManager.hash(given), SessionManager.hash(token))
+        return SecretTokens.matches(SecretTokens.hash(given), SecretTokens.hash(token))
     }
 
     /// The server `--metrics-port` runs beside the public one (as one of its services): only

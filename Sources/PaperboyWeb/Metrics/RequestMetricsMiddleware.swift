@@ -1,4 +1,5 @@
 import Hummingbird
+import PaperboyApp
 
 /// Counts and times every request by route pattern, method and status.
 ///
@@ -25,7 +26,7 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private func record(_ request: Request, _ context: Context, status: Int, since started: ContinuousClock.Instant) {
-        metrics.recordRequest(route: Self.route(context), method: request.method, status: status, duration: .now - started)
+        metrics.recordRequest(route: Self.route(context), method: request.method.rawValue, status: status, duration: .now - started)
     }
 
     /// The router stores the matched pattern in the context (a shared box, so it is there after

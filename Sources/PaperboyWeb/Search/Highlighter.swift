@@ -1,3 +1,4 @@
+import PaperboyCore
 import PaperboySearch
 
 /// Marks query terms in text for the search results page. The output is HTML: every
@@ -13,7 +14,7 @@ struct Highlighter {
         func flushWord() {
             guard !word.isEmpty else { return }
             let matches = !terms.isEmpty && analyzer.terms(word).contains { terms.contains($0) }
-            output += matches ? "<mark>\(HTML.escape(word))</mark>" : HTML.escape(word)
+            output += matches ? "<mark>\(Markup.escape(word))</mark>" : Markup.escape(word)
             word = ""
         }
         for character in text {
@@ -21,36 +22,10 @@ struct Highlighter {
                 word.append(character)
             } else {
                 flushWord()
-                output += HTML.escape(String(character))
+                output += Markup.escape(String(character))
             }
         }
         flushWord()
         return output
-    }
-
-    /// The first `length` characters of `text`, cut at a word boundary, with an ellipsis.
-    static func snippet(_ text: String, length: Int = 320) -> String {
-        guard text.count > length else { return text }
-        let cut = text.prefix(length)
-        let end = cut.lastIndex(of: " ") ?? cut.endIndex
-        return String(cut[..<end]) + " …"
-    }
-}
-
-enum HTML {
-    static func escape(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.append(character)
-            }
-        }
-        return result
     }
 }

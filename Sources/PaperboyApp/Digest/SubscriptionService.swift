@@ -46,10 +46,10 @@ public enum SubscriberAddress {
 /// Double opt-in: subscribing records a pending address and mails it a signed link that
 /// expires; only following the link confirms it. Answers never reveal whether an address
 /// was already subscribed.
-struct SubscriptionService: Sendable {
+public struct SubscriptionService: Sendable {
     let store: any DigestStore
     let signer: LinkSigner
-    let mail: DigestMail?
+    public let mail: DigestMail?
     let clock: any WallClock
     let logger: Logger
     /// How long a confirmation link works.
@@ -57,18 +57,26 @@ struct SubscriptionService: Sendable {
     /// A pending address gets at most one confirmation email per this many seconds.
     var resendInterval: Double = 600
 
+    public init(store: any DigestStore, signer: LinkSigner, mail: DigestMail?, clock: any WallClock, logger: Logger) {
+        self.store = store
+        self.signer = signer
+        self.mail = mail
+        self.clock = clock
+        self.logger = logger
+    }
+
     private var now: Date { Date(timeIntervalSince1970: clock.now) }
 
-    static func validatedEmail(_ text: String) throws(AppError) -> String {
+    public static func validatedEmail(_ text: String) throws(DomainError) -> String {
         do {
             return try SubscriberAddress.validated(text)
         } catch {
-            throw .badRequest(error.description)
+            throw .invalid(error.description)
         }
     }
 
     /// Records the request and sends the confirmation when one is owed.
-    func subscribe(email: String, userID: Int64?) async throws {
+    public func subscribe(email: String, userID: Int64?) async throws {
         let subscriber = try await store.subscribe(email: email, userID: userID, now: now)
         guard subscriber.state == .pending else { return }  // confirmed already: nothing to say
         if let sentAt = subscriber.confirmationSentAt.flatMap({ try? Date($0, strategy: .iso8601) }),
@@ -124,8 +132,8 @@ struct SubscriptionService: Sendable {
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>Confirm your subscription</title></head>
             <body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1d1d1f;max-width:560px;margin:0 auto;padding:24px 16px">
-            <p>Someone, hopefully you, asked to get the Paperboy daily digest of trending papers at \(HTML.escape(subscriber.email)).</p>
-            <p><a href="\(HTML.escape(link))" style="display:inline-block;background:#ff9d00;color:#111;padding:10px 16px;border-radius:6px;text-decoration:none;font-weight:600">Confirm my subscription</a></p>
+            <p>Someone, hopefully you, asked to get the Paperboy daily digest of trending papers at \(Markup.escape(subscriber.email)).</p>
+            <p><a href="\(Markup.escape(link))" style="display:inline-block;background:#ff9d00;color:#111;padding:10px 16px;border-radius:6px;text-decoration:none;font-weight:600">Confirm my subscription</a></p>
             <p style="font-size:13px;color:#666">The link works for 7 days. If it was not you, ignore this email: nothing will be sent without the confirmation.</p>
             </body></html>
             """
@@ -140,14 +148,14 @@ struct SubscriptionService: Sendable {
         )
     }
 
-    enum Confirmation: Equatable {
+    public enum Confirmation: Equatable {
         case confirmed(Subscriber)
         case alreadyConfirmed
         case expired
         case invalid
     }
 
-    func confirm(token: String) async throws -> Confirmation {
+    public func confirm(token: String) async throws -> Confirmation {
         guard let subscriber = try await subscriber(for: token) else { return .invalid }
         switch signer.verify(token, .confirm, for: subscriber, now: now) {
         case .invalid: return .invalid
@@ -161,7 +169,7 @@ struct SubscriptionService: Sendable {
     }
 
     /// The subscriber a valid unsubscribe token names.
-    func unsubscribeTarget(token: String) async throws -> Subscriber? {
+    public func unsubscribeTarget(token: String) async throws -> Subscriber? {
         guard let subscriber = try await subscriber(for: token),
             signer.verify(token, .unsubscribe, for: subscriber, now: now) == .valid
         else { return nil }

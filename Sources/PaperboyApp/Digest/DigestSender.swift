@@ -124,7 +124,7 @@ public struct DigestSender: Sendable {
         let composer = DigestComposer(
             store: store,
             engine: engine,
-            renderer: try await PageRenderer(),
+            templates: try DigestTemplates(),
             signer: LinkSigner(secret: try await store.instanceSecret(named: LinkSigner.secretName)),
             settings: settings
         )
@@ -139,7 +139,7 @@ public struct DigestSender: Sendable {
         )
     }
 
-    init(
+    public init(
         store: any PaperStore & AccountStore & DigestStore,
         composer: DigestComposer,
         transports: [any MailTransport],
@@ -395,7 +395,7 @@ public struct DigestSender: Sendable {
 }
 
 /// Temporary failures in a row across all connections of a run, with the last error.
-final class FailureStreak: Sendable {
+public final class FailureStreak: Sendable {
     private let state = Mutex<(count: Int, last: String)>((0, ""))
 
     func record(_ error: String) { state.withLock { $0 = ($0.count + 1, error) } }
@@ -408,7 +408,7 @@ final class FailureStreak: Sendable {
 }
 
 /// Digests rendered during a run, by their papers; most readers share the day's top papers.
-final class RenderingCache: Sendable {
+public final class RenderingCache: Sendable {
     private let entries = Mutex<[String: RenderedDigest]>([:])
     /// Readers without picks share a handful of entries; readers with picks each have their own,
     /// so past this (about 8 MB of bodies) the cache starts over rather than grow.
@@ -427,7 +427,7 @@ final class RenderingCache: Sendable {
 
 /// A named lease in the database: only its holder sends. A holder is `host:pid:random`, so a
 /// lease left by a process that died on this machine can be taken over at once.
-final class DigestLease: Sendable {
+public final class DigestLease: Sendable {
     let store: any DigestStore
     let name: String
     let holder: String

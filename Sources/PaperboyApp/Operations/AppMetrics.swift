@@ -1,4 +1,3 @@
-import HTTPTypes
 import Metrics
 import Prometheus
 import Synchronization
@@ -30,9 +29,9 @@ public final class AppMetrics: Sendable {
     private let factory: PrometheusMetricsFactory
     private let requests = Mutex<[RequestKey: RequestSeries]>([:])
     /// Papers the search engine has no vector for yet (set at each scrape).
-    let embeddingBacklog: Metrics.Gauge
+    public let embeddingBacklog: Metrics.Gauge
     /// The database on disk, WAL included (set at each scrape).
-    let databaseBytes: Metrics.Gauge
+    public let databaseBytes: Metrics.Gauge
     /// Made up front so each series reads 0 before its first event (`rate()` needs a start).
     private let submissions: [SubmissionResult: Metrics.Counter]
     private let digestMessages: [DigestResult: Metrics.Counter]
@@ -71,15 +70,15 @@ public final class AppMetrics: Sendable {
     }
 
     /// Everything recorded, in the Prometheus text format (version 0.0.4).
-    func exposition() -> String {
+    public func exposition() -> String {
         registry.emitToString()
     }
 
     // MARK: - Recording
 
     /// One answered request. `route` is the matched pattern (`/papers/{id}`), never the path.
-    func recordRequest(route: String, method: HTTPRequest.Method, status: Int, duration: Duration) {
-        let key = RequestKey(route: route, method: Self.knownMethods.contains(method) ? method.rawValue : "other", status: status)
+    public func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+        let key = RequestKey(route: route, method: Self.knownMethods.contains(method) ? method : "other", status: status)
         let series = requests.withLock { requests in
             if let series = requests[key] { return series }
             let series = RequestSeries(
@@ -115,5 +114,5 @@ public final class AppMetrics: Sendable {
     }
 
     /// Methods worth a label of their own; anything else a client invents is `other`.
-    private static let knownMethods: Set<HTTPRequest.Method> = [.get, .head, .post, .put, .delete, .patch, .options]
+    private static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 }

@@ -97,7 +97,7 @@ public struct EmbeddingBackfill: Service {
 }
 
 /// The whole-paper vector and the sentence vectors of each paper, in one batch for the model.
-func paperEmbeddings(_ papers: [Paper], embedder: any TextEmbedder) -> [PaperEmbedding] {
+public func paperEmbeddings(_ papers: [Paper], embedder: any TextEmbedder) -> [PaperEmbedding] {
     let passages = papers.map { Passages.texts(title: $0.title, abstract: $0.summary) }
     let texts = papers.map { embeddingText(title: $0.title, abstract: $0.summary) } + passages.flatMap { $0 }
     let vectors = embedder.embed(batch: texts)
@@ -146,7 +146,7 @@ public struct SearchIndexRefresher: Service {
 
 /// Runs a service loop until graceful shutdown, which cancels it; the cancellation is the
 /// normal way out, not an error (an error would make the server exit non-zero).
-func stopQuietlyOnShutdown(_ loop: @escaping @Sendable () async throws -> Void) async throws {
+public func stopQuietlyOnShutdown(_ loop: @escaping @Sendable () async throws -> Void) async throws {
     do {
         try await cancelWhenGracefulShutdown(loop)
     } catch is CancellationError {

@@ -16,6 +16,14 @@ public struct DigestScheduler: Service {
     let logger: Logger
     var interval: Duration = .seconds(60)
 
+    public init(sender: DigestSender, subscriptions: SubscriptionService, sendAt: Int, clock: any WallClock, logger: Logger) {
+        self.sender = sender
+        self.subscriptions = subscriptions
+        self.sendAt = sendAt
+        self.clock = clock
+        self.logger = logger
+    }
+
     public func run() async throws {
         try await stopQuietlyOnShutdown {
             while !Task.isCancelled {

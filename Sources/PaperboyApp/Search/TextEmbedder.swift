@@ -34,7 +34,7 @@ public func embeddingText(title: String, abstract: String) -> String {
 /// (which also serves HTTP requests). A reader's search asks for `.userInitiated`: under a
 /// flood of refused requests it then still gets its share of the cores (BENCHMARKS.md,
 /// "Overload"); background embedding stays at `.utility`.
-func onComputeThread<T: Sendable>(qos: DispatchQoS.QoSClass = .utility, _ work: @escaping @Sendable () -> T) async -> T {
+public func onComputeThread<T: Sendable>(qos: DispatchQoS.QoSClass = .utility, _ work: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
         DispatchQueue.global(qos: qos).async { continuation.resume(returning: work()) }
     }

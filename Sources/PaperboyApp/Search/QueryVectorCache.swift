@@ -3,7 +3,7 @@ import Synchronization
 /// The most recently used query embeddings. Real traffic repeats queries (the same links are
 /// shared, pagination asks again), and embedding one costs milliseconds of CPU while a lookup
 /// costs nanoseconds. Least recently used entries go first; all operations are O(1).
-final class QueryVectorCache: Sendable {
+public final class QueryVectorCache: Sendable {
     private struct Node {
         var key: String
         var vector: [Float]

@@ -1,22 +1,44 @@
 import Foundation
-import HTTPTypes
 import PaperboyCore
 import PaperboyIngest
 import PaperboyStore
 
 /// Puts a paper on today's feed for a reader, with the metadata arXiv gives.
-struct SubmissionService: Sendable {
+public struct SubmissionService: Sendable {
     let store: any AccountStore & PaperStore
     let arxiv: any ArxivFetching
     let clock: any WallClock
-    let maximumAgeDays: Int
-    let dailyLimit: Int
+    public let maximumAgeDays: Int
+    public let dailyLimit: Int
     /// The most one submission waits for arXiv, all attempts and back-offs included.
     var arxivTimeout: Duration = .seconds(10)
     let metrics: AppMetrics
+    /// Called after a paper went on the feed (cached pages must be dropped).
+    var onChange: @Sendable () -> Void = {}
 
-    /// Why a submission was refused, in words for the reader; the case picks the status.
-    enum Refusal: Error, Equatable {
+    public init(
+        store: any AccountStore & PaperStore,
+        arxiv: any ArxivFetching,
+        clock: any WallClock,
+        maximumAgeDays: Int,
+        dailyLimit: Int,
+        arxivTimeout: Duration = .seconds(10),
+        metrics: AppMetrics,
+        onChange: @escaping @Sendable () -> Void = {}
+    ) {
+        self.store = store
+        self.arxiv = arxiv
+        self.clock = clock
+        self.maximumAgeDays = maximumAgeDays
+        self.dailyLimit = dailyLimit
+        self.arxivTimeout = arxivTimeout
+        self.metrics = metrics
+        self.onChange = onChange
+    }
+
+    /// Why a submission was refused, in words for the reader; `domainError` says what kind of
+    /// failure each is.
+    public enum Refusal: Error, Equatable {
         case notAnID(String)
         case unknown(String)
         case tooOld(String, days: Int)
@@ -25,7 +47,7 @@ struct SubmissionService: Sendable {
         case arxivUnavailable(String)
         case arxivTimedOut(seconds: Int)
 
-        var message: String {
+        public var message: String {
             switch self {
             case .notAnID(let input): return "“\(input.prefix(80))” is not an arXiv id or arXiv URL."
             case .unknown(let id): return "arXiv has no paper \(id)."
@@ -37,23 +59,24 @@ struct SubmissionService: Sendable {
             }
         }
 
-        var status: HTTPResponse.Status {
+        public var domainError: DomainError {
             switch self {
-            case .notAnID, .tooOld: return .badRequest
-            case .unknown: return .notFound
-            case .alreadyFeatured: return .conflict
-            case .dailyLimit: return .tooManyRequests
-            case .arxivUnavailable: return .badGateway
-            case .arxivTimedOut: return .gatewayTimeout
+            case .notAnID, .tooOld: return .invalid(message)
+            case .unknown: return .notFound(message)
+            case .alreadyFeatured: return .conflict(message)
+            case .dailyLimit: return .limitReached(message)
+            case .arxivUnavailable: return .upstreamFailed(message)
+            case .arxivTimedOut: return .upstreamTimedOut(message)
             }
         }
     }
 
     /// Submits, counting what went on the feed and what was refused.
-    func submit(_ input: String, by reader: Reader) async throws -> Paper {
+    public func submit(_ input: String, by reader: Reader) async throws -> Paper {
         do {
             let paper = try await putOnFeed(input, by: reader)
             metrics.countSubmission(.imported)
+            onChange()
             return paper
         } catch let refusal as Refusal {
             metrics.countSubmission(.rejected)
@@ -89,11 +112,11 @@ struct SubmissionService: Sendable {
     }
 }
 
-struct TimeLimitExceeded: Error {}
+public struct TimeLimitExceeded: Error {}
 
 /// `work`'s result, or `TimeLimitExceeded` once `limit` has passed; `work` is cancelled then
 /// (the HTTP client and its back-off sleeps stop on cancellation).
-func withTimeLimit<T: Sendable>(_ limit: Duration, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+public func withTimeLimit<T: Sendable>(_ limit: Duration, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await work() }
         group.addTask {

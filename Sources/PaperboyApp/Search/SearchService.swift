@@ -39,7 +39,7 @@ public struct SearchService: Sendable {
     }
 
     /// Longest query we rank; a pasted page of text is cut here rather than refused.
-    static let longestQuery = 2000
+    public static let longestQuery = 2000
 
     public func search(
         _ rawQuery: String,

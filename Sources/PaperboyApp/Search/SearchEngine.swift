@@ -19,7 +19,7 @@ public struct SearchFilters: Sendable, Equatable {
         self.category = category
     }
 
-    var isEmpty: Bool { from == nil && to == nil && category == nil }
+    public var isEmpty: Bool { from == nil && to == nil && category == nil }
 }
 
 /// Lexical, dense or hybrid: the ranker's modes (`HybridRanker`, shared with `paperboy eval`).

@@ -25,6 +25,12 @@ public struct FeedService: Sendable {
         public var period: FeedPeriod
         public var entries: [DailyEntry]
         public var neighbours: FeedNeighbours
+
+        public init(period: FeedPeriod, entries: [DailyEntry], neighbours: FeedNeighbours) {
+            self.period = period
+            self.entries = entries
+            self.neighbours = neighbours
+        }
     }
 
     /// The papers of a day, week or month, most upvoted first.
@@ -58,10 +64,10 @@ public struct FeedService: Sendable {
 
     public func paper(id: String) async throws -> PaperDetail {
         guard let arxivID = ArxivID(id) else {
-            throw AppError.notFound("“\(id.prefix(80))” is not an arXiv id.")
+            throw DomainError.notFound("“\(id.prefix(80))” is not an arXiv id.")
         }
         guard let paper = try await store.paper(id: arxivID.base) else {
-            throw AppError.notFound("No paper \(arxivID.base) here yet.")
+            throw DomainError.notFound("No paper \(arxivID.base) here yet.")
         }
         let days = try await store.featuredDays(of: paper.id)
         var latestEntry: DailyEntry?

@@ -47,7 +47,7 @@ public final class SearchAdmission: Sendable {
         self.maximumWaitSeconds = Double(seconds) + Double(attoseconds) / 1e18
     }
 
-    /// Runs `work` when a slot is free, or throws `AppError.overloaded` when the queue is full.
+    /// Runs `work` when a slot is free, or throws `DomainError.busy` when the queue is full.
     func run<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
         try await enter()
         let started = ContinuousClock.now
@@ -75,7 +75,7 @@ public final class SearchAdmission: Sendable {
             if let decided { continuation.resume(returning: decided) }
         }
         guard admitted else {
-            throw AppError.overloaded("Search is busy right now. Try again in a second.", retryAfter: 1)
+            throw DomainError.busy("Search is busy right now. Try again in a second.", retryAfter: 1)
         }
     }
 

@@ -46,7 +46,7 @@ public struct LinkSigner: Sendable {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, Int64(parts[0]) == subscriber.id, let expiry = Int64(parts[1]) else { return .invalid }
         let expected = mac(purpose, subscriber.id, subscriber.emailKey, expiry)
-        guard SessionManager.matches(String(parts[2]), expected) else { return .invalid }
+        guard SecretTokens.matches(String(parts[2]), expected) else { return .invalid }
         if expiry != 0 && Double(expiry) < now.timeIntervalSince1970 { return .expired }
         return .valid
     }

@@ -31,7 +31,7 @@ public struct DigestSettings: Sendable {
 }
 
 /// One date's digest before it is personalised: the trending ranking as of that date.
-struct DigestEdition: Sendable {
+public struct DigestEdition: Sendable {
     var date: FeedDay
     /// Ranked candidates, more than a digest holds, so readers who already got the top ones
     /// still receive a full digest of papers new to them.
@@ -40,17 +40,33 @@ struct DigestEdition: Sendable {
 }
 
 /// Decides what each reader gets and renders it as a multipart email.
-struct DigestComposer: Sendable {
+public struct DigestComposer: Sendable {
     let store: any PaperStore & AccountStore
     let engine: SearchEngine?
-    let renderer: PageRenderer
+    let templates: DigestTemplates
     let signer: LinkSigner
-    let settings: DigestSettings
+    public let settings: DigestSettings
     var trendingWindowDays = 7
     /// How far back picks reach, from the digest date.
     var picksWindowDays = 30
 
-    func edition(for date: FeedDay) async throws -> DigestEdition {
+    public init(
+        store: any PaperStore & AccountStore,
+        engine: SearchEngine?,
+        templates: DigestTemplates,
+        signer: LinkSigner,
+        settings: DigestSettings,
+        trendingWindowDays: Int = 7
+    ) {
+        self.store = store
+        self.engine = engine
+        self.templates = templates
+        self.signer = signer
+        self.settings = settings
+        self.trendingWindowDays = trendingWindowDays
+    }
+
+    public func edition(for date: FeedDay) async throws -> DigestEdition {
         let clock = FixedClock(date, hour: settings.sendHour)
         let feed = FeedService(store: store, clock: clock, trendingWindowDays: trendingWindowDays)
         guard let latest = try await feed.latestDay(onOrBefore: date) else {
@@ -70,7 +86,7 @@ struct DigestComposer: Sendable {
 
     /// What a reader gets: trending papers they were not sent before, and picks from their
     /// upvotes. Nil when nothing is new to them.
-    func compose(
+    public func compose(
         _ delivery: DigestDelivery,
         edition: DigestEdition,
         alreadySent: Set<String>
@@ -109,7 +125,7 @@ struct DigestComposer: Sendable {
 
     /// The papers of a composed delivery: from the edition, or from the store for picks and for
     /// papers that left the ranking since the delivery was composed.
-    func content(of delivery: DigestDelivery, edition: DigestEdition) async throws -> DigestContent {
+    public func content(of delivery: DigestDelivery, edition: DigestEdition) async throws -> DigestContent {
         var papers = edition.papers
         let missing = (delivery.paperIDs + delivery.pickIDs).filter { papers[$0] == nil }
         if !missing.isEmpty {
@@ -128,7 +144,7 @@ struct DigestComposer: Sendable {
         let content = try await content(of: delivery, edition: edition)
         let site = settings.publicURL
         let placeholder = RenderedDigest.placeholder
-        let html = try renderer.render("digest-email", content.context(siteURL: site, unsubscribeURL: placeholder))
+        let html = try templates.render("digest-email", content.context(siteURL: site, unsubscribeURL: placeholder))
         return RenderedDigest(
             subject: content.subject,
             textParts: content.text(siteURL: site, unsubscribeURL: placeholder).components(separatedBy: placeholder),
@@ -162,7 +178,7 @@ struct DigestComposer: Sendable {
 }
 
 /// A digest rendered for every reader of the same papers; the unsubscribe link goes between parts.
-struct RenderedDigest: Sendable {
+public struct RenderedDigest: Sendable {
     /// Letters and dashes only, so HTML escaping leaves it as it is.
     static let placeholder = "PAPERBOY-UNSUBSCRIBE-LINK-PLACEHOLDER"
     var subject: String
@@ -171,23 +187,23 @@ struct RenderedDigest: Sendable {
 }
 
 /// The papers of one digest, as the text body, the HTML template context and the subject.
-struct DigestContent {
+public struct DigestContent {
     var date: FeedDay
     var trending: [Paper]
     var picks: [Paper]
 
     var subject: String {
         let top = trending.first ?? picks.first
-        let title = top.map { Highlighter.snippet($0.title.collapsingWhitespace(), length: 90) } ?? ""
-        return "Trending papers, \(PageRenderer.longDate(date)): \(title)"
+        let title = top.map { DisplayText.snippet($0.title.collapsingWhitespace(), length: 90) } ?? ""
+        return "Trending papers, \(DisplayText.longDate(date)): \(title)"
     }
 
-    func text(siteURL: String, unsubscribeURL: String) -> String {
-        var lines = ["Trending papers for \(PageRenderer.longDate(date))", ""]
+    public func text(siteURL: String, unsubscribeURL: String) -> String {
+        var lines = ["Trending papers for \(DisplayText.longDate(date))", ""]
         func add(_ papers: [Paper]) {
             for (index, paper) in papers.enumerated() {
                 lines.append("\(index + 1). \(paper.title.collapsingWhitespace())")
-                lines.append("   \(PageRenderer.shortAuthors(paper.authors)) · \(paper.totalUpvotes) upvotes")
+                lines.append("   \(DisplayText.shortAuthors(paper.authors)) · \(paper.totalUpvotes) upvotes")
                 lines.append("   \(Self.shortAbstract(paper.summary))")
                 lines.append("   \(siteURL)/papers/\(paper.id)")
                 lines.append("")
@@ -206,19 +222,19 @@ struct DigestContent {
         return lines.joined(separator: "\n")
     }
 
-    func context(siteURL: String, unsubscribeURL: String) -> [String: Any] {
+    public func context(siteURL: String, unsubscribeURL: String) -> [String: Any] {
         func cards(_ papers: [Paper]) -> [[String: Any]] {
             papers.enumerated().map { index, paper in
                 [
                     "rank": index + 1, "title": paper.title.collapsingWhitespace(),
                     "url": "\(siteURL)/papers/\(paper.id)",
-                    "authors": PageRenderer.shortAuthors(paper.authors), "upvotes": paper.totalUpvotes,
+                    "authors": DisplayText.shortAuthors(paper.authors), "upvotes": paper.totalUpvotes,
                     "abstract": Self.shortAbstract(paper.summary),
                 ]
             }
         }
         return [
-            "pageTitle": subject, "date": PageRenderer.longDate(date), "siteURL": siteURL,
+            "pageTitle": subject, "date": DisplayText.longDate(date), "siteURL": siteURL,
             "trending": cards(trending), "picks": cards(picks), "hasPicks": !picks.isEmpty,
             "unsubscribeURL": unsubscribeURL,
         ]
@@ -226,6 +242,6 @@ struct DigestContent {
 
     /// The opening of the abstract, about 300 characters, cut at a word.
     static func shortAbstract(_ summary: String) -> String {
-        Highlighter.snippet(summary.collapsingWhitespace(), length: 300)
+        DisplayText.snippet(summary.collapsingWhitespace(), length: 300)
     }
 }

@@ -3,9 +3,10 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import PaperboyApp
 
-/// Turns every error into a proper answer, in one place: `AppError` and Hummingbird's errors
-/// keep their status; a body over its limit is 413 and a malformed request 400, logged at info;
+/// Turns every error into a proper answer: the application's errors as `ErrorMapping` says,
+/// Hummingbird's with their status; a malformed request is 400, logged at info;
 /// anything else is logged as a bug and becomes a 500 page that reveals nothing.
 /// Paths under `/api/` get JSON `{"error": "…"}`, everything else an HTML page.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -15,28 +16,28 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as AppError {
-            if case .overloaded = error {
+        } catch let error where ErrorMapping.of(error) != nil {
+            let mapping = ErrorMapping.of(error)!
+            if mapping.status == .serviceUnavailable {
                 // Refusals come in floods: a few bytes, no template, so answering them costs
                 // as little as possible of the CPU the accepted requests need.
-                return overloadResponse(for: request, message: error.message, headers: error.headers)
+                return overloadResponse(for: request, message: mapping.message, headers: mapping.headers)
             }
-            if case .contentTooLarge = error {
-                context.logger.info("request body too large", metadata: ["path": "\(request.uri.path)"])
+            if let level = mapping.logLevel {
+                context.logger.log(level: level, mapping.logMessage, metadata: ["path": "\(request.uri.path)", "error": "\(mapping.message)"])
             }
-            return response(for: request, status: error.status, message: error.message, error: error, headers: error.headers)
+            return response(for: request, mapping)
         } catch let error as HTTPError {
             if error.status == .notFound, let allowed = routes.allowedMethods(for: request.uri.path) {
                 return response(
                     for: request,
                     status: .methodNotAllowed,
                     message: "\(request.uri.path) does not answer \(request.method.rawValue); it answers \(allowed.joined(separator: ", ")).",
-                    error: nil,
                     headers: [.allow: allowed.joined(separator: ", ")]
                 )
             }
             let message = error.body ?? (error.status == .notFound ? "There is nothing at \(request.uri.path)." : error.status.reasonPhrase)
-            return response(for: request, status: error.status, message: message, error: nil, headers: error.headers)
+            return response(for: request, status: error.status, message: message, headers: error.headers)
         } catch let error as HTTPParserError {
             // A malformed request (a chunk size that is not hex, say), or a body cut off by its
             // deadline, is the client's doing.
@@ -45,14 +46,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 for: request,
                 status: .badRequest,
                 message: "The request could not be read: it is not valid HTTP.",
-                error: nil,
                 headers: [.connection: "close"]
             )
         } catch let error as any HTTPResponseError {
-            return response(for: request, status: error.status, message: error.status.reasonPhrase, error: nil)
+            return response(for: request, status: error.status, message: error.status.reasonPhrase)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
-            return response(for: request, status: .internalServerError, message: "Something went wrong on our side. It has been logged.", error: nil)
+            return response(for: request, status: .internalServerError, message: "Something went wrong on our side. It has been logged.")
         }
     }
 
@@ -70,20 +70,31 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         return Response(status: .serviceUnavailable, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
-    private func response(for request: Request, status: HTTPResponse.Status, message: String, error: AppError?, headers: HTTPFields = [:]) -> Response
-    {
+    private func response(for request: Request, _ mapping: ErrorMapping) -> Response {
+        response(
+            for: request,
+            status: mapping.status,
+            message: mapping.message,
+            headers: mapping.headers,
+            previous: mapping.previous,
+            next: mapping.next
+        )
+    }
+
+    private func response(
+        for request: Request,
+        status: HTTPResponse.Status,
+        message: String,
+        headers: HTTPFields = [:],
+        previous: DomainError.Link? = nil,
+        next: DomainError.Link? = nil
+    ) -> Response {
         var headers = headers
         headers[.cacheControl] = headers[.cacheControl] ?? "no-store"
         if request.uri.path.hasPrefix("/api/") {
             headers[.contentType] = "application/json; charset=utf-8"
             let body = (try? JSONEncoder().encode(HFAPI.ErrorBody(error: message))) ?? Data("{}".utf8)
             return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
-        }
-        var previous: AppError.Link?
-        var next: AppError.Link?
-        if case .notFound(_, let before, let after) = error {
-            previous = before
-            next = after
         }
         let html =
             (try? renderer.errorPage(status: status.code, reason: status.reasonPhrase, message: message, previous: previous, next: next))

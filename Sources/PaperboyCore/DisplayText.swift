@@ -1,0 +1,27 @@
+/// How dates and author lists read on pages, feeds and emails alike.
+public enum DisplayText {
+    public static let monthNames = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+        "November", "December",
+    ]
+
+    /// "May 27, 2024".
+    public static func longDate(_ day: FeedDay) -> String {
+        let (year, month, dayOfMonth) = day.components
+        return "\(monthNames[month - 1].prefix(3)) \(dayOfMonth), \(year)"
+    }
+
+    /// The first three authors, then "et al.".
+    public static func shortAuthors(_ authors: [String]) -> String {
+        let shown = authors.prefix(3).joined(separator: ", ")
+        return authors.count > 3 ? shown + " et al." : shown
+    }
+
+    /// The first `length` characters of `text`, cut at a word boundary, with an ellipsis.
+    public static func snippet(_ text: String, length: Int = 320) -> String {
+        guard text.count > length else { return text }
+        let cut = text.prefix(length)
+        let end = cut.lastIndex(of: " ") ?? cut.endIndex
+        return String(cut[..<end]) + " …"
+    }
+}
