@@ -10,7 +10,8 @@ let fastMath: [SwiftSetting] = [
 
 let package = Package(
     name: "Paperboy",
-    platforms: [.macOS(.v14)],
+    // macOS 15: swift-configuration's APIs are available from it.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "paperboy", targets: ["paperboy"])
     ],
@@ -30,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Default trait only (JSON config files): no YAML, no command-line provider.
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
     ],
     targets: [
         .target(name: "PaperboyCore"),
@@ -104,6 +107,7 @@ let package = Package(
                 "PaperboyMail",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
