@@ -3,7 +3,7 @@ SWIFT ?= swift
 DATABASE ?= var/paperboy.sqlite
 PORT ?= 8080
 
-.PHONY: run test lint build release setup-test import-demo bench clean
+.PHONY: run test lint build release setup-test import-demo bench clean readme-config
 
 ## Build in release, import the bundled demo data and serve on http://localhost:$(PORT)
 run: release
@@ -22,6 +22,12 @@ test: setup-test lint
 ## --recursive Sources Tests Package.swift` fixes what it reports
 lint:
 	$(SWIFT) format lint --strict --recursive --parallel Sources Tests Package.swift
+
+## Rewrite the README's table of settings from the catalog (`paperboy config --markdown`)
+readme-config: build
+	.build/debug/paperboy config --markdown > .build/config-table.md
+	awk '/<!-- config-table:end -->/ { skip = 0 } !skip { print } /<!-- config-table:begin -->/ { while ((getline line < ".build/config-table.md") > 0) print line; skip = 1 }' \
+		README.md > .build/README.md && mv .build/README.md README.md
 
 release:
 	$(SWIFT) build -c release --product paperboy

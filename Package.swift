@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 /// The numeric kernels (embedder, dense search) run about 3x slower without these flags; the
@@ -10,7 +11,8 @@ let fastMath: [SwiftSetting] = [
 
 let package = Package(
     name: "Paperboy",
-    platforms: [.macOS(.v14)],
+    // macOS 15: swift-configuration's APIs are available from it.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "paperboy", targets: ["paperboy"])
     ],
@@ -30,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Default trait only (JSON config files): no YAML, no command-line provider.
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
     ],
     targets: [
         .target(name: "PaperboyCore"),
@@ -43,8 +47,8 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3", "-mavx2", "-mfma"], .when(platforms: [.linux]))]
         ),
         // In-memory BM25, dense top-k, fusion, suggestions and evaluation metrics; Foundation only.
-        .target(name: "PaperboySearch", dependencies: ["CVectorKernels"], swiftSettings: fastMath),
-        .executableTarget(name: "search-bench", dependencies: ["PaperboySearch"], swiftSettings: fastMath),
+        .target(name: "PaperboySearch", dependencies: ["PaperboyCore", "CVectorKernels"], swiftSettings: fastMath),
+        .executableTarget(name: "search-bench", dependencies: ["PaperboySearch", "PaperboyCore"], swiftSettings: fastMath),
         // Store protocols and records only: no GRDB here.
         .target(name: "PaperboyStore", dependencies: ["PaperboyCore"]),
         // The SQLite implementation (GRDB, WAL, SQL-string migrations).
@@ -119,13 +123,14 @@ let package = Package(
                 "PaperboyMail",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "PaperboyCoreTests", dependencies: ["PaperboyCore"]),
         .testTarget(name: "MiniLMTests", dependencies: ["MiniLM"], exclude: ["Fixtures"]),
-        .testTarget(name: "PaperboySearchTests", dependencies: ["PaperboySearch"]),
+        .testTarget(name: "PaperboySearchTests", dependencies: ["PaperboySearch", "PaperboyCore"]),
         // The real SMTP server (aiosmtpd) the mail and digest tests talk to on loopback.
         .target(name: "PaperboyTestSupport", path: "Tests/PaperboyTestSupport"),
         .testTarget(name: "PaperboyMailTests", dependencies: ["PaperboyMail", "PaperboyTestSupport"]),
@@ -153,3 +158,10 @@ let package = Package(
         ),
     ]
 )
+
+/// CI builds (`CI=true`) treat warnings in our own code as errors; dependencies keep theirs.
+if ProcessInfo.processInfo.environment["CI"] == "true" {
+    for target in package.targets where target.type != .system {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-warnings-as-errors"])]
+    }
+}

@@ -1,9 +1,12 @@
 import Foundation
 import PaperboyCore
 
-/// Readers, their sessions and their upvotes. `SQLitePaperStore` implements it beside
-/// `PaperStore`; each write is one transaction.
-public protocol AccountStore: Sendable {
+/// Everything about readers, as one requirement for code that needs all of it; services ask
+/// for the part they use. every store backend implements each; each write is one transaction.
+public typealias AccountStore = ReaderStore & SessionStore & VoteStore & APITokenStore
+
+/// Readers: accounts and their passwords.
+public protocol ReaderStore: Sendable {
     /// Fails with `AccountError.emailTaken` or `.nameTaken` (both case-insensitive).
     func createUser(email: String, name: String, passwordHash: String) async throws -> Reader
 
@@ -12,6 +15,15 @@ public protocol AccountStore: Sendable {
 
     func reader(named name: String) async throws -> Reader?
 
+    /// Replaces the password hash and ends every other session of the reader.
+    func changePassword(of readerID: Int64, to passwordHash: String, keepingSession tokenHash: String) async throws
+
+    /// The stored bcrypt hash of a reader's password.
+    func passwordHash(of readerID: Int64) async throws -> String?
+}
+
+/// Server-side sessions, kept by the SHA-256 of their token.
+public protocol SessionStore: Sendable {
     /// Stores a session and sweeps those expired at `now`.
     func createSession(tokenHash: String, readerID: Int64?, csrfToken: String, expiresAt: Date, now: Date) async throws
 
@@ -19,7 +31,10 @@ public protocol AccountStore: Sendable {
     func session(tokenHash: String, now: Date) async throws -> StoredSession?
 
     func deleteSession(tokenHash: String) async throws
+}
 
+/// Upvotes: one per reader per paper.
+public protocol VoteStore: Sendable {
     /// Records an upvote; false when the reader had already upvoted (nothing changes).
     func upvote(paperID: String, by readerID: Int64) async throws -> Bool
 
@@ -34,13 +49,10 @@ public protocol AccountStore: Sendable {
 
     /// Upvotes cast here (not the captured counts), over all papers.
     func localUpvoteCount() async throws -> Int
+}
 
-    /// Replaces the password hash and ends every other session of the reader.
-    func changePassword(of readerID: Int64, to passwordHash: String, keepingSession tokenHash: String) async throws
-
-    /// The stored bcrypt hash of a reader's password.
-    func passwordHash(of readerID: Int64) async throws -> String?
-
+/// API tokens, kept by the SHA-256 of their secret.
+public protocol APITokenStore: Sendable {
     func createToken(for readerID: Int64, name: String, tokenHash: String) async throws -> APIToken
 
     /// The reader's tokens, revoked ones included, newest first.

@@ -1,9 +1,13 @@
 import Foundation
 import PaperboyCore
 
-/// Digest subscribers, the per-day delivery log and the lease that keeps two instances from
-/// sending at once. `SQLitePaperStore` implements it; each method is one transaction.
-public protocol DigestStore: Sendable {
+/// Digest subscribers, the per-day delivery log, the lease that keeps two instances from
+/// sending at once and the installation's secrets. every store backend implements each part;
+/// each method is one transaction.
+public typealias DigestStore = SubscriberStore & DeliveryStore & LeaseStore & SecretStore
+
+/// Digest subscribers and their double opt-in.
+public protocol SubscriberStore: Sendable {
     /// Adds an address as `pending`, or returns the existing subscriber. A reader who had
     /// unsubscribed (or was disabled) becomes `pending` again; a confirmed one stays confirmed.
     /// `userID` links the subscription to an account when the subscriber has none yet.
@@ -36,9 +40,10 @@ public protocol DigestStore: Sendable {
     func subscribers(after cursor: Int64?, limit: Int) async throws -> [Subscriber]
 
     func subscriberCounts() async throws -> [SubscriberState: Int]
+}
 
-    // MARK: Delivery log
-
+/// The per-day delivery log: what each subscriber gets, and whether it went out.
+public protocol DeliveryStore: Sendable {
     /// Adds a `pending` delivery for `date` for every confirmed subscriber who has none yet;
     /// returns how many were added.
     func enqueueDigest(date: FeedDay, now: Date) async throws -> Int
@@ -82,14 +87,19 @@ public protocol DigestStore: Sendable {
     /// The delivery log of one date, in subscriber order (for tests and the command line).
     func deliveries(date: FeedDay) async throws -> [DigestDelivery]
 
-    // MARK: Leases and secrets
+}
 
+/// Named leases: only one instance at a time does work that must not run twice.
+public protocol LeaseStore: Sendable {
     /// Takes or renews the lease `name` until `until` when it is free, expired, already ours,
     /// or held by `stealFrom` (a holder known to be dead). Returns the holder afterwards.
     func acquireLease(name: String, holder: String, until: Date, now: Date, stealFrom: String?) async throws -> String
 
     func releaseLease(name: String, holder: String) async throws
+}
 
+/// Secrets made once per installation (signing keys) and kept in the store.
+public protocol SecretStore: Sendable {
     /// A random secret made the first time it is asked for and kept in the database.
     func instanceSecret(named name: String) async throws -> String
 }

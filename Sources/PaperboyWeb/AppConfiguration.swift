@@ -1,5 +1,6 @@
 import Logging
 import PaperboyApp
+import PaperboyCore
 
 /// Everything the server needs to know, read once by the command line (flags, then
 /// environment, then defaults) and passed in. Nothing else reads the environment.

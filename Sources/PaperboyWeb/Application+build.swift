@@ -82,8 +82,9 @@ public func buildApplication(
     router.add(middleware: SessionMiddleware(sessions: sessions))
 
     PageRoutes(feed: feed, search: searchService, accounts: accountService, renderer: renderer, cache: cache).register(on: router)
-    let accounts = AccountRoutes(accounts: accountService, votes: votes, sessions: sessions, renderer: renderer)
+    let accounts = AccountRoutes(accounts: accountService, sessions: sessions, renderer: renderer)
     accounts.register(on: router)
+    VoteRoutes(votes: votes, accounts: accountService, forms: accounts).register(on: router)
     let subscriptions = SubscriptionService(store: store, signer: signer, mail: mail, clock: clock, logger: logger)
     let digestSettings = try mail?.settings ?? DigestSettings(from: try MailAddress("digest@localhost"), publicURL: configuration.publicURL ?? "")
     let composer = DigestComposer(
@@ -96,7 +97,6 @@ public func buildApplication(
     )
     DigestRoutes(
         subscriptions: subscriptions,
-        store: store,
         composer: composer,
         accounts: accounts,
         renderer: renderer,
@@ -116,7 +116,7 @@ public func buildApplication(
         )
         services.append(DigestScheduler(sender: sender, subscriptions: subscriptions, sendAt: sendAt, clock: clock, logger: logger))
     }
-    TokenRoutes(accounts: accountService, votes: votes, forms: accounts, renderer: renderer, publicURL: links).register(on: router)
+    TokenRoutes(accounts: accountService, forms: accounts, renderer: renderer, publicURL: links).register(on: router)
     ForYouRoutes(forYou: ForYouService(store: store, engine: search), accounts: accountService, renderer: renderer).register(on: router)
     let submissions = SubmissionService(
         store: store,
@@ -137,14 +137,15 @@ public func buildApplication(
     if let port = configuration.metricsPort {
         services.append(metricsRoutes.application(hostname: configuration.hostname, port: port, logger: logger))
     }
-    try OperationsRoutes(
+    let health = HealthService(
         store: store,
         search: search,
         embeddingProgress: embeddingProgress,
         clock: clock,
         mailConfigured: mail != nil,
         digestSendAt: mail == nil ? nil : configuration.digestSendAt
-    ).register(on: router)
+    )
+    try OperationsRoutes(health: health).register(on: router)
     // Last: serving the OpenAPI document checks every /api route registered above against it.
     try OpenAPIDocument().register(on: router)
     routes.record(router.routes.map { ($0.path.description, $0.method.rawValue) })

@@ -15,11 +15,12 @@ struct Backup: AsyncParsableCommand {
     var to: String
 
     func run() async throws {
+        let settings = try await options.settings()
         // Opening a store creates a missing database; backing up an empty new one would hide a typo.
-        guard FileManager.default.fileExists(atPath: options.databasePath) else {
-            throw CommandFailure("no database at \(options.databasePath)")
+        guard FileManager.default.fileExists(atPath: settings.databasePath) else {
+            throw CommandFailure("no database at \(settings.databasePath)")
         }
-        let store = try options.openStore()
+        let store = try settings.openStore()
         let started = Date()
         let report: BackupReport
         do {

@@ -33,9 +33,10 @@ struct SearchBench: AsyncParsableCommand {
     var warmup = 50
 
     func run() async throws {
-        let store = try options.openStore()
+        let settings = try await options.settings()
+        let store = try settings.openStore()
         let embedder: MiniLMTextEmbedder
-        switch options.loadEmbedder(maximumConcurrency: 1) {
+        switch settings.loadEmbedder(maximumConcurrency: 1) {
         case .success(let loaded): embedder = loaded
         case .failure(let error): throw CommandFailure("\(error)")
         }
@@ -43,7 +44,7 @@ struct SearchBench: AsyncParsableCommand {
             throw CommandFailure("cannot read queries from \(queries)")
         }
         let lines = text.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
-        let logger = options.makeLogger("bench")
+        let logger = settings.makeLogger("bench")
 
         let engine = SearchEngine(store: store, embedder: embedder, logger: logger)
         let loadStart = Date()
@@ -82,11 +83,12 @@ struct SearchBench: AsyncParsableCommand {
         measure("hybrid top-10 incl. query embedding") { _ = engine.search($0, mode: .hybrid, limit: 10) }
         measure("suggest (first 6 characters)") { _ = engine.suggest(String($0.prefix(6)), limit: 10) }
 
-        try embeddingThroughput(embedder: try MiniLMTextEmbedder(modelDirectory: options.modelDirectory), documents: documents)
+        try embeddingThroughput(modelDirectory: settings.modelDirectory, documents: documents)
         print("resident memory: \(Self.residentMegabytes()) MB")
     }
 
-    func embeddingThroughput(embedder: MiniLMTextEmbedder, documents: [SearchDocument]) throws {
+    func embeddingThroughput(modelDirectory: URL, documents: [SearchDocument]) throws {
+        let embedder = try MiniLMTextEmbedder(modelDirectory: modelDirectory)
         // The longest abstracts: each fills the 256-token window.
         let abstracts = documents.sorted { $0.abstract.utf8.count > $1.abstract.utf8.count }.prefix(64)
             .map { embeddingText(title: $0.title, abstract: $0.abstract) }
@@ -99,7 +101,7 @@ struct SearchBench: AsyncParsableCommand {
         )
         // 14 word pieces plus [CLS] and [SEP]: a 16-token query.
         let query = "sparse mixture of experts for long context language models with routing and load balancing"
-        let single = try MiniLMTextEmbedder(modelDirectory: options.modelDirectory, maximumConcurrency: 1)
+        let single = try MiniLMTextEmbedder(modelDirectory: modelDirectory, maximumConcurrency: 1)
         var samples: [Double] = []
         for _ in 0..<60 {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -122,8 +124,8 @@ struct SearchBench: AsyncParsableCommand {
     }
 
     func addSyntheticEmbeddings(_ engine: SearchEngine, store: any PaperboyStore.PaperStore, dimension: Int) async throws {
-        var generator = SystemRandomNumberGenerator()
-        func random() -> [Float] { (0..<dimension).map { _ in Float.random(in: -1...1, using: &generator) } }
+        var vectors = SyntheticVectors(dimension: dimension)
+        func random() -> [Float] { vectors.next() }
         // As many sentence vectors as the real ones would have.
         let embeddings = try await allDocuments(store).map { document in
             PaperboyStore.PaperEmbedding(
@@ -160,7 +162,7 @@ struct TrendingBench: AsyncParsableCommand {
     var repetitions = 200
 
     func run() async throws {
-        let store = try options.openStore()
+        let store = try await options.settings().openStore()
         let feed = FeedService(store: store, clock: SystemClock())
         var samples: [Double] = []
         for _ in 0..<repetitions {

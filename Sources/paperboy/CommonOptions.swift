@@ -6,37 +6,42 @@ import PaperboyApp
 import PaperboyStore
 import PaperboyStoreFactory
 
-/// Options every command shares. This is the one place configuration is read:
-/// a flag wins over the environment, which wins over the default.
+/// Options every command shares, and the one place a command's settings are read: a flag wins
+/// over the environment, which wins over the config file, which wins over the default.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "The store: a SQLite file path or sqlite:PATH (env PAPERBOY_DATABASE, default ./paperboy.sqlite).")
+    @Option(name: Setting.configFile.names, help: Setting.configFile.help)
+    var config: String?
+
+    @Option(name: Setting.database.names, help: Setting.database.help)
     var database: String?
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (env PAPERBOY_LOG_LEVEL).")
+    @Option(name: Setting.logLevel.names, help: Setting.logLevel.help)
     var logLevel: String?
 
-    var databasePath: String {
-        database ?? ProcessInfo.processInfo.environment["PAPERBOY_DATABASE"] ?? "paperboy.sqlite"
-    }
-
-    var level: Logger.Level {
-        let text = logLevel ?? ProcessInfo.processInfo.environment["PAPERBOY_LOG_LEVEL"] ?? "info"
-        return Logger.Level(rawValue: text.lowercased()) ?? .info
-    }
-
-    func validate() throws {
-        let text = logLevel ?? ProcessInfo.processInfo.environment["PAPERBOY_LOG_LEVEL"] ?? "info"
-        guard Logger.Level(rawValue: text.lowercased()) != nil else {
-            throw ValidationError("unknown log level “\(text)”")
-        }
-    }
-
-    @Option(name: .long, help: "Folder with the MiniLM model.safetensors and vocab.txt (env PAPERBOY_MODEL_DIR, default ./.models/all-MiniLM-L6-v2).")
+    @Option(name: Setting.modelDirectory.names, help: Setting.modelDirectory.help)
     var modelDir: String?
 
-    var modelDirectory: URL {
-        URL(fileURLWithPath: modelDir ?? ProcessInfo.processInfo.environment["PAPERBOY_MODEL_DIR"] ?? ".models/all-MiniLM-L6-v2")
+    var flags: FlagValues {
+        FlagValues(texts: [.configFile: config, .database: database, .logLevel: logLevel, .modelDirectory: modelDir])
     }
+
+    func validate() throws { try flags.validate() }
+
+    /// The settings `command` reads, from these flags and `more` (the command's other options),
+    /// the environment, the config file and the defaults; a bad value ends the command here.
+    func settings(for command: Setting.Command = .every, _ more: FlagValues...) async throws -> EffectiveSettings {
+        try await EffectiveSettings.read(Setting.used(by: command), flags: more.reduce(flags) { $0.merging($1) })
+    }
+}
+
+/// What every command makes of the shared settings.
+extension EffectiveSettings {
+    var databasePath: String { string(.database) }
+
+    /// Checked against the catalog when read.
+    var level: Logger.Level { Logger.Level(rawValue: string(.logLevel).lowercased())! }
+
+    var modelDirectory: URL { URL(fileURLWithPath: string(.modelDirectory)) }
 
     /// The sentence embedder, or nil (with the reason) when its files are missing.
     func loadEmbedder(maximumConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount) -> Result<MiniLMTextEmbedder, Error> {

@@ -24,7 +24,7 @@ struct Digest: AsyncParsableCommand {
         @Option(name: .long, help: "Digest date, YYYY-MM-DD (default: today, UTC).")
         var date: String?
 
-        @Option(name: .long, help: "Absolute base URL for links in the email (env PAPERBOY_PUBLIC_URL, default http://localhost:8080).")
+        @Option(name: Setting.publicURL.names, help: Setting.publicURL.help)
         var publicURL: String?
 
         @Option(name: .long, help: "Attempts per message before a temporary failure is final.")
@@ -46,13 +46,14 @@ struct Digest: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let logger = options.makeLogger("paperboy")
-            let publicURL = publicURL ?? ProcessInfo.processInfo.environment["PAPERBOY_PUBLIC_URL"] ?? "http://localhost:8080"
-            guard let mail = try mail.makeMail(publicURL: publicURL, logger: logger) else {
+            let settings = try await options.settings(for: .digestSend, mail.flags, FlagValues(texts: [.publicURL: publicURL]))
+            let logger = settings.makeLogger("paperboy")
+            let publicURL = settings.optionalString(.publicURL) ?? Setting.digestLinkBase
+            guard let mail = try settings.makeMail(publicURL: publicURL, logger: logger) else {
                 throw CommandFailure("no mail server: pass --smtp-url smtp://user:pass@host:port or set PAPERBOY_SMTP_URL")
             }
-            let store = try options.openStore()
-            let search = try await Self.searchForPicks(options, store: store, logger: logger)
+            let store = try settings.openStore()
+            let search = try await Self.searchForPicks(settings, store: store, logger: logger)
             let policy = DeliveryPolicy(
                 maxAttempts: maxAttempts,
                 retryDelay: retryDelay,
@@ -78,8 +79,8 @@ struct Digest: AsyncParsableCommand {
         }
 
         /// The embeddings behind "picked for you"; without the model the digest has trending only.
-        static func searchForPicks(_ options: StoreOptions, store: any AppStore, logger: Logger) async throws -> SearchEngine? {
-            switch options.loadEmbedder(maximumConcurrency: 1) {
+        static func searchForPicks(_ settings: EffectiveSettings, store: any AppStore, logger: Logger) async throws -> SearchEngine? {
+            switch settings.loadEmbedder(maximumConcurrency: 1) {
             case .success(let embedder):
                 let search = SearchEngine(store: store, embedder: embedder, logger: logger)
                 _ = try await search.load()

@@ -16,14 +16,15 @@ struct Embed: AsyncParsableCommand {
     var all = false
 
     func run() async throws {
-        let store = try options.openStore()
+        let settings = try await options.settings()
+        let store = try settings.openStore()
         let embedder: MiniLMTextEmbedder
-        switch options.loadEmbedder() {
+        switch settings.loadEmbedder() {
         case .success(let loaded): embedder = loaded
         case .failure(let error): throw CommandFailure("\(error)")
         }
         if all { try await store.deleteEmbeddings(model: embedder.modelName) }
-        let logger = options.makeLogger("paperboy")
+        let logger = settings.makeLogger("paperboy")
         let progress = EmbeddingProgress()
         let backfill = EmbeddingBackfill(store: store, embedder: embedder, engine: nil, progress: progress, logger: logger)
         let started = Date()

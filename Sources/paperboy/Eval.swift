@@ -27,6 +27,7 @@ struct Eval: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let settings = try await options.settings()
         let directory = URL(fileURLWithPath: dataset)
         let data: BEIRDataset
         do {
@@ -35,7 +36,7 @@ struct Eval: AsyncParsableCommand {
             throw CommandFailure("cannot read dataset \(dataset): \(error)")
         }
         let embedder: MiniLMTextEmbedder
-        switch options.loadEmbedder() {
+        switch settings.loadEmbedder() {
         case .success(let loaded): embedder = loaded
         case .failure(let error): throw CommandFailure("\(error)")
         }

@@ -14,21 +14,23 @@ struct FetchArxiv: AsyncParsableCommand {
 
     @OptionGroup var options: StoreOptions
 
-    @Option(name: .long, help: "arXiv API endpoint (env PAPERBOY_ARXIV_API_URL).")
+    /// Long known here as `--api-url`; `serve` calls it `--arxiv-api-url`; both names work on both.
+    @Option(name: Setting.arxivAPIURL.names, help: Setting.arxivAPIURL.help)
     var apiURL: String?
 
     @Argument(help: "arXiv ids or URLs.")
     var ids: [String]
 
     func run() async throws {
+        let settings = try await options.settings(for: .fetchArxiv, FlagValues(texts: [.arxivAPIURL: apiURL]))
         var parsed: [ArxivID] = []
         for input in ids {
             guard let id = ArxivID(input) else { throw CommandFailure("“\(input)” is not an arXiv id or URL") }
             parsed.append(id)
         }
         let client = ArxivClient(
-            baseURL: apiURL ?? ProcessInfo.processInfo.environment["PAPERBOY_ARXIV_API_URL"] ?? "https://export.arxiv.org/api/query",
-            logger: options.makeLogger("arxiv")
+            baseURL: settings.string(.arxivAPIURL),
+            logger: settings.makeLogger("arxiv")
         )
         let papers: [Paper]
         do {
@@ -36,7 +38,7 @@ struct FetchArxiv: AsyncParsableCommand {
         } catch {
             throw CommandFailure("\(error)")
         }
-        let counts = try await options.openStore().importArxivPapers(papers)
+        let counts = try await settings.openStore().importArxivPapers(papers)
         for paper in papers { print("\(paper.id)\t\(paper.publishedDay?.description ?? "-")\t\(paper.title)") }
         let missing = Set(parsed.map(\.base)).subtracting(papers.map(\.id))
         for id in missing.sorted() { FileHandle.standardError.write(Data("not found on arXiv: \(id)\n".utf8)) }

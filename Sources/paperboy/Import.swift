@@ -21,7 +21,7 @@ struct Import: AsyncParsableCommand {
         var paths: [String]
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.settings().openStore()
             let files = (try? paths.reduce(0) { $0 + (try Self.count($1)) }) ?? 0
             try await report {
                 try await Importer(store: store).importHFDaily(
@@ -58,7 +58,7 @@ struct Import: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.settings().openStore()
             var importer = Importer(store: store)
             importer.maxRecordBytes = maxRecordBytes
             try await report {

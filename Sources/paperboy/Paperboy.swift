@@ -5,6 +5,8 @@ struct Paperboy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paperboy",
         abstract: "A self-hosted research-paper hub: daily feed, trending, search, JSON API, daily digest.",
-        subcommands: [Serve.self, Import.self, Fetch.self, Embed.self, Eval.self, Bench.self, Digest.self, Subscribers.self, Backup.self]
+        subcommands: [
+            Serve.self, Import.self, Fetch.self, Embed.self, Eval.self, Bench.self, Digest.self, Subscribers.self, Backup.self, ConfigCommand.self,
+        ]
     )
 }

@@ -44,7 +44,7 @@ struct Subscribers: AsyncParsableCommand {
                     rejected.append("line \(number + 1): \(error)")
                 }
             }
-            let store = try options.openStore()
+            let store = try await options.settings().openStore()
             let (added, confirmed) = try await store.importConfirmedSubscribers(emails, now: Date())
             for line in rejected { FileHandle.standardError.write(Data("rejected \(line)\n".utf8)) }
             print(
@@ -68,7 +68,7 @@ struct Subscribers: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.settings().openStore()
             var cursor: Int64?
             var lines = 0
             while true {

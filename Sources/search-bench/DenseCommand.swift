@@ -1,4 +1,5 @@
 import Foundation
+import PaperboyCore
 import PaperboySearch
 
 /// `dense [--count 80000] [--dimension 384]`: brute-force top-10 cosine latency over random
@@ -7,8 +8,8 @@ enum DenseCommand {
     static func run(_ arguments: Arguments) throws {
         let count = Int(arguments.value("count", default: "80000")) ?? 80_000
         let dimension = Int(arguments.value("dimension", default: "384")) ?? 384
-        var random = SplitMix64(state: 42)
-        func vector() -> [Float] { (0..<dimension).map { _ in Float.random(in: -1...1, using: &random) } }
+        var vectors = SyntheticVectors(dimension: dimension, seed: 42)
+        func vector() -> [Float] { vectors.next() }
         var index = DenseIndex(dimension: dimension)
         index.reserveCapacity(count)
         let start = now()
@@ -29,17 +30,5 @@ enum DenseCommand {
         print(
             "quantized recall@10 vs exact: \(String(format: "%.4f", 1 - Double(misses) / Double(10 * queries.count)))"
         )
-    }
-}
-
-/// Fast deterministic random numbers for synthetic vectors.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

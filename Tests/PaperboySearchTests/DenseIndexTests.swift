@@ -1,10 +1,11 @@
+import PaperboyCore
 import Testing
 
 @testable import PaperboySearch
 
 @Suite struct DenseIndexTests {
     static func randomVectors(count: Int, dimension: Int, seed: UInt64) -> [[Float]] {
-        var random = Fixtures.SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         return (0..<count).map { _ in (0..<dimension).map { _ in Float.random(in: -1...1, using: &random) } }
     }
 

@@ -1,3 +1,4 @@
+import PaperboyCore
 import PaperboySearch
 
 /// A handful of papers with known wording, small enough to reason about by hand.
@@ -43,21 +44,9 @@ enum Fixtures {
         ),
     ]
 
-    /// Deterministic pseudo-random generator, so synthetic tests are reproducible.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Documents drawn from a small vocabulary, so terms repeat and posting lists get long.
     static func synthetic(count: Int, seed: UInt64 = 7) -> [SearchDocument] {
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         let words = (0..<60).map { "word\($0)x" }
         return (0..<count).map { i in
             let title = (0..<Int.random(in: 2...6, using: &random)).map { _ in words.randomElement(using: &random)! }

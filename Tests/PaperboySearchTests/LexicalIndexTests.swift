@@ -1,4 +1,5 @@
 import Foundation
+import PaperboyCore
 import Testing
 
 @testable import PaperboySearch
@@ -177,7 +178,7 @@ import Testing
     /// Many random multi-word queries with small k: the regime where MaxScore prunes.
     @Test func maxScoreMatchesExhaustiveOnRandomQueries() {
         let index = LexicalIndex(documents: Fixtures.synthetic(count: 2_000, seed: 11))
-        var random = Fixtures.SplitMix64(state: 5)
+        var random = SplitMix64(seed: 5)
         for _ in 0..<300 {
             let words = (0..<Int.random(in: 2...8, using: &random)).map { _ in
                 "word\(Int.random(in: 0..<60, using: &random))x"

@@ -2,6 +2,7 @@ import HTTPTypes
 import Testing
 
 @testable import PaperboyApp
+@testable import PaperboyCore
 @testable import PaperboyWeb
 
 @Suite struct TrustedProxiesTests {

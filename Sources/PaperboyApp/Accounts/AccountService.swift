@@ -5,14 +5,18 @@ import PaperboyStore
 
 /// Signing up, logging in, passwords, API tokens and profiles.
 public struct AccountService: Sendable {
-    let store: any AccountStore & PaperStore & DigestStore
+    let store: any ReaderStore & APITokenStore & VoteStore & PaperStore & SubscriberStore
     let passwords: any PasswordHasher
     let random: any RandomSource
     /// A hash to verify against when the email is unknown, so a failed log-in takes as long
     /// whether or not the address has an account.
     private let decoyHash: String
 
-    public init(store: any AccountStore & PaperStore & DigestStore, passwords: any PasswordHasher, random: any RandomSource) {
+    public init(
+        store: any ReaderStore & APITokenStore & VoteStore & PaperStore & SubscriberStore,
+        passwords: any PasswordHasher,
+        random: any RandomSource
+    ) {
         self.store = store
         self.passwords = passwords
         self.random = random

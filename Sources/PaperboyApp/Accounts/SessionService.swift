@@ -22,7 +22,7 @@ public struct ActiveSession: Sendable, Equatable {
 /// no session row: their forms carry a signed nonce instead (a signed double submit), so
 /// looking at a page writes nothing. How tokens travel (cookies) is the web module's business.
 public struct SessionService: Sendable {
-    let store: any AccountStore
+    let store: any SessionStore
     let clock: any WallClock
     let random: any RandomSource
     public var lifetime: TimeInterval = 30 * 24 * 3600
@@ -32,7 +32,7 @@ public struct SessionService: Sendable {
     /// The name of the form-signing secret in the database.
     public static let formSecretName = "form-signing-key"
 
-    public init(store: any AccountStore, clock: any WallClock, random: any RandomSource, formSecret: String) {
+    public init(store: any SessionStore, clock: any WallClock, random: any RandomSource, formSecret: String) {
         self.store = store
         self.clock = clock
         self.random = random

@@ -125,6 +125,28 @@ public struct DigestComposer: Sendable {
 
     /// The papers of a composed delivery: from the edition, or from the store for picks and for
     /// papers that left the ranking since the delivery was composed.
+    /// The digest of `date` as a reader (or, without one, any subscriber) would get it today,
+    /// ignoring what was sent before: the preview page shows this.
+    public func preview(date: FeedDay, readerID: Int64?) async throws -> DigestContent {
+        let edition = try await edition(for: date)
+        var delivery = DigestDelivery(
+            subscriberID: 0,
+            email: "",
+            userID: readerID,
+            date: date,
+            state: .pending,
+            attempts: 0,
+            messageID: nil,
+            paperIDs: [],
+            pickIDs: [],
+            lastError: nil
+        )
+        let composition = try await compose(delivery, edition: edition, alreadySent: [])
+        delivery.paperIDs = composition?.paperIDs ?? []
+        delivery.pickIDs = composition?.pickIDs ?? []
+        return try await content(of: delivery, edition: edition)
+    }
+
     public func content(of delivery: DigestDelivery, edition: DigestEdition) async throws -> DigestContent {
         var papers = edition.papers
         let missing = (delivery.paperIDs + delivery.pickIDs).filter { papers[$0] == nil }

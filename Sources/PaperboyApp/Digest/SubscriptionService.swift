@@ -176,6 +176,19 @@ public struct SubscriptionService: Sendable {
         return subscriber
     }
 
+    /// Ends the subscription a valid unsubscribe token names; nil when the token is not one.
+    public func unsubscribe(token: String) async throws -> Subscriber? {
+        guard let subscriber = try await unsubscribeTarget(token: token) else { return nil }
+        _ = try await store.unsubscribe(subscriberID: subscriber.id)
+        return subscriber
+    }
+
+    /// Ends the digest of a reader's own address (from their settings), if they had one.
+    public func unsubscribe(reader: Reader) async throws {
+        guard let subscriber = try await store.subscriber(forUser: reader.id, email: reader.email) else { return }
+        _ = try await store.unsubscribe(subscriberID: subscriber.id)
+    }
+
     private func subscriber(for token: String) async throws -> Subscriber? {
         guard let id = LinkSigner.subscriberID(in: token) else { return nil }
         return try await store.subscriber(id: id)

@@ -3,11 +3,11 @@ import PaperboyStore
 
 /// Upvotes: one per reader per paper. The form on pages and the JSON API both come here.
 public struct VoteService: Sendable {
-    let store: any AccountStore & PaperStore
+    let store: any VoteStore & PaperStore
     /// Called after every change (pages showing counts are cached and must be dropped).
     let onChange: @Sendable () -> Void
 
-    public init(store: any AccountStore & PaperStore, onChange: @escaping @Sendable () -> Void = {}) {
+    public init(store: any VoteStore & PaperStore, onChange: @escaping @Sendable () -> Void = {}) {
         self.store = store
         self.onChange = onChange
     }

@@ -6,10 +6,9 @@ import PaperboyApp
 import PaperboyCore
 import PaperboyStore
 
-/// Sign-up, log-in, log-out, upvotes from HTML forms, and profiles.
+/// Sign-up, log-in, log-out and profiles.
 struct AccountRoutes: Sendable {
     let accounts: AccountService
-    let votes: VoteService
     let sessions: SessionCookies
     let renderer: PageRenderer
 
@@ -19,10 +18,9 @@ struct AccountRoutes: Sendable {
         router.post("/signup") { request, context in try await signUp(request, context) }
         router.post("/login") { request, context in try await logIn(request, context) }
         router.post("/logout") { request, context in
-            let (session, _) = try await verifiedForm(request, context)
+            let (session, _) = try await verifiedForm(TokenOnlyForm.self, request, context)
             return redirect(to: "/", cookie: try await sessions.end(session))
         }
-        router.post("/papers/:id/upvote") { request, context in try await vote(request, context) }
         router.get("/u/:name") { _, context in try await profile(try context.parameters.require("name"), context) }
     }
 
@@ -57,55 +55,45 @@ struct AccountRoutes: Sendable {
     /// Reads a urlencoded form and checks its CSRF token (403 if not): against the session's,
     /// or for a visitor without one against the signed token of their form cookie. The
     /// visitor's session then has no reader and no row.
-    func verifiedForm(_ request: Request, _ context: AppRequestContext) async throws -> (ActiveSession, QueryString) {
+    func verifiedForm<Form: CSRFProtectedForm>(
+        _ type: Form.Type,
+        _ request: Request,
+        _ context: AppRequestContext
+    ) async throws -> (ActiveSession, Form) {
         var request = request
-        let body = try await request.collectBody(limit: BodyLimit.form)
-        let form = QueryString(String(buffer: body))
-        if let session = context.session, SecretTokens.matches(form.get("csrf"), session.csrfToken) {
+        let form = try Forms.decode(Form.self, from: try await request.collectBody(limit: BodyLimit.form))
+        if let session = context.session, SecretTokens.matches(form.csrf, session.csrfToken) {
             return (session, form)
         }
-        if context.session == nil, sessions.verifyAnonymousForm(request, token: form.get("csrf")) {
-            return (ActiveSession(tokenHash: "", reader: nil, csrfToken: form.get("csrf") ?? ""), form)
+        if context.session == nil, sessions.verifyAnonymousForm(request, token: form.csrf) {
+            return (ActiveSession(tokenHash: "", reader: nil, csrfToken: form.csrf ?? ""), form)
         }
         throw DomainError.notAllowed("This form has expired or did not come from this site. Reload the page and try again.")
     }
 
     func signUp(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (session, form) = try await verifiedForm(request, context)
-        let email = (form.get("email") ?? "").trimmingWhitespace()
-        let name = (form.get("name") ?? "").trimmingWhitespace()
-        let values = ["email": email, "name": name, "next": form.get("next") ?? ""]
+        let (session, form) = try await verifiedForm(SignUpForm.self, request, context)
+        let email = (form.email ?? "").trimmingWhitespace()
+        let name = (form.name ?? "").trimmingWhitespace()
+        let values = ["email": email, "name": name, "next": form.next ?? ""]
         do {
-            let reader = try await accounts.signUp(email: email, name: name, password: form.get("password") ?? "")
-            return redirect(to: Self.safeNext(form.get("next")), cookie: try await sessions.switchSession(from: session, to: reader))
+            let reader = try await accounts.signUp(email: email, name: name, password: form.password ?? "")
+            return redirect(to: Self.safeNext(form.next), cookie: try await sessions.switchSession(from: session, to: reader))
         } catch let refusal as AccountService.Refusal {
             return try await formPage("signup", request, context, error: refusal.message, values: values, status: ErrorMapping(refusal).status)
         }
     }
 
     func logIn(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (session, form) = try await verifiedForm(request, context)
-        let email = (form.get("email") ?? "").trimmingWhitespace()
+        let (session, form) = try await verifiedForm(LogInForm.self, request, context)
+        let email = (form.email ?? "").trimmingWhitespace()
         do {
-            let reader = try await accounts.logIn(email: email, password: form.get("password") ?? "")
-            return redirect(to: Self.safeNext(form.get("next")), cookie: try await sessions.switchSession(from: session, to: reader))
+            let reader = try await accounts.logIn(email: email, password: form.password ?? "")
+            return redirect(to: Self.safeNext(form.next), cookie: try await sessions.switchSession(from: session, to: reader))
         } catch let refusal as AccountService.Refusal {
-            let values = ["email": email, "next": form.get("next") ?? ""]
+            let values = ["email": email, "next": form.next ?? ""]
             return try await formPage("login", request, context, error: refusal.message, values: values, status: ErrorMapping(refusal).status)
         }
-    }
-
-    func vote(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
-        let (session, form) = try await verifiedForm(request, context)
-        guard let reader = session.reader else {
-            return redirect(to: "/login?next=\(QueryString.encode("/papers/\(id)"))", cookie: nil)
-        }
-        let outcome = try await votes.vote(id, by: reader, add: form.get("action") != "remove")
-        if request.headers[.accept]?.contains("application/json") == true {
-            return try JSONResponse.make(outcome)
-        }
-        return redirect(to: Self.safeNext(form.get("next") ?? "/papers/\(outcome.id)"), cookie: nil)
     }
 
     func profile(_ name: String, _ context: AppRequestContext) async throws -> Response {

@@ -6,10 +6,9 @@ import PaperboyApp
 import PaperboyCore
 import PaperboyStore
 
-/// The settings page (API tokens) and the token-authenticated upvote API.
+/// The settings page: API tokens, password, digest.
 struct TokenRoutes: Sendable {
     let accounts: AccountService
-    let votes: VoteService
     let forms: AccountRoutes
     let renderer: PageRenderer
     let publicURL: LinkBase
@@ -17,25 +16,25 @@ struct TokenRoutes: Sendable {
     func register(on router: Router<AppRequestContext>) {
         router.get("/settings") { request, context in try await settingsPage(request, context) }
         router.post("/settings/tokens") { request, context in
-            let (session, form) = try await forms.verifiedForm(request, context)
-            let token = try await accounts.createToken(for: try Self.loggedIn(session), name: form.get("name") ?? "")
+            let (session, form) = try await forms.verifiedForm(NewTokenForm.self, request, context)
+            let token = try await accounts.createToken(for: try Self.loggedIn(session), name: form.name ?? "")
             return try await settingsPage(request, context, newToken: token)
         }
         router.post("/settings/tokens/:id/revoke") { request, context in
-            let (session, _) = try await forms.verifiedForm(request, context)
+            let (session, _) = try await forms.verifiedForm(TokenOnlyForm.self, request, context)
             let reader = try Self.loggedIn(session)
             guard let id = Int64(try context.parameters.require("id")) else { throw DomainError.notFound("No such token.") }
             try await accounts.revokeToken(id: id, of: reader)
             return Response(status: .seeOther, headers: [.location: "/settings"])
         }
         router.post("/settings/password") { request, context in
-            let (session, form) = try await forms.verifiedForm(request, context)
+            let (session, form) = try await forms.verifiedForm(PasswordForm.self, request, context)
             let reader = try Self.loggedIn(session)
             do {
                 try await accounts.changePassword(
                     of: reader,
-                    current: form.get("current") ?? "",
-                    new: form.get("password") ?? "",
+                    current: form.current ?? "",
+                    new: form.password ?? "",
                     keepingSession: session.tokenHash
                 )
             } catch let refusal as AccountService.Refusal {
@@ -43,8 +42,6 @@ struct TokenRoutes: Sendable {
             }
             return try await settingsPage(request, context, message: "Password changed. Other sessions were logged out.")
         }
-        router.post("/api/papers/:id/upvote") { request, context in try await apiVote(request, context, add: true) }
-        router.delete("/api/papers/:id/upvote") { request, context in try await apiVote(request, context, add: false) }
     }
 
     static func loggedIn(_ session: ActiveSession?) throws -> Reader {
@@ -85,14 +82,6 @@ struct TokenRoutes: Sendable {
             headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
             body: .init(byteBuffer: ByteBuffer(string: html))
         )
-    }
-
-    /// `POST` / `DELETE /api/papers/{id}/upvote` with `Authorization: Bearer TOKEN`.
-    func apiVote(_ request: Request, _ context: AppRequestContext, add: Bool) async throws -> Response {
-        guard let token = Self.bearerToken(request), let reader = try await accounts.reader(forAPIToken: token) else {
-            return Self.tokenRequired()
-        }
-        return try JSONResponse.make(try await votes.vote(try context.parameters.require("id"), by: reader, add: add))
     }
 
     /// 401 with `WWW-Authenticate: Bearer` for an API call without a valid token.

@@ -10,7 +10,6 @@ import PaperboyStore
 /// Subscribing, confirming and unsubscribing from the daily digest, and its preview.
 struct DigestRoutes: Sendable {
     let subscriptions: SubscriptionService
-    let store: any DigestStore & AccountStore & PaperStore
     let composer: DigestComposer
     let accounts: AccountRoutes
     let renderer: PageRenderer
@@ -30,8 +29,8 @@ struct DigestRoutes: Sendable {
 
     private func subscribe(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         var request = request
-        let form = QueryString(String(buffer: try await request.collectBody(limit: BodyLimit.small)))
-        let token = form.get("csrf")
+        let form = try Forms.decode(SubscribeForm.self, from: try await request.collectBody(limit: BodyLimit.small))
+        let token = form.csrf
         let fromSession = context.session.map { SecretTokens.matches(token, $0.csrfToken) } ?? false
         let fromPage = SecretTokens.matches(token, signer.subscribeFormToken) && Self.isSameOrigin(request)
         guard fromSession || fromPage else {
@@ -39,7 +38,7 @@ struct DigestRoutes: Sendable {
         }
         let email: String
         do {
-            email = try SubscriptionService.validatedEmail(form.get("email") ?? "")
+            email = try SubscriptionService.validatedEmail(form.email ?? "")
         } catch {
             return try page(
                 heading: "Subscribe to the daily digest",
@@ -105,12 +104,13 @@ struct DigestRoutes: Sendable {
 
     private func unsubscribe(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         var request = request
-        let form = QueryString(String(buffer: try await request.collectBody(limit: BodyLimit.small)))
-        let token = QueryString(request).get("token") ?? form.get("token") ?? ""
-        guard let subscriber = try await subscriptions.unsubscribeTarget(token: token) else {
+        // Mail clients post whatever their authors chose: a body that is not a form is ignored.
+        let body = try await request.collectBody(limit: BodyLimit.small)
+        let form = try? Forms.decode(UnsubscribeForm.self, from: body)
+        let token = QueryString(request).get("token") ?? form?.token ?? ""
+        guard let subscriber = try await subscriptions.unsubscribe(token: token) else {
             return try invalidUnsubscribeLink(context)
         }
-        _ = try await store.unsubscribe(subscriberID: subscriber.id)
         return try page(
             heading: "You are unsubscribed",
             message: "\(subscriber.email) will get no more digests. You can subscribe again at any time.",
@@ -135,23 +135,7 @@ struct DigestRoutes: Sendable {
                 guard let day = FeedDay(text) else { throw DomainError.invalid("date must be YYYY-MM-DD.") }
                 return day
             } ?? FeedDay(timestamp: clock.now)
-        let edition = try await composer.edition(for: date)
-        var delivery = DigestDelivery(
-            subscriberID: 0,
-            email: "",
-            userID: context.reader?.id,
-            date: date,
-            state: .pending,
-            attempts: 0,
-            messageID: nil,
-            paperIDs: [],
-            pickIDs: [],
-            lastError: nil
-        )
-        let composition = try await composer.compose(delivery, edition: edition, alreadySent: [])
-        delivery.paperIDs = composition?.paperIDs ?? []
-        delivery.pickIDs = composition?.pickIDs ?? []
-        let content = try await composer.content(of: delivery, edition: edition)
+        let content = try await composer.preview(date: date, readerID: context.reader?.id)
         let base = composer.settings.publicURL
         if query.get("format") == "text" {
             return Response(
@@ -169,15 +153,13 @@ struct DigestRoutes: Sendable {
 
     /// `/settings/digest`: a logged-in reader subscribes their account's address or leaves.
     private func settings(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (session, form) = try await accounts.verifiedForm(request, context)
+        let (session, form) = try await accounts.verifiedForm(DigestSettingsForm.self, request, context)
         let reader = try TokenRoutes.loggedIn(session)
-        switch form.get("action") {
+        switch form.action {
         case "subscribe":
             try await subscriptions.subscribe(email: reader.email, userID: reader.id)
         case "unsubscribe":
-            if let subscriber = try await store.subscriber(forUser: reader.id, email: reader.email) {
-                _ = try await store.unsubscribe(subscriberID: subscriber.id)
-            }
+            try await subscriptions.unsubscribe(reader: reader)
         default:
             throw DomainError.invalid("Choose subscribe or unsubscribe.")
         }

@@ -62,7 +62,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         let body: String
         if request.uri.path.hasPrefix("/api/") {
             headers[.contentType] = "application/json; charset=utf-8"
-            body = "{\"error\":\"\(message)\"}"
+            body = String(decoding: (try? JSONResponse.encoder.encode(HFAPI.ErrorBody(error: message))) ?? Data(), as: UTF8.self)
         } else {
             headers[.contentType] = "text/html; charset=utf-8"
             body = "<!doctype html><title>503 Service Unavailable</title><p>\(message)</p>"

@@ -19,13 +19,11 @@ struct RateLimitMiddleware: RouterMiddleware {
         let decision = limiter.take(Self.key(request, context))
         let headers = Self.headers(decision, policy: limiter.policy)
         guard decision.allowed else {
-            var response = Response(
+            return try JSONResponse.make(
+                HFAPI.ErrorBody(error: "Too many requests: slow down and retry later."),
                 status: .tooManyRequests,
-                headers: headers,
-                body: .init(byteBuffer: .init(string: "{\"error\":\"Too many requests: slow down and retry later.\"}"))
+                headers: headers
             )
-            response.headers[.contentType] = "application/json; charset=utf-8"
-            return response
         }
         var response = try await next(request, context)
         for field in headers { response.headers.append(field) }

@@ -16,9 +16,9 @@ struct SubmissionRoutes: Sendable {
     func register(on router: Router<AppRequestContext>) {
         router.get("/submit") { request, context in try await form(request, context) }
         router.post("/submit") { request, context in
-            let (session, form) = try await forms.verifiedForm(request, context)
+            let (session, form) = try await forms.verifiedForm(SubmitForm.self, request, context)
             guard let reader = session.reader else { return Response(status: .seeOther, headers: [.location: "/login?next=/submit"]) }
-            let input = form.get("id") ?? ""
+            let input = form.id ?? ""
             do {
                 let paper = try await submissions.submit(input, by: reader)
                 return Response(status: .seeOther, headers: [.location: "/papers/\(paper.id)"])
@@ -32,16 +32,12 @@ struct SubmissionRoutes: Sendable {
             }
             var request = request
             let body = try await request.collectBody(limit: BodyLimit.small)
-            let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
-            guard let input = object?["id"] as? String ?? QueryString(request).get("id") else {
-                return Self.json(.badRequest, ["error": "Send {\"id\": \"<arXiv id or URL>\"}."])
+            let sent = try? JSONDecoder().decode(SubmitRequest.self, from: body)
+            guard let input = sent?.id ?? QueryString(request).get("id") else {
+                throw DomainError.invalid("Send {\"id\": \"<arXiv id or URL>\"}.")
             }
-            do {
-                let paper = try await submissions.submit(input, by: reader)
-                return Self.json(.created, ["id": paper.id, "title": paper.title, "submittedBy": reader.name])
-            } catch let refusal as SubmissionService.Refusal {
-                return Self.json(ErrorMapping(refusal).status, ["error": refusal.message])
-            }
+            let paper = try await submissions.submit(input, by: reader)
+            return try JSONResponse.make(Submitted(id: paper.id, title: paper.title, submittedBy: reader.name), status: .created)
         }
     }
 
@@ -66,9 +62,11 @@ struct SubmissionRoutes: Sendable {
             body: .init(byteBuffer: ByteBuffer(string: html))
         )
     }
+}
 
-    static func json(_ status: HTTPResponse.Status, _ object: [String: String]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
+/// The answer to `POST /api/papers/submit`.
+struct Submitted: Codable, Sendable {
+    var id: String
+    var title: String
+    var submittedBy: String
 }

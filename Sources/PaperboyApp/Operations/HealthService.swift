@@ -1,0 +1,105 @@
+import Foundation
+import PaperboyCore
+import PaperboyStore
+
+/// What `/healthz` reports: the data held, the search indexes, the embedding backfill and
+/// today's digest deliveries. One value, so the page and any other caller agree.
+public struct HealthService: Sendable {
+    let store: any PaperStore & DigestStore
+    let search: SearchEngine
+    let embeddingProgress: EmbeddingProgress
+    let clock: any WallClock
+    /// Whether this server has a mail server and sends the digest itself.
+    let mailConfigured: Bool
+    /// Minutes after midnight UTC; nil when this server does not send digests.
+    let digestSendAt: Int?
+
+    public init(
+        store: any PaperStore & DigestStore,
+        search: SearchEngine,
+        embeddingProgress: EmbeddingProgress,
+        clock: any WallClock,
+        mailConfigured: Bool,
+        digestSendAt: Int?
+    ) {
+        self.store = store
+        self.search = search
+        self.embeddingProgress = embeddingProgress
+        self.clock = clock
+        self.mailConfigured = mailConfigured
+        self.digestSendAt = digestSendAt
+    }
+
+    public struct Health: Codable, Sendable, Equatable {
+        public var status = "ok"
+        public var papers: Int
+        public var feedDays: Int
+        public var dailyEntries: Int
+        public var search: Search
+        public var embeddingBackfill: Backfill
+        public var digest: Digest
+
+        public struct Search: Codable, Sendable, Equatable {
+            public var indexedPapers: Int
+            public var embeddedPapers: Int
+            public var sentenceVectors: Int
+            public var semantic: Bool
+        }
+
+        public struct Backfill: Codable, Sendable, Equatable {
+            public var running: Bool
+            public var embedded: Int
+            public var total: Int
+            public var papersPerSecond: Double
+        }
+
+        public struct Digest: Codable, Sendable, Equatable {
+            public var mail: Bool
+            /// "HH:MM" UTC; absent when this server does not send digests.
+            public var sendsAtUTC: String?
+            /// Subscribers by state (every state present, 0 when none).
+            public var subscribers: [String: Int]
+            public var today: Today
+        }
+
+        public struct Today: Codable, Sendable, Equatable {
+            public var date: String
+            /// Deliveries of today's digest by state (every state present).
+            public var deliveries: [String: Int]
+        }
+    }
+
+    public func health() async throws -> Health {
+        let statistics = try await store.statistics()
+        let embeddings = embeddingProgress.snapshot
+        let today = FeedDay(timestamp: clock.now)
+        let subscribers = try await store.subscriberCounts()
+        let deliveries = try await store.deliveryCounts(date: today)
+        return Health(
+            papers: statistics.papers,
+            feedDays: statistics.feedDays,
+            dailyEntries: statistics.entries,
+            search: .init(
+                indexedPapers: search.paperCount,
+                embeddedPapers: search.embeddedCount,
+                sentenceVectors: search.passageCount,
+                semantic: search.embedder != nil
+            ),
+            embeddingBackfill: .init(
+                running: embeddings.running,
+                embedded: embeddings.embedded,
+                total: embeddings.total,
+                papersPerSecond: (embeddings.papersPerSecond * 10).rounded() / 10
+            ),
+            digest: .init(
+                mail: mailConfigured,
+                sendsAtUTC: digestSendAt.map { String(format: "%02d:%02d", $0 / 60, $0 % 60) },
+                subscribers: Dictionary(uniqueKeysWithValues: SubscriberState.allCases.map { ($0.rawValue, subscribers[$0, default: 0]) }),
+                today: .init(
+                    date: today.description,
+                    deliveries: Dictionary(uniqueKeysWithValues: DeliveryState.allCases.map { ($0.rawValue, deliveries[$0, default: 0]) })
+                )
+            )
+        )
+    }
+}

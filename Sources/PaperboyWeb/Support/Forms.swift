@@ -1,0 +1,88 @@
+import Hummingbird
+import NIOCore
+import PaperboyApp
+
+/// The urlencoded forms our pages post, decoded with Hummingbird's `URLEncodedFormDecoder`.
+/// Every field is optional: a missing field reads as empty and gets the same clear message
+/// as an empty one. A body that is not a form at all is a 400.
+protocol CSRFProtectedForm: Decodable, Sendable {
+    /// The session's CSRF token, or a visitor's signed form token.
+    var csrf: String? { get }
+}
+
+/// A form that carries nothing but its token (log-out, token revocation).
+struct TokenOnlyForm: CSRFProtectedForm {
+    var csrf: String?
+}
+
+struct SignUpForm: CSRFProtectedForm {
+    var csrf: String?
+    var email: String?
+    var name: String?
+    var password: String?
+    var next: String?
+}
+
+struct LogInForm: CSRFProtectedForm {
+    var csrf: String?
+    var email: String?
+    var password: String?
+    var next: String?
+}
+
+/// The upvote button: `action=remove` takes the vote back, anything else adds it.
+struct VoteForm: CSRFProtectedForm {
+    var csrf: String?
+    var action: String?
+    var next: String?
+}
+
+struct NewTokenForm: CSRFProtectedForm {
+    var csrf: String?
+    var name: String?
+}
+
+struct PasswordForm: CSRFProtectedForm {
+    var csrf: String?
+    var current: String?
+    var password: String?
+}
+
+struct SubmitForm: CSRFProtectedForm {
+    var csrf: String?
+    var id: String?
+}
+
+struct SubscribeForm: CSRFProtectedForm {
+    var csrf: String?
+    var email: String?
+}
+
+/// `/settings/digest`: `action` is `subscribe` or `unsubscribe`.
+struct DigestSettingsForm: CSRFProtectedForm {
+    var csrf: String?
+    var action: String?
+}
+
+/// The confirmation page's unsubscribe button, or a mail client's RFC 8058 one-click POST
+/// (`List-Unsubscribe=One-Click`, the token in the URL).
+struct UnsubscribeForm: Decodable, Sendable {
+    var token: String?
+}
+
+/// `POST /api/papers/submit`: `{"id": "<arXiv id or URL>"}`.
+struct SubmitRequest: Decodable, Sendable {
+    var id: String
+}
+
+enum Forms {
+    static let decoder = URLEncodedFormDecoder()
+
+    static func decode<Form: Decodable>(_ type: Form.Type, from body: ByteBuffer) throws -> Form {
+        do {
+            return try decoder.decode(Form.self, from: String(buffer: body))
+        } catch {
+            throw DomainError.invalid("The form could not be read: \(error)")
+        }
+    }
+}
