@@ -56,7 +56,7 @@ let package = Package(
             ]
         ),
         // Opens a store from its location (sqlite:PATH, a path; postgres:// next).
-        .target(name: "PaperboyStoreFactory", dependencies: ["PaperboyStore", "PaperboyStoreSQLite"]),
+        .target(name: "PaperboyStoreFactory", dependencies: ["PaperboyCore", "PaperboyStore", "PaperboyStoreSQLite"]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "PaperboyIngest",
@@ -123,11 +123,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "PaperboyCoreTests", dependencies: ["PaperboyCore"]),
+        .testTarget(name: "PaperboyCoreTests", dependencies: ["PaperboyCore", "PaperboyTestSupport"]),
         .testTarget(name: "MiniLMTests", dependencies: ["MiniLM"], exclude: ["Fixtures"]),
         .testTarget(name: "PaperboySearchTests", dependencies: ["PaperboySearch"]),
-        // The real SMTP server (aiosmtpd) the mail and digest tests talk to on loopback.
-        .target(name: "PaperboyTestSupport", path: "Tests/PaperboyTestSupport"),
+        // The real SMTP server (aiosmtpd) the mail and digest tests talk to on loopback, and the
+        // test clock timing tests run on.
+        .target(name: "PaperboyTestSupport", dependencies: ["PaperboyCore"], path: "Tests/PaperboyTestSupport"),
         .testTarget(name: "PaperboyMailTests", dependencies: ["PaperboyMail", "PaperboyTestSupport"]),
         .testTarget(
             name: "PaperboyStoreTests",
