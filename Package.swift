@@ -60,7 +60,7 @@ let package = Package(
             ]
         ),
         // Opens a store from its location (sqlite:PATH, a path; postgres:// next).
-        .target(name: "PaperboyStoreFactory", dependencies: ["PaperboyStore", "PaperboyStoreSQLite"]),
+        .target(name: "PaperboyStoreFactory", dependencies: ["PaperboyCore", "PaperboyStore", "PaperboyStoreSQLite"]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "PaperboyIngest",
@@ -128,11 +128,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "PaperboyCoreTests", dependencies: ["PaperboyCore"]),
+        .testTarget(name: "PaperboyCoreTests", dependencies: ["PaperboyCore", "PaperboyTestSupport"]),
         .testTarget(name: "MiniLMTests", dependencies: ["MiniLM"], exclude: ["Fixtures"]),
         .testTarget(name: "PaperboySearchTests", dependencies: ["PaperboySearch", "PaperboyCore"]),
-        // The real SMTP server (aiosmtpd) the mail and digest tests talk to on loopback.
-        .target(name: "PaperboyTestSupport", path: "Tests/PaperboyTestSupport"),
+        // The real SMTP server (aiosmtpd) the mail and digest tests talk to on loopback, and the
+        // test clock timing tests run on.
+        .target(name: "PaperboyTestSupport", dependencies: ["PaperboyCore"], path: "Tests/PaperboyTestSupport"),
         .testTarget(name: "PaperboyMailTests", dependencies: ["PaperboyMail", "PaperboyTestSupport"]),
         .testTarget(
             name: "PaperboyStoreTests",
@@ -143,13 +144,13 @@ let package = Package(
         ),
         .testTarget(
             name: "PaperboyIngestTests",
-            dependencies: ["PaperboyIngest", "PaperboyStore", "PaperboyStoreSQLite", "PaperboyCore"],
+            dependencies: ["PaperboyIngest", "PaperboyStore", "PaperboyStoreFactory", "PaperboyCore"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "PaperboyWebTests",
             dependencies: [
-                "PaperboyWeb", "PaperboyApp", "PaperboyStore", "PaperboyStoreSQLite", "PaperboyIngest", "PaperboyCore", "PaperboyMail",
+                "PaperboyWeb", "PaperboyApp", "PaperboyStore", "PaperboyStoreFactory", "PaperboyIngest", "PaperboyCore", "PaperboyMail",
                 "PaperboyTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -33,21 +33,15 @@ public struct SystemRandomSource: RandomSource {
 
 /// A repeatable sequence (SplitMix64) for tests; never for secrets in production.
 public final class SeededRandomSource: RandomSource {
-    private let state: Mutex<UInt64>
+    private let generator: Mutex<SplitMix64>
 
     public init(seed: UInt64) {
-        state = Mutex(seed)
+        generator = Mutex(SplitMix64(seed: seed))
     }
 
     public func bytes(_ count: Int) -> [UInt8] {
-        state.withLock { state in
-            (0..<count).map { _ in
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                return UInt8(truncatingIfNeeded: z ^ (z >> 31))
-            }
+        generator.withLock { generator in
+            (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         }
     }
 }

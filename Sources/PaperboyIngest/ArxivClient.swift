@@ -33,6 +33,8 @@ public struct ArxivClient: ArxivFetching {
     public var backoff: Duration
     public var userAgent = "Paperboy/0.1 (self-hosted paper hub; +https://github.com/)"
     let httpClient: HTTPClient
+    /// What the back-offs sleep on.
+    let clock: any WallClock
     let logger: Logger
 
     public init(
@@ -41,6 +43,7 @@ public struct ArxivClient: ArxivFetching {
         timeout: TimeAmount = .seconds(15),
         attempts: Int = 3,
         backoff: Duration = .seconds(1),
+        clock: any WallClock = SystemClock(),
         logger: Logger
     ) {
         self.baseURL = baseURL
@@ -48,6 +51,7 @@ public struct ArxivClient: ArxivFetching {
         self.timeout = timeout
         self.attempts = attempts
         self.backoff = backoff
+        self.clock = clock
         self.logger = logger
     }
 
@@ -80,7 +84,7 @@ public struct ArxivClient: ArxivFetching {
             }
             logger.warning("arXiv request failed", metadata: ["attempt": "\(attempt)", "error": "\(lastError)"])
             if attempt < attempts {
-                try await Task.sleep(for: backoff * (1 << (attempt - 1)))
+                try await clock.sleep(for: backoff * (1 << (attempt - 1)))
             }
         }
         throw lastError

@@ -124,7 +124,9 @@ public struct MailMessage: Sendable {
 
     /// - Parameters:
     ///   - date: pass the injected clock's now.
-    ///   - messageID: generated as `<UUID@domain of from>` when nil.
+    ///   - messageID: generated as `<UUID@domain of from>` when nil. Callers that want ids
+    ///     from their own (injected, seedable) randomness pass one; the digest and the
+    ///     confirmation emails do, so this module needs no random source of its own.
     public init(
         from: MailAddress,
         to recipients: [MailAddress],

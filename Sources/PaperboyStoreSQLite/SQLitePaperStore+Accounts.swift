@@ -14,7 +14,7 @@ extension SQLitePaperStore: AccountStore {
             }
             try db.execute(
                 sql: "INSERT INTO users (email, email_key, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [email, email.lowercased(), name, passwordHash, Date().formatted(.iso8601)]
+                arguments: [email, email.lowercased(), name, passwordHash, self.nowStamp]
             )
             return Reader(id: db.lastInsertedRowID, email: email, name: name)
         }
@@ -92,7 +92,7 @@ extension SQLitePaperStore: AccountStore {
             if add {
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO upvotes (user_id, paper_id, created_at) VALUES (?, ?, ?)",
-                    arguments: [readerID, paperID, Date().formatted(.iso8601)]
+                    arguments: [readerID, paperID, self.nowStamp]
                 )
             } else {
                 try db.execute(sql: "DELETE FROM upvotes WHERE user_id = ? AND paper_id = ?", arguments: [readerID, paperID])
@@ -148,7 +148,7 @@ extension SQLitePaperStore: AccountStore {
 
     public func createToken(for readerID: Int64, name: String, tokenHash: String) async throws -> APIToken {
         try await pool.write { db in
-            let created = Date().formatted(.iso8601)
+            let created = self.nowStamp
             try db.execute(
                 sql: "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [readerID, name, tokenHash, created]
@@ -174,7 +174,7 @@ extension SQLitePaperStore: AccountStore {
         try await pool.write { db in
             try db.execute(
                 sql: "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
-                arguments: [Date().formatted(.iso8601), id, readerID]
+                arguments: [self.nowStamp, id, readerID]
             )
             return db.changesCount > 0
         }
@@ -200,5 +200,10 @@ extension SQLitePaperStore: AccountStore {
 
     static func timestamp(_ date: Date) -> String {
         date.formatted(.iso8601)
+    }
+
+    /// The injected clock's now, as stored.
+    var nowStamp: String {
+        Self.timestamp(Date(timeIntervalSince1970: clock.now))
     }
 }

@@ -24,6 +24,7 @@ extension SQLitePaperStore {
         let target = URL(fileURLWithPath: path).standardizedFileURL
         try checkBackupTarget(target, as: path)
         let directory = target.deletingLastPathComponent()
+        // A UUID only keeps concurrent backups' partial files apart; no test needs to pick it.
         let partial = directory.appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).partial")
         do {
             var report = try await copySnapshot(to: partial.path, as: path, pagesPerStep: pagesPerStep, progress: progress)

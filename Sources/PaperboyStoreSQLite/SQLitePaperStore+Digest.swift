@@ -464,15 +464,13 @@ extension SQLitePaperStore: DigestStore {
 
     public func instanceSecret(named name: String) async throws -> String {
         try await pool.write { db in
-            var generator = SystemRandomNumberGenerator()
-            let random = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }
-                .joined()
+            let fresh = self.random.hex(32)
             try db.execute(
                 sql: "INSERT INTO instance_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-                arguments: [name, random]
+                arguments: [name, fresh]
             )
             return try String.fetchOne(db, sql: "SELECT value FROM instance_settings WHERE key = ?", arguments: [name])
-                ?? random
+                ?? fresh
         }
     }
 }

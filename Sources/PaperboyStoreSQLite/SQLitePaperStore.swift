@@ -6,9 +6,15 @@ import PaperboyStore
 /// The default store: one SQLite file in WAL mode, through GRDB.
 public final class SQLitePaperStore: PaperStore {
     let pool: DatabasePool
+    /// Stamps rows the store dates itself (accounts, votes, tokens); callers pass `now` elsewhere.
+    let clock: any WallClock
+    /// Where instance secrets come from.
+    let random: any RandomSource
 
     /// Opens (creating if needed) and migrates the database at `path`.
-    public init(path: String) throws {
+    public init(path: String, clock: any WallClock = SystemClock(), random: any RandomSource = SystemRandomSource()) throws {
+        self.clock = clock
+        self.random = random
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in

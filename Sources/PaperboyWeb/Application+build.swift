@@ -13,6 +13,8 @@ import ServiceLifecycle
 /// Builds the whole web application. `paperboy serve` and the tests call this same function.
 /// - Parameters:
 ///   - search: the in-memory search engine, already loaded.
+///   - clock, random, identity: the time, randomness, and host and process id everything
+///     uses; tests pass fixed or seeded ones.
 ///   - mail: where confirmation and digest emails go; without it subscriptions are kept and
 ///     their confirmations are owed until a server runs with mail.
 ///   - services: background work to run beside the server (embedding backfill, index refresh).
@@ -23,6 +25,7 @@ public func buildApplication(
     search: SearchEngine,
     clock: any WallClock = SystemClock(),
     random: any RandomSource = SystemRandomSource(),
+    identity: any ProcessIdentity = SystemProcessIdentity(),
     embeddingProgress: EmbeddingProgress = EmbeddingProgress(),
     arxiv: (any ArxivFetching)? = nil,
     mail: DigestMail? = nil,
@@ -40,7 +43,7 @@ public func buildApplication(
         admission: SearchAdmission(limits: configuration.searchConcurrency),
         metrics: metrics
     )
-    let cache = ResponseCache(store: store)
+    let cache = ResponseCache(store: store, clock: clock)
     let sessions = SessionCookies(
         service: SessionService(
             store: store,
@@ -85,7 +88,7 @@ public func buildApplication(
     let accounts = AccountRoutes(accounts: accountService, sessions: sessions, renderer: renderer)
     accounts.register(on: router)
     VoteRoutes(votes: votes, accounts: accountService, forms: accounts).register(on: router)
-    let subscriptions = SubscriptionService(store: store, signer: signer, mail: mail, clock: clock, logger: logger)
+    let subscriptions = SubscriptionService(store: store, signer: signer, mail: mail, clock: clock, random: random, logger: logger)
     let digestSettings = try mail?.settings ?? DigestSettings(from: try MailAddress("digest@localhost"), publicURL: configuration.publicURL ?? "")
     let composer = DigestComposer(
         store: store,
@@ -93,7 +96,8 @@ public func buildApplication(
         templates: try DigestTemplates(),
         signer: signer,
         settings: digestSettings,
-        trendingWindowDays: configuration.trendingWindowDays
+        trendingWindowDays: configuration.trendingWindowDays,
+        random: random
     )
     DigestRoutes(
         subscriptions: subscriptions,
@@ -111,6 +115,8 @@ public func buildApplication(
             transports: mail.transports,
             policy: configuration.deliveryPolicy,
             clock: clock,
+            random: random,
+            identity: identity,
             metrics: metrics,
             logger: logger
         )
@@ -120,7 +126,7 @@ public func buildApplication(
     ForYouRoutes(forYou: ForYouService(store: store, engine: search), accounts: accountService, renderer: renderer).register(on: router)
     let submissions = SubmissionService(
         store: store,
-        arxiv: arxiv ?? ArxivClient(baseURL: configuration.arxivAPIURL, logger: logger),
+        arxiv: arxiv ?? ArxivClient(baseURL: configuration.arxivAPIURL, clock: clock, logger: logger),
         clock: clock,
         maximumAgeDays: configuration.submissionMaxAgeDays,
         dailyLimit: configuration.submissionsPerDay,

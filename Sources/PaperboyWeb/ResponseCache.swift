@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import PaperboyCore
 import PaperboyStore
 import Synchronization
 
@@ -36,6 +37,8 @@ public final class ResponseCache: Sendable {
 
     private let state = Mutex(State())
     private let store: any PaperStore
+    /// Times the rechecks of the change counter.
+    private let clock: any WallClock
     private let recheckInterval: Double
     private let capacity: Int
     private let maximumBytes: Int
@@ -43,8 +46,15 @@ public final class ResponseCache: Sendable {
     /// At most `capacity` responses and `maximumBytes` of bodies: past either, the cache starts
     /// over (search responses are tens of kilobytes each, so the byte limit is what bounds
     /// memory under many distinct queries).
-    public init(store: any PaperStore, recheckInterval: Double = 1, capacity: Int = 4096, maximumBytes: Int = 24 << 20) {
+    public init(
+        store: any PaperStore,
+        clock: any WallClock = SystemClock(),
+        recheckInterval: Double = 1,
+        capacity: Int = 4096,
+        maximumBytes: Int = 24 << 20
+    ) {
         self.store = store
+        self.clock = clock
         self.recheckInterval = recheckInterval
         self.capacity = capacity
         self.maximumBytes = maximumBytes
@@ -143,7 +153,7 @@ public final class ResponseCache: Sendable {
     var waitingForRendering: Int { state.withLock { $0.rendering.values.reduce(0) { $0 + $1.count } } }
 
     private func refreshIfDue() async throws {
-        let now = Date().timeIntervalSince1970
+        let now = clock.now
         let due = state.withLock { state -> Bool in
             guard now - state.checkedAt >= recheckInterval else { return false }
             state.checkedAt = now  // one request checks; the others keep serving meanwhile

@@ -2,7 +2,6 @@ import Foundation
 import PaperboyCore
 import PaperboyIngest
 import PaperboyStore
-import PaperboyStoreSQLite
 import Testing
 
 @Suite struct ImporterTests {

@@ -1,6 +1,6 @@
 import Foundation
 import PaperboyStore
-import PaperboyStoreSQLite
+import PaperboyStoreFactory
 
 enum Fixtures {
     static func url(_ name: String) -> URL {
@@ -24,12 +24,12 @@ enum Fixtures {
 /// A scratch directory with a fresh SQLite store, removed afterwards.
 final class Scratch {
     let directory: URL
-    let store: SQLitePaperStore
+    let store: any AppStore
 
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-ingest-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try SQLitePaperStore(path: directory.appendingPathComponent("db.sqlite").path)
+        store = try StoreFactory.open(.sqlite(path: directory.appendingPathComponent("db.sqlite").path))
     }
 
     func file(_ name: String, _ contents: Data) throws -> String {

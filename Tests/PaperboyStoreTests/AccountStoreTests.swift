@@ -1,10 +1,31 @@
 import Foundation
+import GRDB
 import PaperboyCore
 import PaperboyStore
 import PaperboyStoreSQLite
 import Testing
 
 @Suite struct AccountStoreTests {
+    @Test func accountsVotesAndTokensAreDatedByTheInjectedClock() async throws {
+        let temporary = try TemporaryStore(clock: FixedClock(FeedDay("2024-05-28")!, hour: 12))
+        let store = temporary.store
+        _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 1)])
+        let reader = try await store.createUser(email: "a@example.org", name: "a", passwordHash: "h")
+        #expect(try await store.upvote(paperID: "2405.00001", by: reader.id))
+        let token = try await store.createToken(for: reader.id, name: "cli", tokenHash: "t")
+        #expect(try await store.revokeToken(id: token.id, of: reader.id))
+        let stamps = try await DatabaseQueue(path: temporary.path).read { db in
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT created_at FROM users UNION ALL SELECT created_at FROM upvotes
+                    UNION ALL SELECT created_at FROM api_tokens UNION ALL SELECT revoked_at FROM api_tokens
+                    """
+            )
+        }
+        #expect(stamps == Array(repeating: "2024-05-28T12:00:00Z", count: 4))
+    }
+
     @Test func emailsAndNamesAreUniqueWhateverTheirCase() async throws {
         let temporary = try TemporaryStore()
         let store = temporary.store

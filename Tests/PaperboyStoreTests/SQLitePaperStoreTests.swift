@@ -11,10 +11,10 @@ final class TemporaryStore {
     let path: String
     let store: SQLitePaperStore
 
-    init() throws {
+    init(clock: any WallClock = SystemClock(), random: any RandomSource = SystemRandomSource()) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-store-\(UUID().uuidString)")
         path = directory.appendingPathComponent("test.sqlite").path
-        store = try SQLitePaperStore(path: path)
+        store = try SQLitePaperStore(path: path, clock: clock, random: random)
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }

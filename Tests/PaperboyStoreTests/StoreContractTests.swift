@@ -12,12 +12,16 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
     var testDescription: String { rawValue }
 
     /// A new, empty store and a clean-up for it.
-    func makeStore() throws -> (store: any AppStore, cleanUp: () -> Void) {
+    func makeStore(
+        clock: any WallClock = SystemClock(),
+        random: any RandomSource = SystemRandomSource()
+    ) throws -> (store: any AppStore, cleanUp: () -> Void) {
         switch self {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-contract-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let store = try StoreFactory.open("sqlite:" + directory.appendingPathComponent("store.sqlite").path)
+            let location = "sqlite:" + directory.appendingPathComponent("store.sqlite").path
+            let store = try StoreFactory.open(location, clock: clock, random: random)
             return (store, { try? FileManager.default.removeItem(at: directory) })
         }
     }
@@ -25,6 +29,24 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
 
 /// What any store must do, whatever keeps the data.
 @Suite struct StoreContractTests {
+    @Test(arguments: StoreBackend.allCases)
+    func rowsAreDatedByTheInjectedClockAndSecretsComeFromTheInjectedRandomness(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try backend.makeStore(clock: FixedClock(FeedDay("2024-05-28")!, hour: 12), random: SeededRandomSource(seed: 42))
+        defer { cleanUp() }
+        let reader = try await store.createUser(email: "a@example.org", name: "a", passwordHash: "h")
+        let token = try await store.createToken(for: reader.id, name: "cli", tokenHash: "t")
+        #expect(token.createdAt == "2024-05-28T12:00:00Z")
+        let secret = try await store.instanceSecret(named: "k")
+        #expect(secret == SeededRandomSource(seed: 42).hex(32))
+
+        let (again, cleanUpAgain) = try backend.makeStore(random: SeededRandomSource(seed: 42))
+        defer { cleanUpAgain() }
+        #expect(try await again.instanceSecret(named: "k") == secret, "the same seed, the same secret")
+        let (other, cleanUpOther) = try backend.makeStore(random: SeededRandomSource(seed: 43))
+        defer { cleanUpOther() }
+        #expect(try await other.instanceSecret(named: "k") != secret)
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func aFeedDayReadsBackAsImportedAndReimportingChangesNothing(_ backend: StoreBackend) async throws {
         let (store, cleanUp) = try backend.makeStore()

@@ -7,8 +7,9 @@ import NIOCore
 import PaperboyCore
 import PaperboyMail
 import PaperboyStore
-import PaperboyStoreSQLite
+import PaperboyStoreFactory
 import PaperboyTestSupport
+import Synchronization
 import Testing
 
 @testable import PaperboyApp
@@ -18,8 +19,14 @@ import Testing
 @Suite struct DigestSenderTests {
     static let day = FeedDay("2024-05-28")!
     static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-    /// Fast retries so failure tests take milliseconds.
-    static let policy = DeliveryPolicy(maxAttempts: 4, retryDelay: 0.01, maxRetryDelay: 0.05, disableAfter: 1, batchSize: 7)
+    /// The production delays (a first retry after 30 s, pauses of up to 30 s): failure tests
+    /// run on a test clock that follows every wait, so they still take milliseconds.
+    static let policy = DeliveryPolicy(maxAttempts: 4, disableAfter: 1, batchSize: 7)
+    /// The sending machine and process, as the lease sees them.
+    static let identity = FixedProcessIdentity(hostName: "mail-1", processID: 4242)
+
+    /// A test clock at noon after the fixtures' last day.
+    static func testClock() -> TestClock { TestClock(now: TestApp.noonAfterLastDay.now) }
 
     /// A top-trending paper with a non-ASCII title and markup, to check encodings and escaping.
     static let accented = DailyEntry(
@@ -36,11 +43,14 @@ import Testing
     )
 
     static func sender(
-        _ store: SQLitePaperStore,
+        _ store: any AppStore,
         transports: [any MailTransport],
         engine: SearchEngine? = nil,
         trending: Int = 5,
-        policy: DeliveryPolicy = policy
+        policy: DeliveryPolicy = policy,
+        clock: any WallClock = testClock(),
+        random: any RandomSource = SystemRandomSource(),
+        identity: any ProcessIdentity = identity
     ) async throws -> DigestSender {
         let settings = DigestSettings(
             from: try MailAddress("digest@papers.example.org", displayName: "Paperboy"),
@@ -54,6 +64,9 @@ import Testing
             settings: settings,
             transports: transports,
             policy: policy,
+            clock: clock,
+            random: random,
+            identity: identity,
             logger: logger
         )
     }
@@ -186,7 +199,8 @@ import Testing
             #expect(Set(all.map { $0.recipients[0].address }) == Set(readers))
 
             // A lease held by a live instance refuses a run outright.
-            _ = try await store.acquireLease(name: "digest", holder: "elsewhere:1:x", until: Date() + 60, now: Date(), stealFrom: nil)
+            let now = Date(timeIntervalSince1970: TestApp.noonAfterLastDay.now)
+            _ = try await store.acquireLease(name: "digest", holder: "elsewhere:1:x", until: now + 60, now: now, stealFrom: nil)
             let refusal = await Self.runConcurrently([senderA], date: Self.day.adding(days: 1))
             #expect(refusal == ["\(DigestRunError.leaseHeld(by: "elsewhere:1:x"))"])
         }
@@ -211,17 +225,35 @@ import Testing
         }
     }
 
+    @Test func theLeaseHolderIsNamedAfterTheInjectedHostProcessAndRandomness() async throws {
+        try await TestApp.withApp { _, store in
+            let sender = try await Self.sender(store, transports: [RecordingMailTransport()], random: SeededRandomSource(seed: 7))
+            #expect(sender.holder == "mail-1:4242:" + SeededRandomSource(seed: 7).hex(4))
+            let again = try await Self.sender(store, transports: [RecordingMailTransport()], random: SeededRandomSource(seed: 7))
+            #expect(again.holder == sender.holder, "the same seed names the same holder")
+        }
+    }
+
     @Test func aLeaseLeftByADeadProcessOnThisMachineIsTakenOver() async throws {
         try await TestApp.withApp { _, store in
-            let finished = Process()
-            finished.executableURL = URL(fileURLWithPath: "/bin/true")
-            try finished.run()
-            finished.waitUntilExit()
-            let dead = "\(ProcessInfo.processInfo.hostName):\(finished.processIdentifier):gone"
-            _ = try await store.acquireLease(name: "digest", holder: dead, until: Date() + 600, now: Date(), stealFrom: nil)
-            _ = try await store.importConfirmedSubscribers(["a@example.org"], now: Date())
+            let clock = Self.testClock()
+            let now = Date(timeIntervalSince1970: clock.now)
+            // The identity says pid 77 on mail-1 is gone and pid 78 still runs.
+            let identity = FixedProcessIdentity(hostName: "mail-1", processID: 4242, running: [78])
+            _ = try await store.importConfirmedSubscribers(["a@example.org"], now: now)
             let transport = RecordingMailTransport()
-            #expect(try await Self.sender(store, transports: [transport]).run(date: Self.day).sent == 1)
+            let sender = try await Self.sender(store, transports: [transport], clock: clock, identity: identity)
+
+            for holder in ["mail-1:78:alive", "mail-2:77:elsewhere"] {
+                _ = try await store.acquireLease(name: "digest", holder: holder, until: now + 600, now: now, stealFrom: nil)
+                let refusal = await Self.runConcurrently([sender], date: Self.day)
+                #expect(refusal == ["\(DigestRunError.leaseHeld(by: holder))"], "a live process, or one on another machine")
+                try await store.releaseLease(name: "digest", holder: holder)
+            }
+            #expect(await transport.sent.isEmpty)
+
+            _ = try await store.acquireLease(name: "digest", holder: "mail-1:77:gone", until: now + 600, now: now, stealFrom: nil)
+            #expect(try await sender.run(date: Self.day).sent == 1, "the dead process's lease is taken over at once")
         }
     }
 
@@ -257,11 +289,78 @@ import Testing
         }
     }
 
+    @Test(.timeLimit(.minutes(1))) func theSchedulerSendsWhenTheClockReachesTheSendTimeAndNotBefore() async throws {
+        try await TestApp.withApp { _, store in
+            _ = try await store.importConfirmedSubscribers(["a@example.org"], now: Date())
+            let clock = TestClock(now: Self.day.startTimestamp + 7 * 3600 - 90)  // 06:58:30
+            let transport = RecordingMailTransport()
+            let sender = try await Self.sender(store, transports: [transport], clock: clock)
+            let subscriptions = SubscriptionService(store: store, signer: LinkSigner(secret: "k"), mail: nil, clock: clock, logger: Self.logger)
+            let scheduler = DigestScheduler(sender: sender, subscriptions: subscriptions, sendAt: 7 * 60, clock: clock, logger: Self.logger)
+            let running = Task { try await scheduler.run() }
+
+            await clock.sleepers(atLeast: 1)  // the 06:58:30 tick is done; it waits for the next
+            #expect(await transport.sent.isEmpty)
+            clock.advance(by: .seconds(60))
+            await clock.sleepers(atLeast: 1)  // 06:59:30
+            #expect(await transport.sent.isEmpty, "a minute before the send time: nothing")
+            #expect(try await store.deliveryCounts(date: Self.day).isEmpty)
+            clock.advance(by: .seconds(60))
+            await clock.sleepers(atLeast: 1)  // 07:00:30
+            let sent = await transport.sent
+            #expect(sent.map { $0.recipients.map(\.address) } == [["a@example.org"]])
+            #expect(sent.first?.subject.hasPrefix("Trending papers, May 28, 2024") == true)
+            #expect(sent.first?.date == Date(timeIntervalSince1970: clock.now), "dated by the clock")
+            #expect(clock.sleptDurations == [.seconds(60), .seconds(60), .seconds(60)], "one tick a minute")
+
+            running.cancel()
+            try await running.value
+        }
+    }
+
+    /// The Message-IDs of a run on a fresh database, with randomness from `seed`.
+    static func messageIDs(seed: UInt64) async throws -> [String] {
+        let ids = Mutex<[String]>([])
+        try await TestApp.withApp { _, store in
+            _ = try await store.importConfirmedSubscribers(["a@example.org", "b@example.org"], now: Date())
+            let transport = RecordingMailTransport()
+            let sender = try await Self.sender(store, transports: [transport], random: SeededRandomSource(seed: seed))
+            _ = try await sender.run(date: Self.day)
+            let sent = await transport.sent.map(\.messageID)
+            ids.withLock { $0 = sent }
+        }
+        return ids.withLock { $0 }
+    }
+
+    @Test func aSeededRandomSourceMakesMessageIDsRepeatable() async throws {
+        let first = try await Self.messageIDs(seed: 11)
+        #expect(first.count == 2)
+        #expect(first.allSatisfy { $0.hasPrefix("<digest.2024-05-28.") && $0.hasSuffix("@papers.example.org>") })
+        #expect(try await Self.messageIDs(seed: 11) == first, "the same seed, the same Message-IDs")
+        #expect(try await Self.messageIDs(seed: 12) != first)
+
+        // Confirmation emails take theirs from the same kind of source.
+        try await TestApp.withApp { _, store in
+            let (mail, _) = try recordingMail()
+            let subscriptions = SubscriptionService(
+                store: store,
+                signer: LinkSigner(secret: "k"),
+                mail: mail,
+                clock: TestApp.noonAfterLastDay,
+                random: SeededRandomSource(seed: 3),
+                logger: Self.logger
+            )
+            let subscriber = Subscriber(id: 1, email: "c@example.org", userID: nil, state: .pending, createdAt: "")
+            let confirmation = try subscriptions.confirmationMessage(for: subscriber, settings: mail.settings)
+            #expect(confirmation.messageID == "<confirm.\(SeededRandomSource(seed: 3).hex(16))@papers.example.org>")
+        }
+    }
+
     @Test func aSlowBatchKeepsItsLeaseSoNoOtherInstanceCanStep() async throws {
         try await TestApp.withApp { _, store in
             let readers = (0..<8).map { "reader\($0)@example.org" }
             _ = try await store.importConfirmedSubscribers(readers, now: Date())
-            let clock = ManualClock(now: 1_716_883_200)
+            let clock = TestClock(now: 1_716_883_200)
             // Every message takes 50 simulated seconds; the lease lasts 120. At the fifth message
             // another instance tries to take the lease.
             let transport = SlowTransport(clock: clock, secondsPerMessage: 50) { count in
@@ -281,6 +380,7 @@ import Testing
                 transports: [transport],
                 policy: Self.policy,
                 clock: clock,
+                identity: Self.identity,
                 logger: Self.logger
             )
             #expect(try await sender.run(date: Self.day).sent == 8, "one batch of 7, then one more")
@@ -355,7 +455,7 @@ import Testing
     }
 
     /// Every reader got exactly one message for the date, and the log says sent.
-    static func expectExactlyOnce(_ server: TestSMTPServer, readers: [String], store: SQLitePaperStore) async throws {
+    static func expectExactlyOnce(_ server: TestSMTPServer, readers: [String], store: any AppStore) async throws {
         let received = try server.messages().map { $0.rcptTos.joined() }
         #expect(received.sorted() == readers.sorted())
         #expect(try await store.deliveryCounts(date: day) == [.sent: readers.count])
@@ -366,8 +466,12 @@ import Testing
             let readers = (0..<10).map { "reader\($0)@example.org" }
             _ = try await store.importConfirmedSubscribers(readers, now: Date())
             try await TestSMTPServer.with(["--fail-from-message", "3", "--fail-count", "3", "--fail-code", "451"]) { server in
-                let report = try await Self.sender(store, transports: try Self.smtpClients(server)).run(date: Self.day)
+                let clock = Self.testClock()
+                let started = clock.now
+                let sender = try await Self.sender(store, transports: try Self.smtpClients(server), clock: clock)
+                let report = try await clock.advancingToEachDeadline { try await sender.run(date: Self.day) }
                 #expect(report.sent == 10)
+                #expect(clock.now - started >= 30, "the retries waited their 30 s, on the test clock")
                 try await Self.expectExactlyOnce(server, readers: readers, store: store)
                 let retried = try await store.deliveries(date: Self.day).filter { $0.attempts > 1 }
                 #expect(retried.count == 3)
@@ -381,7 +485,9 @@ import Testing
             let readers = (0..<6).map { "reader\($0)@example.org" }
             _ = try await store.importConfirmedSubscribers(readers, now: Date())
             try await TestSMTPServer.with(["--fail-from-message", "2", "--fail-count", "1", "--fail-code", "421"]) { server in
-                #expect(try await Self.sender(store, transports: try Self.smtpClients(server)).run(date: Self.day).sent == 6)
+                let clock = Self.testClock()
+                let sender = try await Self.sender(store, transports: try Self.smtpClients(server), clock: clock)
+                #expect(try await clock.advancingToEachDeadline { try await sender.run(date: Self.day) }.sent == 6)
                 try await Self.expectExactlyOnce(server, readers: readers, store: store)
                 #expect(server.connectionCount == 2)
             }
@@ -393,7 +499,9 @@ import Testing
             let readers = (0..<6).map { "reader\($0)@example.org" }
             _ = try await store.importConfirmedSubscribers(readers, now: Date())
             try await TestSMTPServer.with(["--drop-at-data", "3"]) { server in
-                #expect(try await Self.sender(store, transports: try Self.smtpClients(server, count: 2)).run(date: Self.day).sent == 6)
+                let clock = Self.testClock()
+                let sender = try await Self.sender(store, transports: try Self.smtpClients(server, count: 2), clock: clock)
+                #expect(try await clock.advancingToEachDeadline { try await sender.run(date: Self.day) }.sent == 6)
                 try await Self.expectExactlyOnce(server, readers: readers, store: store)
                 let dropped = try await store.deliveries(date: Self.day).filter { $0.attempts == 2 }
                 #expect(dropped.count == 1)
@@ -427,17 +535,18 @@ import Testing
             _ = try await store.importConfirmedSubscribers(readers, now: Date())
             var policy = Self.policy
             policy.giveUpAfterFailuresInARow = 3
+            let clock = Self.testClock()
             try await TestSMTPServer.with(["--fail-from-message", "1", "--fail-code", "451"]) { server in
-                let sender = try await Self.sender(store, transports: try Self.smtpClients(server), policy: policy)
-                let outcome = await Self.runConcurrently([sender], date: Self.day)
+                let sender = try await Self.sender(store, transports: try Self.smtpClients(server), policy: policy, clock: clock)
+                let outcome = await clock.advancingToEachDeadline { await Self.runConcurrently([sender], date: Self.day) }
                 #expect(outcome.count == 1 && outcome[0].hasPrefix("the mail server keeps failing (last: SMTP temporary failure 451"), "\(outcome)")
                 let counts = try await store.deliveryCounts(date: Self.day)
                 #expect(counts[.sent] == nil)
                 #expect(counts[.retry] == 3, "it stopped after three failures in a row")
             }
             try await TestSMTPServer.with { server in
-                let sender = try await Self.sender(store, transports: try Self.smtpClients(server), policy: policy)
-                #expect(try await sender.run(date: Self.day).sent == 8)
+                let sender = try await Self.sender(store, transports: try Self.smtpClients(server), policy: policy, clock: clock)
+                #expect(try await clock.advancingToEachDeadline { try await sender.run(date: Self.day) }.sent == 8)
                 try await Self.expectExactlyOnce(server, readers: readers, store: store)
             }
         }
@@ -463,37 +572,40 @@ import Testing
     }
 }
 
-/// A wall clock that only moves when a test moves it.
-final class ManualClock: WallClock, @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Double
-
-    init(now: Double) { current = now }
-
-    var now: Double { lock.withLock { current } }
-
-    func advance(by seconds: Double) { lock.withLock { current += seconds } }
-}
-
 /// A transport whose every message takes simulated time; `onSend` runs after each one.
 actor SlowTransport: MailTransport {
-    let clock: ManualClock
-    let secondsPerMessage: Double
+    let clock: TestClock
+    let secondsPerMessage: Int
     let onSend: @Sendable (Int) async throws -> String?
     private(set) var count = 0
     private(set) var lookups: [String] = []
 
-    init(clock: ManualClock, secondsPerMessage: Double, onSend: @escaping @Sendable (Int) async throws -> String?) {
+    init(clock: TestClock, secondsPerMessage: Int, onSend: @escaping @Sendable (Int) async throws -> String?) {
         self.clock = clock
         self.secondsPerMessage = secondsPerMessage
         self.onSend = onSend
     }
 
     func send(_ message: MailMessage) async throws {
-        clock.advance(by: secondsPerMessage)
+        clock.advance(by: .seconds(secondsPerMessage))
         count += 1
         if let seen = try await onSend(count) { lookups.append(seen) }
     }
 
     func close() async {}
+}
+
+/// The live identity the lease uses outside tests.
+@Suite struct ProcessIdentityTests {
+    @Test func theSystemIdentityKnowsThisProcessAndSeesAFinishedOneGone() throws {
+        let identity = SystemProcessIdentity()
+        #expect(identity.hostName == ProcessInfo.processInfo.hostName)
+        #expect(identity.processID == ProcessInfo.processInfo.processIdentifier)
+        #expect(identity.isRunning(identity.processID))
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        #expect(!identity.isRunning(finished.processIdentifier))
+    }
 }

@@ -6,6 +6,7 @@ import NIOCore
 import PaperboyCore
 import PaperboyIngest
 import PaperboyStore
+import PaperboyTestSupport
 import Testing
 
 @testable import PaperboyApp
@@ -178,22 +179,36 @@ import Testing
         #expect(LinkBase.host(of: "[::1]:8080") == "[::1]")
     }
 
-    @Test func submissionsGiveUpOnArxivWithinTheirBudget() async throws {
-        /// An arXiv that never answers.
+    @Test(.timeLimit(.minutes(1))) func submissionsGiveUpOnArxivWithinTheirBudget() async throws {
+        /// An arXiv that never answers: it waits for an hour of the test clock, which never comes.
         struct Silent: ArxivFetching {
+            let clock: TestClock
             func papers(ids: [ArxivID]) async throws -> [Paper] {
-                try await Task.sleep(for: .seconds(3600))
+                try await clock.sleep(for: .seconds(3600))
                 return []
             }
         }
+        let clock = TestClock(now: TestApp.noonAfterLastDay.now)
         var configuration = AppConfiguration(port: 0, bcryptCost: 4)
-        configuration.arxivTimeout = .milliseconds(200)
-        try await TestApp.withApp(configuration: configuration, arxiv: Silent()) { client in
+        configuration.arxivTimeout = .seconds(10)
+        try await TestApp.withApp(clock: clock, configuration: configuration, arxiv: Silent(clock: clock)) { client in
             var ada = Visitor(client: client)
             _ = try await ada.signUp()
-            let page = try await ada.post("/submit", ["csrf": try Visitor.csrf(in: try await ada.get("/submit")), "id": "2405.99999"])
+            let csrf = try Visitor.csrf(in: try await ada.get("/submit"))
+            let submitting = Task { [ada] in
+                var ada = ada
+                return try await ada.post("/submit", ["csrf": csrf, "id": "2405.99999"])
+            }
+            await clock.sleepers(atLeast: 2)  // the fetch, and the time limit on it
+            let started = clock.now
+            #expect(clock.deadlines == [started + 10, started + 3600])
+            clock.advance(by: .seconds(9))
+            #expect(clock.deadlines == [started + 10, started + 3600], "9 s in: still waiting for arXiv")
+            clock.advance(by: .seconds(1))
+            let page = try await submitting.value
             #expect(page.status == .gatewayTimeout)
-            #expect(page.body.contains("arXiv did not answer within"))
+            #expect(page.body.contains("arXiv did not answer within 10 seconds"))
+            #expect(clock.deadlines.isEmpty, "the fetch was cancelled")
         }
     }
 }

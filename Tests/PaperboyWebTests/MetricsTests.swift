@@ -7,6 +7,7 @@ import NIOCore
 import PaperboyCore
 import PaperboyMail
 import PaperboyStore
+import PaperboyTestSupport
 import Testing
 
 @testable import PaperboyApp
@@ -206,7 +207,7 @@ struct Exposition {
 
     @Test func submissionsAreCountedImportedAndRejected() async throws {
         try await ArxivReplay.withServer { url, _ in
-            try await TestApp.withApp(configuration: Self.configuration, arxiv: ArxivReplay.client(url)) { client in
+            try await TestApp.withApp(configuration: Self.configuration, arxiv: ArxivReplay.client(url, clock: TestClock())) { client in
                 let (_, token) = try await APITokenTests.token(for: "ada", client: client)
                 for id in ["2405.20001", "not an id", "2405.15738"] {
                     _ = try await client.execute(

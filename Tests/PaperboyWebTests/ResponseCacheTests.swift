@@ -1,7 +1,9 @@
 import Foundation
 import NIOCore
+import PaperboyCore
 import PaperboyStore
-import PaperboyStoreSQLite
+import PaperboyStoreFactory
+import PaperboyTestSupport
 import Synchronization
 import Testing
 
@@ -9,11 +11,48 @@ import Testing
 @testable import PaperboyWeb
 
 @Suite struct ResponseCacheTests {
+    @Test func anotherProcesssWriteShowsOnceTheRecheckIntervalHasPassedOnTheClock() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-cache-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("db.sqlite").path
+        let store = try StoreFactory.open(.sqlite(path: path))
+        let clock = TestClock(now: 1_000)
+        let cache = ResponseCache(store: store, clock: clock, recheckInterval: 1)
+        let renders = Mutex(0)
+        func fetch() async throws {
+            _ = try await cache.body(for: "/", contentType: "text/plain") {
+                renders.withLock { $0 += 1 }
+                return ByteBuffer(string: "page")
+            }
+        }
+        try await fetch()
+        #expect(renders.withLock { $0 } == 1)
+
+        // Another process imports: the change counter moves and nobody calls `invalidate()`.
+        let day = FeedDay("2024-05-28")!
+        let paper = Paper(
+            id: "2405.99997",
+            title: "Elsewhere",
+            summary: "Imported by another process.",
+            authors: ["A"],
+            upvotes: 1,
+            source: .huggingFace
+        )
+        _ = try await StoreFactory.open(.sqlite(path: path)).importFeedDay(day, entries: [DailyEntry(day: day, paper: paper, upvotes: 1)])
+        clock.advance(by: .milliseconds(500))
+        try await fetch()
+        #expect(renders.withLock { $0 } == 1, "half a second later the cached page is still served")
+        clock.advance(by: .milliseconds(500))
+        try await fetch()
+        #expect(renders.withLock { $0 } == 2, "a second later the counter is read again and the page rendered anew")
+    }
+
     @Test func manyDistinctResponsesStayWithinTheByteBudget() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-cache-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLitePaperStore(path: directory.appendingPathComponent("db.sqlite").path)
+        let store = try StoreFactory.open(.sqlite(path: directory.appendingPathComponent("db.sqlite").path))
         let cache = ResponseCache(store: store, recheckInterval: 3600, maximumBytes: 100_000)
 
         var renders = 0
@@ -44,7 +83,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-cache-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLitePaperStore(path: directory.appendingPathComponent("db.sqlite").path)
+        let store = try StoreFactory.open(.sqlite(path: directory.appendingPathComponent("db.sqlite").path))
         let cache = ResponseCache(store: store, recheckInterval: 3600, maximumBytes: 200_000)
         let padding = String(repeating: "q", count: 30_000)
         for index in 0..<4_000 {
@@ -66,7 +105,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-cache-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLitePaperStore(path: directory.appendingPathComponent("db.sqlite").path)
+        let store = try StoreFactory.open(.sqlite(path: directory.appendingPathComponent("db.sqlite").path))
         let cache = ResponseCache(store: store, recheckInterval: 3600)
         let renders = RenderCount()
         let (release, releaser) = AsyncStream.makeStream(of: Void.self)

@@ -2,7 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
+import PaperboyApp
 import PaperboyCore
+import PaperboyTestSupport
 import Testing
 
 @Suite struct SearchPageTests {
@@ -161,6 +164,39 @@ import Testing
             let page = try await client.get("/search?q=c%2B%2B+templates+100%")
             #expect(page.status == .ok)
             #expect(page.body.contains("value=\"c++ templates 100%\""))
+        }
+    }
+}
+
+@Suite struct SearchIndexRefresherTests {
+    @Test(.timeLimit(.minutes(1))) func anImportShowsInSearchOnceTheRefreshIntervalHasPassedOnTheClock() async throws {
+        try await TestApp.withApp { _, store in
+            let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+            let engine = SearchEngine(store: store, embedder: nil, logger: logger)
+            try await engine.load()
+            let before = engine.paperCount
+            let clock = TestClock()
+            let refresher = Task { try await SearchIndexRefresher(engine: engine, store: store, clock: clock, logger: logger).run() }
+            await clock.sleepers(atLeast: 1)
+
+            let day = FeedDay("2024-05-28")!
+            let paper = Paper(
+                id: "2405.99996",
+                title: "Refreshed",
+                summary: "Imported while serving.",
+                authors: ["A"],
+                upvotes: 1,
+                source: .huggingFace
+            )
+            _ = try await store.importFeedDay(day, entries: [DailyEntry(day: day, paper: paper, upvotes: 1)])
+            #expect(engine.paperCount == before, "not indexed before the interval is up")
+            clock.advance(by: .seconds(2))
+            await clock.sleepers(atLeast: 1)  // it refreshed and waits for the next interval
+            #expect(engine.paperCount == before + 1)
+            #expect(clock.sleptDurations == [.seconds(2), .seconds(2)])
+
+            refresher.cancel()
+            try await refresher.value
         }
     }
 }

@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import PaperboyCore
 import PaperboyIngest
+import PaperboyTestSupport
 import Synchronization
 import Testing
 
@@ -45,15 +46,24 @@ enum ArxivReplay {
         }
     }
 
-    static func client(_ baseURL: String) -> ArxivClient {
-        ArxivClient(baseURL: baseURL, timeout: .seconds(5), attempts: 3, backoff: .milliseconds(1), logger: Logger(label: "test"))
+    /// The production back-off (1 s, then 2 s), slept on `clock`.
+    static func client(_ baseURL: String, clock: any WallClock) -> ArxivClient {
+        ArxivClient(
+            baseURL: baseURL,
+            timeout: .seconds(5),
+            attempts: 3,
+            backoff: .seconds(1),
+            clock: clock,
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        )
     }
 }
 
 @Suite struct ArxivClientTests {
     @Test func readsOneAndSeveralPapers() async throws {
         try await ArxivReplay.withServer { url, _ in
-            let one = try await ArxivReplay.client(url).papers(ids: [ArxivID("2405.20001")!])
+            let client = ArxivReplay.client(url, clock: TestClock())
+            let one = try await client.papers(ids: [ArxivID("2405.20001")!])
             let paper = try #require(one.first)
             #expect(paper.id == "2405.20001")
             #expect(paper.title == "Sparse Mixtures of Experts for Long-Context Reasoning")
@@ -61,7 +71,7 @@ enum ArxivReplay {
             #expect(paper.categories == ["cs.CL", "cs.LG"])
             #expect(paper.publishedAt == "2024-05-24T17:34:15.000Z")
             #expect(paper.summary == "We route tokens to experts. Long contexts need it & more.")
-            let several = try await ArxivReplay.client(url).papers(ids: [ArxivID("2405.20001")!, ArxivID("2405.20002")!])
+            let several = try await client.papers(ids: [ArxivID("2405.20001")!, ArxivID("2405.20002")!])
             #expect(several.map(\.id) == ["2405.20001", "2405.20002"])
             #expect(several[1].title == "Reward Models <Revisited>")
         }
@@ -69,23 +79,56 @@ enum ArxivReplay {
 
     @Test func notFoundErrorsTruncationAndOutages() async throws {
         try await ArxivReplay.withServer { url, hits in
-            let client = ArxivReplay.client(url)
+            let clock = TestClock()
+            let client = ArxivReplay.client(url, clock: clock)
             let none = try await client.papers(ids: [ArxivID("2405.29999")!])
             #expect(none.isEmpty)
             await #expect(throws: ArxivFetchError.self) { try await client.papers(ids: [ArxivID("2405.28888")!]) }
             await #expect(throws: ArxivFetchError.self) { try await client.papers(ids: [ArxivID("2405.27777")!]) }
             let before = hits.value
-            await #expect(throws: ArxivFetchError.unavailable("HTTP 503")) { try await client.papers(ids: [ArxivID("2405.25555")!]) }
+            await #expect(throws: ArxivFetchError.unavailable("HTTP 503")) {
+                try await clock.advancingToEachDeadline { try await client.papers(ids: [ArxivID("2405.25555")!]) }
+            }
             let after = hits.value
             #expect(after - before == 3, "retried with backoff, three attempts")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func backOffsWaitOnTheClockAndDoubleEachTime() async throws {
+        try await ArxivReplay.withServer { url, hits in
+            let clock = TestClock(now: 100)
+            let client = ArxivReplay.client(url, clock: clock)
+            let fetch = Task { try await client.papers(ids: [ArxivID("2405.25555")!]) }  // always 503
+
+            await clock.sleepers(atLeast: 1)
+            #expect(hits.value == 1)
+            #expect(clock.deadlines == [101], "a second after the first failure")
+            clock.advance(by: .milliseconds(500))
+            #expect(clock.deadlines == [101], "half-way: no second attempt yet")
+            #expect(hits.value == 1)
+            clock.advance(by: .milliseconds(500))
+
+            await clock.sleepers(atLeast: 1)
+            #expect(hits.value == 2)
+            #expect(clock.deadlines == [103], "then two seconds")
+            clock.advance(by: .seconds(2))
+
+            await #expect(throws: ArxivFetchError.unavailable("HTTP 503")) { try await fetch.value }
+            #expect(hits.value == 3, "three attempts, then the last error")
+            #expect(clock.sleptDurations == [.seconds(1), .seconds(2)], "no back-off after the last attempt")
+            #expect(clock.now == 103)
         }
     }
 }
 
 @Suite struct SubmissionTests {
+    /// The app with the replayed arXiv, whose back-offs pass on a test clock that follows them.
     static func withApp(_ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
         try await ArxivReplay.withServer { url, _ in
-            try await TestApp.withApp(arxiv: ArxivReplay.client(url)) { client in try await body(client) }
+            let clock = TestClock()
+            try await TestApp.withApp(arxiv: ArxivReplay.client(url, clock: clock)) { client in
+                try await clock.advancingToEachDeadline { try await body(client) }
+            }
         }
     }
 

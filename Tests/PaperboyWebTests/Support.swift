@@ -6,7 +6,7 @@ import PaperboyCore
 import PaperboyIngest
 import PaperboyMail
 import PaperboyStore
-import PaperboyStoreSQLite
+import PaperboyStoreFactory
 import PaperboyWeb
 
 @testable import PaperboyApp
@@ -52,11 +52,11 @@ struct TestApp {
         configuration: AppConfiguration = AppConfiguration(port: 0, bcryptCost: 4),
         arxiv: (any ArxivFetching)? = nil,
         mail: DigestMail? = nil,
-        _ body: @Sendable (any TestClientProtocol, SQLitePaperStore) async throws -> Void
+        _ body: @Sendable (any TestClientProtocol, any AppStore) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-web-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLitePaperStore(path: directory.appendingPathComponent("db.sqlite").path)
+        let store = try StoreFactory.open(.sqlite(path: directory.appendingPathComponent("db.sqlite").path))
         let fixtures = ["2024-05-27.json", "2024-05-28.json"].map {
             Bundle.module.url(forResource: "Fixtures/\($0)", withExtension: nil)!.path
         }

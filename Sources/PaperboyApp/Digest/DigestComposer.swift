@@ -46,6 +46,8 @@ public struct DigestComposer: Sendable {
     let templates: DigestTemplates
     let signer: LinkSigner
     public let settings: DigestSettings
+    /// Where Message-ID nonces come from.
+    let random: any RandomSource
     var trendingWindowDays = 7
     /// How far back picks reach, from the digest date.
     var picksWindowDays = 30
@@ -56,7 +58,8 @@ public struct DigestComposer: Sendable {
         templates: DigestTemplates,
         signer: LinkSigner,
         settings: DigestSettings,
-        trendingWindowDays: Int = 7
+        trendingWindowDays: Int = 7,
+        random: any RandomSource = SystemRandomSource()
     ) {
         self.store = store
         self.engine = engine
@@ -64,6 +67,7 @@ public struct DigestComposer: Sendable {
         self.signer = signer
         self.settings = settings
         self.trendingWindowDays = trendingWindowDays
+        self.random = random
     }
 
     public func edition(for date: FeedDay) async throws -> DigestEdition {
@@ -119,7 +123,7 @@ public struct DigestComposer: Sendable {
 
     /// Unique per reader and date, and random, so it reveals nothing; fixed once composed.
     private func messageID(for delivery: DigestDelivery) -> String {
-        let nonce = UInt64.random(in: 0...UInt64.max)
+        let nonce = random.uint64()
         return "<digest.\(delivery.date).\(delivery.subscriberID).\(String(nonce, radix: 36))@\(settings.from.domain)>"
     }
 

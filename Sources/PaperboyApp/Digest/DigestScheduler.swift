@@ -28,7 +28,7 @@ public struct DigestScheduler: Service {
         try await stopQuietlyOnShutdown {
             while !Task.isCancelled {
                 await tick()
-                try await Task.sleep(for: interval)
+                try await clock.sleep(for: interval)
             }
         }
     }

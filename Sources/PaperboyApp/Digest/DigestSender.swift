@@ -5,12 +5,6 @@ import PaperboyMail
 import PaperboyStore
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// How hard delivery tries, and how it backs off.
 public struct DeliveryPolicy: Sendable {
     /// Attempts per message before a temporary failure becomes final.
@@ -109,7 +103,8 @@ public struct DigestSender: Sendable {
     let clock: any WallClock
     let metrics: AppMetrics
     let logger: Logger
-    let holder = DigestLease.makeHolderName()
+    let identity: any ProcessIdentity
+    let holder: String
 
     public static func make(
         store: any PaperStore & AccountStore & DigestStore,
@@ -118,6 +113,8 @@ public struct DigestSender: Sendable {
         transports: [any MailTransport],
         policy: DeliveryPolicy = DeliveryPolicy(),
         clock: any WallClock = SystemClock(),
+        random: any RandomSource = SystemRandomSource(),
+        identity: any ProcessIdentity = SystemProcessIdentity(),
         metrics: AppMetrics = AppMetrics(),
         logger: Logger
     ) async throws -> DigestSender {
@@ -126,7 +123,8 @@ public struct DigestSender: Sendable {
             engine: engine,
             templates: try DigestTemplates(),
             signer: LinkSigner(secret: try await store.instanceSecret(named: LinkSigner.secretName)),
-            settings: settings
+            settings: settings,
+            random: random
         )
         return DigestSender(
             store: store,
@@ -134,6 +132,8 @@ public struct DigestSender: Sendable {
             transports: transports,
             policy: policy,
             clock: clock,
+            random: random,
+            identity: identity,
             metrics: metrics,
             logger: logger
         )
@@ -145,6 +145,8 @@ public struct DigestSender: Sendable {
         transports: [any MailTransport],
         policy: DeliveryPolicy,
         clock: any WallClock,
+        random: any RandomSource = SystemRandomSource(),
+        identity: any ProcessIdentity = SystemProcessIdentity(),
         metrics: AppMetrics,
         logger: Logger
     ) {
@@ -154,6 +156,8 @@ public struct DigestSender: Sendable {
         self.transports = transports
         self.policy = policy
         self.clock = clock
+        self.identity = identity
+        self.holder = DigestLease.holderName(identity: identity, random: random)
         self.metrics = metrics
         self.logger = logger
     }
@@ -162,7 +166,14 @@ public struct DigestSender: Sendable {
 
     public func run(date: FeedDay) async throws -> DigestRunReport {
         let started = ContinuousClock.now
-        let lease = DigestLease(store: store, name: "digest", holder: holder, duration: policy.leaseDuration, clock: clock)
+        let lease = DigestLease(
+            store: store,
+            name: "digest",
+            holder: holder,
+            duration: policy.leaseDuration,
+            clock: clock,
+            identity: identity
+        )
         try await lease.acquire()
         var report = DigestRunReport(date: date)
         do {
@@ -200,7 +211,7 @@ public struct DigestSender: Sendable {
                 guard policy.waitForRetries, let next = try await store.nextRetry(date: date) else { return }
                 // Sleep in slices shorter than the lease, renewing it in between.
                 let wait = min(max(0, next.timeIntervalSince(now)), policy.leaseDuration / 3)
-                try await Task.sleep(for: .milliseconds(Int(wait * 1000) + 1))
+                try await clock.sleep(for: .milliseconds(Int(wait * 1000) + 1))
                 continue
             }
             let edition: DigestEdition
@@ -260,7 +271,7 @@ public struct DigestSender: Sendable {
                 // The server or the network is struggling: slow down before the next message.
                 failuresInARow += 1
                 let pause = min(policy.delay(afterFailure: failuresInARow), policy.maxPause)
-                try await Task.sleep(for: .milliseconds(Int(pause * 1000)))
+                try await clock.sleep(for: .milliseconds(Int(pause * 1000)))
             case .sent:
                 metrics.countDigestMessage(.sent)
                 failures.reset()
@@ -433,26 +444,36 @@ public final class DigestLease: Sendable {
     let holder: String
     let duration: Double
     let clock: any WallClock
+    let identity: any ProcessIdentity
     /// Wall-clock seconds of the last renewal (the injected clock, so tests can move time).
     private let lastRenewal: Mutex<Double>
 
-    init(store: any DigestStore, name: String, holder: String, duration: Double, clock: any WallClock) {
+    init(
+        store: any DigestStore,
+        name: String,
+        holder: String,
+        duration: Double,
+        clock: any WallClock,
+        identity: any ProcessIdentity
+    ) {
         self.store = store
         self.name = name
         self.holder = holder
         self.duration = duration
         self.clock = clock
+        self.identity = identity
         lastRenewal = Mutex(clock.now)
     }
 
-    static func makeHolderName() -> String {
-        "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8).lowercased())"
+    /// `host:pid:random`; the random part tells apart two senders of one process.
+    static func holderName(identity: any ProcessIdentity, random: any RandomSource) -> String {
+        "\(identity.hostName):\(identity.processID):\(random.hex(4))"
     }
 
     func acquire() async throws {
         let current = try await take(stealFrom: nil)
         guard current != holder else { return }
-        guard Self.isDeadLocalProcess(current), try await take(stealFrom: current) == holder else {
+        guard isDeadLocalProcess(current), try await take(stealFrom: current) == holder else {
             throw DigestRunError.leaseHeld(by: current)
         }
     }
@@ -486,11 +507,11 @@ public final class DigestLease: Sendable {
     }
 
     /// Whether `holder` names a process on this machine that no longer exists.
-    static func isDeadLocalProcess(_ holder: String) -> Bool {
+    func isDeadLocalProcess(_ holder: String) -> Bool {
         let parts = holder.split(separator: ":")
-        guard parts.count == 3, String(parts[0]) == ProcessInfo.processInfo.hostName, let pid = Int32(parts[1]) else {
+        guard parts.count == 3, String(parts[0]) == identity.hostName, let pid = Int32(parts[1]) else {
             return false
         }
-        return kill(pid, 0) == -1 && errno == ESRCH
+        return !identity.isRunning(pid)
     }
 }

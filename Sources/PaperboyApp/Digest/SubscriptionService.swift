@@ -51,17 +51,27 @@ public struct SubscriptionService: Sendable {
     let signer: LinkSigner
     public let mail: DigestMail?
     let clock: any WallClock
+    /// Where confirmation emails' Message-IDs come from.
+    let random: any RandomSource
     let logger: Logger
     /// How long a confirmation link works.
     var confirmationLifetime: Double = 7 * 86_400
     /// A pending address gets at most one confirmation email per this many seconds.
     var resendInterval: Double = 600
 
-    public init(store: any DigestStore, signer: LinkSigner, mail: DigestMail?, clock: any WallClock, logger: Logger) {
+    public init(
+        store: any DigestStore,
+        signer: LinkSigner,
+        mail: DigestMail?,
+        clock: any WallClock,
+        random: any RandomSource = SystemRandomSource(),
+        logger: Logger
+    ) {
         self.store = store
         self.signer = signer
         self.mail = mail
         self.clock = clock
+        self.random = random
         self.logger = logger
     }
 
@@ -144,6 +154,7 @@ public struct SubscriptionService: Sendable {
             text: text,
             html: html,
             date: now,
+            messageID: "<confirm.\(random.hex(16))@\(settings.from.domain)>",
             headers: [try MailHeader("Auto-Submitted", "auto-generated")]
         )
     }

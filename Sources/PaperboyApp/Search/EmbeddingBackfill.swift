@@ -29,16 +29,26 @@ public struct EmbeddingBackfill: Service {
     let embedder: any TextEmbedder
     let engine: SearchEngine?
     let progress: EmbeddingProgress
+    /// What the idle wait sleeps on.
+    let clock: any WallClock
     let logger: Logger
     var batchSize = 32
     /// How long to wait before looking for new papers again when everything is embedded.
     var idleInterval: Duration = .seconds(10)
 
-    public init(store: any PaperStore, embedder: any TextEmbedder, engine: SearchEngine?, progress: EmbeddingProgress, logger: Logger) {
+    public init(
+        store: any PaperStore,
+        embedder: any TextEmbedder,
+        engine: SearchEngine?,
+        progress: EmbeddingProgress,
+        clock: any WallClock = SystemClock(),
+        logger: Logger
+    ) {
         self.store = store
         self.embedder = embedder
         self.engine = engine
         self.progress = progress
+        self.clock = clock
         self.logger = logger
     }
 
@@ -46,7 +56,7 @@ public struct EmbeddingBackfill: Service {
         try await stopQuietlyOnShutdown {
             while !Task.isCancelled {
                 let embedded = try await runOnce()
-                if embedded == 0 { try await Task.sleep(for: idleInterval) }
+                if embedded == 0 { try await clock.sleep(for: idleInterval) }
             }
         }
     }
@@ -61,8 +71,10 @@ public struct EmbeddingBackfill: Service {
             $0.embedded = already
         }
         var done = 0
-        let started = Date()
-        var lastLog = Date.distantPast
+        // Rate and log spacing measure the work itself: elapsed time on the monotonic clock,
+        // not the injected wall clock (a fixed clock would make every rate infinite).
+        let started = ContinuousClock.now
+        var lastLog: ContinuousClock.Instant?
         while !Task.isCancelled {
             let papers = try await store.papersWithoutEmbedding(model: embedder.modelName, limit: batchSize)
             guard !papers.isEmpty else { break }
@@ -72,15 +84,15 @@ public struct EmbeddingBackfill: Service {
             try await store.saveEmbeddings(embeddings, model: embedder.modelName)
             engine?.addEmbeddings(embeddings)
             done += embeddings.count
-            let rate = Double(done) / max(Date().timeIntervalSince(started), 0.001)
+            let rate = Double(done) / max((ContinuousClock.now - started).seconds, 0.001)
             progress.update {
                 $0.embedded += embeddings.count
                 $0.papersPerSecond = rate
             }
             let snapshot = progress.snapshot
             onBatch(snapshot)
-            if Date().timeIntervalSince(lastLog) >= 30 {
-                lastLog = Date()
+            if lastLog.map({ ContinuousClock.now - $0 >= .seconds(30) }) ?? true {
+                lastLog = ContinuousClock.now
                 logger.info(
                     "embedding papers",
                     metadata: [
@@ -117,12 +129,14 @@ public func paperEmbeddings(_ papers: [Paper], embedder: any TextEmbedder) -> [P
 public struct SearchIndexRefresher: Service {
     let engine: SearchEngine
     let store: any PaperStore
+    let clock: any WallClock
     let logger: Logger
     var interval: Duration = .seconds(2)
 
-    public init(engine: SearchEngine, store: any PaperStore, logger: Logger) {
+    public init(engine: SearchEngine, store: any PaperStore, clock: any WallClock = SystemClock(), logger: Logger) {
         self.engine = engine
         self.store = store
+        self.clock = clock
         self.logger = logger
     }
 
@@ -130,7 +144,7 @@ public struct SearchIndexRefresher: Service {
         try await stopQuietlyOnShutdown {
             var seen = try await store.changeCounter()
             while !Task.isCancelled {
-                try await Task.sleep(for: interval)
+                try await clock.sleep(for: interval)
                 let counter = try await store.changeCounter()
                 guard counter != seen else { continue }
                 seen = counter

@@ -86,7 +86,7 @@ public final class SearchEngine: Sendable {
     /// Loads every paper and stored embedding; returns the number of papers indexed.
     @discardableResult
     public func load() async throws -> Int {
-        let started = Date()
+        let started = ContinuousClock.now
         try await refresh()
         if let embedder {
             // Built privately and swapped in once: adding page by page to the shared index
@@ -112,7 +112,7 @@ public final class SearchEngine: Sendable {
             "search index loaded",
             metadata: [
                 "papers": "\(indexes.lexical.count)", "embeddings": "\(indexes.dense.count)",
-                "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))",
+                "seconds": "\(String(format: "%.2f", (ContinuousClock.now - started).seconds))",
             ]
         )
         return indexes.lexical.count

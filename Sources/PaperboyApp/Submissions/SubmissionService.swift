@@ -94,7 +94,7 @@ public struct SubmissionService: Sendable {
         }
         let found: [Paper]
         do {
-            found = try await withTimeLimit(arxivTimeout) { [arxiv] in try await arxiv.papers(ids: [id]) }
+            found = try await withTimeLimit(arxivTimeout, on: clock) { [arxiv] in try await arxiv.papers(ids: [id]) }
         } catch is TimeLimitExceeded {
             throw Refusal.arxivTimedOut(seconds: Int(arxivTimeout.components.seconds))
         } catch let error as ArxivFetchError {
@@ -114,13 +114,17 @@ public struct SubmissionService: Sendable {
 
 public struct TimeLimitExceeded: Error {}
 
-/// `work`'s result, or `TimeLimitExceeded` once `limit` has passed; `work` is cancelled then
-/// (the HTTP client and its back-off sleeps stop on cancellation).
-public func withTimeLimit<T: Sendable>(_ limit: Duration, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+/// `work`'s result, or `TimeLimitExceeded` once `limit` has passed on `clock`; `work` is
+/// cancelled then (the HTTP client and its back-off sleeps stop on cancellation).
+public func withTimeLimit<T: Sendable>(
+    _ limit: Duration,
+    on clock: any WallClock = SystemClock(),
+    _ work: @escaping @Sendable () async throws -> T
+) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await work() }
         group.addTask {
-            try await Task.sleep(for: limit)
+            try await clock.sleep(for: limit)
             throw TimeLimitExceeded()
         }
         defer { group.cancelAll() }
