@@ -19,7 +19,9 @@ $BIN import hf-daily "$SHARED/hf-daily-papers" --database "$DB" 2>/dev/null
 echo "## import: arXiv listing ($SHARED/arxiv-cs/arxiv_daily_cs.jsonl.gz)"
 $BIN import arxiv-jsonl "$SHARED/arxiv-cs/arxiv_daily_cs.jsonl.gz" --database "$DB" 2>/dev/null
 
-$BIN serve --port "$PORT" --database "$DB" --log-level warning &
+# No background embedding (it would take a core from the server) and the API rate limit out
+# of the way (600 a minute per address would answer almost every API request 429).
+$BIN serve --port "$PORT" --database "$DB" --log-level warning --no-embed --api-rate-limit 1000000000 &
 SERVER=$!
 for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.05; done
 DAY=$(curl -sf "http://127.0.0.1:$PORT/api/daily_papers?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["publishedAt"][:10])')
