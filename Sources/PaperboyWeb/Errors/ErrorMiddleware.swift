@@ -16,28 +16,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error where ErrorMapping.of(error) != nil {
-            let mapping = ErrorMapping.of(error)!
-            if mapping.status == .serviceUnavailable {
-                // Refusals come in floods: a few bytes, no template, so answering them costs
-                // as little as possible of the CPU the accepted requests need.
-                return overloadResponse(for: request, message: mapping.message, headers: mapping.headers)
-            }
-            if let level = mapping.logLevel {
-                context.logger.log(level: level, mapping.logMessage, metadata: ["path": "\(request.uri.path)", "error": "\(mapping.message)"])
-            }
-            return response(for: request, mapping)
         } catch let error as HTTPError {
-            if error.status == .notFound, let allowed = routes.allowedMethods(for: request.uri.path) {
-                return response(
-                    for: request,
-                    status: .methodNotAllowed,
-                    message: "\(request.uri.path) does not answer \(request.method.rawValue); it answers \(allowed.joined(separator: ", ")).",
-                    headers: [.allow: allowed.joined(separator: ", ")]
-                )
-            }
-            let message = error.body ?? (error.status == .notFound ? "There is nothing at \(request.uri.path)." : error.status.reasonPhrase)
-            return response(for: request, status: error.status, message: message, headers: error.headers)
+            return httpErrorResponse(for: request, error)
         } catch let error as HTTPParserError {
             // A malformed request (a chunk size that is not hex, say), or a body cut off by its
             // deadline, is the client's doing.
@@ -51,9 +31,33 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             return response(for: request, status: error.status, message: error.status.reasonPhrase)
         } catch {
-            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
-            return response(for: request, status: .internalServerError, message: "Something went wrong on our side. It has been logged.")
+            guard let mapping = ErrorMapping.of(error) else {
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+                return response(for: request, status: .internalServerError, message: "Something went wrong on our side. It has been logged.")
+            }
+            if mapping.status == .serviceUnavailable {
+                // Refusals come in floods: a few bytes, no template, so answering them costs
+                // as little as possible of the CPU the accepted requests need.
+                return overloadResponse(for: request, message: mapping.message, headers: mapping.headers)
+            }
+            if let level = mapping.logLevel {
+                context.logger.log(level: level, mapping.logMessage, metadata: ["path": "\(request.uri.path)", "error": "\(mapping.message)"])
+            }
+            return response(for: request, mapping)
         }
+    }
+
+    private func httpErrorResponse(for request: Request, _ error: HTTPError) -> Response {
+        if error.status == .notFound, let allowed = routes.allowedMethods(for: request.uri.path) {
+            return response(
+                for: request,
+                status: .methodNotAllowed,
+                message: "\(request.uri.path) does not answer \(request.method.rawValue); it answers \(allowed.joined(separator: ", ")).",
+                headers: [.allow: allowed.joined(separator: ", ")]
+            )
+        }
+        let message = error.body ?? (error.status == .notFound ? "There is nothing at \(request.uri.path)." : error.status.reasonPhrase)
+        return response(for: request, status: error.status, message: message, headers: error.headers)
     }
 
     private func overloadResponse(for request: Request, message: String, headers: HTTPFields) -> Response {

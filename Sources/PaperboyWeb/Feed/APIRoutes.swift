@@ -35,25 +35,17 @@ struct APIRoutes: Sendable {
                 let next = "\(publicURL.base(for: request))/api/papers?cursor=\(QueryString.encode(last.id))&limit=\(limit)"
                 headers[HTTPField.Name("Link")!] = "<\(next)>; rel=\"next\""
             }
-            let body = try Self.encoder.encode(papers.map { HFAPI.Paper($0, entry: nil) })
-            headers[.contentType] = "application/json; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            return try JSONResponse.make(papers.map { HFAPI.Paper($0, entry: nil) }, headers: headers)
         }
     }
 
     func cachedJSON<Body: Encodable>(_ request: Request, build: () async throws -> Body) async throws -> Response {
         let key = request.uri.description
         let entry = try await cache.body(for: key, contentType: "application/json; charset=utf-8") {
-            ByteBuffer(bytes: try Self.encoder.encode(try await build()))
+            ByteBuffer(bytes: try JSONResponse.encoder.encode(try await build()))
         }
         return Responses.make(entry, for: request, key: key, cache: cache)
     }
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
-    }()
 
     /// Validates `p, limit, date, week, month, submitter, sort` as Hugging Face defines them.
     static func dailyPapersQuery(_ parameters: QueryString) throws -> FeedService.DailyPapersQuery {

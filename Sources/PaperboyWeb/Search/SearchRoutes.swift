@@ -25,19 +25,19 @@ struct SearchRoutes: Sendable {
             case .paper(let id): papers = try await feed.store.paper(id: id).map { [$0] } ?? []
             case .results(let results): papers = results.papers.map(\.paper)
             }
-            return try Self.json(papers.map(HFAPI.SearchItem.init))
+            return try JSONResponse.make(papers.map(HFAPI.SearchItem.init))
         }
         router.get("/api/papers/suggest") { request, _ in
             let parameters = QueryString(request)
             let query = try Self.requiredQuery(parameters)
             let limit = try APIRoutes.integer(parameters, "limit", default: 10, range: 1...50)
-            return try Self.json(search.suggest(query, limit: limit).map { ["id": $0.id, "title": $0.title] })
+            return try JSONResponse.make(search.suggest(query, limit: limit).map { ["id": $0.id, "title": $0.title] })
         }
         router.get("/api/papers/:id/related") { request, context in
             let limit = try APIRoutes.integer(QueryString(request), "limit", default: 10, range: 1...50)
             let detail = try await feed.paper(id: try context.parameters.require("id"))
             let related = try await search.related(to: detail.paper, limit: limit)
-            return try Self.json(related.map { HFAPI.Paper($0, entry: nil) })
+            return try JSONResponse.make(related.map { HFAPI.Paper($0, entry: nil) })
         }
     }
 
@@ -111,13 +111,5 @@ struct SearchRoutes: Sendable {
         guard let text = parameters.get("mode"), !text.isEmpty else { return .hybrid }
         guard let mode = SearchMode(rawValue: text) else { throw DomainError.invalid("mode must be hybrid, lexical or dense") }
         return mode
-    }
-
-    static func json(_ value: some Encodable) throws -> Response {
-        Response(
-            status: .ok,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try APIRoutes.encoder.encode(value)))
-        )
     }
 }

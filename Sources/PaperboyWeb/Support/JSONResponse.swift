@@ -3,11 +3,11 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// JSON answers from `Codable` values, encoded the same way everywhere.
+/// JSON answers from `Codable` values, encoded the same way everywhere (cached API bodies too).
 enum JSONResponse {
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        encoder.outputFormatting = [.withoutEscapingSlashes]
         return encoder
     }()
 
