@@ -22,6 +22,9 @@ public struct Paper: Equatable, Sendable {
     /// Votes cast by this server's readers (owned by the upvote table, never by imports).
     public var localUpvotes: Int
     public var source: PaperSource
+    /// The date (`YYYY-MM-DD`) of the newest arXiv version a listing told us about; a listing
+    /// with a later date brings a new version, whose title, abstract and authors replace ours.
+    public var listingUpdatedAt: String?
 
     /// What readers see everywhere (pages, API, trending): captured plus local votes.
     public var totalUpvotes: Int { upvotes + localUpvotes }
@@ -42,7 +45,8 @@ public struct Paper: Equatable, Sendable {
         discussionID: String? = nil,
         upvotes: Int = 0,
         localUpvotes: Int = 0,
-        source: PaperSource
+        source: PaperSource,
+        listingUpdatedAt: String? = nil
     ) {
         self.id = id
         self.title = title
@@ -60,6 +64,7 @@ public struct Paper: Equatable, Sendable {
         self.upvotes = upvotes
         self.localUpvotes = localUpvotes
         self.source = source
+        self.listingUpdatedAt = listingUpdatedAt
     }
 
     /// The UTC day of `publishedAt`, when known.
