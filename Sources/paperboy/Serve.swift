@@ -59,6 +59,19 @@ struct Serve: AsyncParsableCommand {
         if let embedder, !noEmbed {
             services.append(EmbeddingBackfill(store: store, embedder: embedder, engine: search, progress: progress, logger: logger))
         }
+        let syncJobs = settings.syncJobs(store: store, clock: SystemClock(), logger: logger)
+        if !syncJobs.isEmpty {
+            services.append(
+                SyncScheduler(
+                    jobs: syncJobs,
+                    runner: SyncRunner(store: store, clock: SystemClock()),
+                    store: store,
+                    clock: SystemClock(),
+                    random: SystemRandomSource(),
+                    logger: logger
+                )
+            )
+        }
         let app = try await buildApplication(
             configuration: configuration,
             store: store,
