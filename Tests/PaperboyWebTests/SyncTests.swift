@@ -17,13 +17,24 @@ func withSyncStore(_ body: (any AppStore) async throws -> Void) async throws {
     try await body(try StoreFactory.open(.sqlite(path: directory.appendingPathComponent("db.sqlite").path)))
 }
 
+/// A value behind a lock, as a class: the tests share it with tasks and closures.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    init(_ value: Value) { mutex = Mutex(value) }
+
+    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
+        mutex.withLock { body(&$0) }
+    }
+}
+
 /// Hugging Face as a table of days: a day's body, or the error it answers.
 final class FakeHFDaily: HFDailyFetching {
-    let answers: Mutex<[FeedDay: Result<Data, UpstreamError>]>
-    let asked = Mutex<[FeedDay]>([])
+    let answers: Locked<[FeedDay: Result<Data, UpstreamError>]>
+    let asked = Locked<[FeedDay]>([])
 
     init(_ answers: [FeedDay: Result<Data, UpstreamError>] = [:]) {
-        self.answers = Mutex(answers)
+        self.answers = Locked(answers)
     }
 
     func set(_ day: FeedDay, _ answer: Result<Data, UpstreamError>) { answers.withLock { $0[day] = answer } }
@@ -37,11 +48,11 @@ final class FakeHFDaily: HFDailyFetching {
 /// Three pages of cs (tokens t1, t2), the second page also holding a deleted record and one
 /// without usable metadata; `failing` makes one request fail as told.
 final class FakeOAIPMH: OAIPMHFetching {
-    let failing: Mutex<[OAIListRequest: UpstreamError]>
-    let asked = Mutex<[OAIListRequest]>([])
+    let failing: Locked<[OAIListRequest: UpstreamError]>
+    let asked = Locked<[OAIListRequest]>([])
 
     init(failing: [OAIListRequest: UpstreamError] = [:]) {
-        self.failing = Mutex(failing)
+        self.failing = Locked(failing)
     }
 
     static func record(_ id: String, _ datestamp: String, version: String = "2024-05-27") -> OAIRecord {
@@ -75,13 +86,13 @@ final class FakeOAIPMH: OAIPMHFetching {
     }
 }
 
-extension OAIListRequest: @retroactive Hashable {
+extension OAIListRequest: Hashable {
     public func hash(into hasher: inout Hasher) { hasher.combine("\(self)") }
 }
 
 /// Log messages at or above a level, for checking what an operator would read.
 final class RecordingLogHandler: LogHandler, @unchecked Sendable {
-    let lines = Mutex<[(Logger.Level, String)]>([])
+    let lines = Locked<[(Logger.Level, String)]>([])
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .trace
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -126,7 +137,7 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
                 FeedDay("2024-05-27")!: .success(try Self.fixture("2024-05-27.json")),
                 FeedDay("2024-05-28")!: .success(try JSONSerialization.data(withJSONObject: bad)),
             ])
-            let rejections = Mutex<[Rejection]>([])
+            let rejections = Locked<[Rejection]>([])
             let sync = HFDailySync(store: store, fetcher: hf, clock: Self.clock)
             let report = try await sync.run(
                 from: FeedDay("2024-05-26")!,
@@ -178,7 +189,7 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
     @Test func followsTheTokensAndLeavesACheckpointForTheNextHarvest() async throws {
         try await withSyncStore { store in
             let oai = FakeOAIPMH()
-            let rejections = Mutex<[Rejection]>([])
+            let rejections = Locked<[Rejection]>([])
             let harvest = ArxivHarvest(store: store, fetcher: oai, clock: Self.clock)
             let report = try await harvest.run(onRejection: { rejection in rejections.withLock { $0.append(rejection) } })
             #expect(oai.asked.withLock { $0 } == [.start(metadataPrefix: .arXiv, set: "cs", from: "2024-05-27", until: nil), .resume(token: "t1"), .resume(token: "t2")])
@@ -257,7 +268,7 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
 
             let now = Date(timeIntervalSince1970: clock.now)
             _ = try await store.acquireLease(name: "sync:hf-daily", holder: "b:7:0000", until: now.addingTimeInterval(600), now: now, stealFrom: nil)
-            let ran = Mutex(false)
+            let ran = Locked(false)
             await #expect(throws: SyncRunError.busy(source: "hf-daily", holder: "b:7:0000")) {
                 _ = try await runner.run(source: "hf-daily") { _ in
                     ran.withLock { $0 = true }
@@ -272,7 +283,7 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
 @Suite struct SyncSchedulerTests {
     static let start = FeedDay("2024-05-28")!.startTimestamp + 3600  // 01:00 UTC
 
-    static func job(_ source: String, _ timing: SyncTiming, jitter: Duration = .zero, runs: Mutex<[Double]>, clock: TestClock, failure: @escaping @Sendable () -> SyncFailure? = { nil }) -> SyncJob {
+    static func job(_ source: String, _ timing: SyncTiming, jitter: Duration = .zero, runs: Locked<[Double]>, clock: TestClock, failure: @escaping @Sendable () -> SyncFailure? = { nil }) -> SyncJob {
         SyncJob(source: source, timing: timing, jitter: jitter) { _ in
             runs.withLock { $0.append(clock.now) }
             var report = SyncReport(unit: .days)
@@ -283,7 +294,7 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
 
     /// Lets the scheduler make its `count`-th run: waits for the runs before it and for the
     /// sleep that precedes it, then moves the clock to its deadline.
-    static func advance(toRun count: Int, runs: Mutex<[Double]>, clock: TestClock) async {
+    static func advance(toRun count: Int, runs: Locked<[Double]>, clock: TestClock) async {
         while runs.withLock({ $0.count }) < count - 1 { await Task.yield() }
         await clock.sleepers(atLeast: 1)
         clock.advanceToNextDeadline()
@@ -304,7 +315,7 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
     @Test(.timeLimit(.minutes(1))) func intervalJobsRunAtStartThenEveryIntervalWithinTheirJitter() async throws {
         try await withSyncStore { store in
             let clock = TestClock(now: Self.start)
-            let runs = Mutex<[Double]>([])
+            let runs = Locked<[Double]>([])
             let job = Self.job("hf-daily", .every(.seconds(1800)), jitter: .seconds(180), runs: runs, clock: clock)
             let running = Task { try await Self.scheduler([job], store: store, clock: clock).run() }
             for turn in 1...4 { await Self.advance(toRun: turn, runs: runs, clock: clock) }
@@ -325,7 +336,7 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
     @Test(.timeLimit(.minutes(1))) func aDailyJobRunsAtItsTimeAndCatchesUpAMissedRunAtStart() async throws {
         try await withSyncStore { store in
             let clock = TestClock(now: Self.start)
-            let runs = Mutex<[Double]>([])
+            let runs = Locked<[Double]>([])
             let job = Self.job("arxiv", .daily(minutesUTC: 3 * 60 + 30), runs: runs, clock: clock)
             let running = Task { try await Self.scheduler([job], store: store, clock: clock).run() }
             while runs.withLock({ $0.isEmpty }) { await Task.yield() }
@@ -348,7 +359,7 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
             let clock = TestClock(now: Self.start)
             let now = Date(timeIntervalSince1970: Self.start)
             _ = try await store.acquireLease(name: "sync:hf-daily", holder: "b:7:0000", until: now.addingTimeInterval(7200), now: now, stealFrom: nil)
-            let runs = Mutex<[Double]>([])
+            let runs = Locked<[Double]>([])
             let job = Self.job("hf-daily", .every(.seconds(1800)), runs: runs, clock: clock)
             let running = Task { try await Self.scheduler([job], store: store, clock: clock).run() }
             for _ in 1...3 {
@@ -365,8 +376,8 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
     @Test(.timeLimit(.minutes(1))) func anOutageIsLoggedOnceWhenItStartsAndOnceWhenItEnds() async throws {
         try await withSyncStore { store in
             let clock = TestClock(now: Self.start)
-            let runs = Mutex<[Double]>([])
-            let outage = Mutex(true)
+            let runs = Locked<[Double]>([])
+            let outage = Locked(true)
             let job = Self.job("hf-daily", .every(.seconds(1800)), runs: runs, clock: clock) {
                 outage.withLock { $0 } ? SyncFailure(message: "cannot reach the upstream: offline", isOutage: true) : nil
             }

@@ -1,4 +1,5 @@
 import PaperboyCore
+import PaperboyIngest
 import PaperboyStore
 
 /// What one sync run did, for the run log, the command line and the scheduler's logs.
