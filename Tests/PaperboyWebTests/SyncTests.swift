@@ -56,12 +56,24 @@ final class FakeOAIPMH: OAIPMHFetching {
     }
 
     static func record(_ id: String, _ datestamp: String, version: String = "2024-05-27") -> OAIRecord {
-        let paper = Paper(id: id, title: "Paper \(id)", summary: "Abstract \(id).", authors: ["A"], categories: ["cs.CL"], source: .arxiv, listingUpdatedAt: version)
+        let paper = Paper(
+            id: id,
+            title: "Paper \(id)",
+            summary: "Abstract \(id).",
+            authors: ["A"],
+            categories: ["cs.CL"],
+            source: .arxiv,
+            listingUpdatedAt: version
+        )
         return OAIRecord(identifier: "oai:arXiv.org:\(id)", datestamp: datestamp, paper: paper)
     }
 
     static let pages: [String?: OAIPage] = [
-        nil: OAIPage(records: [record("2405.00001", "2024-05-27"), record("2405.00002", "2024-05-27")], resumptionToken: "t1", responseDate: "2024-05-28T03:30:00Z"),
+        nil: OAIPage(
+            records: [record("2405.00001", "2024-05-27"), record("2405.00002", "2024-05-27")],
+            resumptionToken: "t1",
+            responseDate: "2024-05-28T03:30:00Z"
+        ),
         "t1": OAIPage(
             records: [
                 record("2405.00003", "2024-05-27"),
@@ -192,7 +204,11 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
             let rejections = Locked<[Rejection]>([])
             let harvest = ArxivHarvest(store: store, fetcher: oai, clock: Self.clock)
             let report = try await harvest.run(onRejection: { rejection in rejections.withLock { $0.append(rejection) } })
-            #expect(oai.asked.withLock { $0 } == [.start(metadataPrefix: .arXiv, set: "cs", from: "2024-05-27", until: nil), .resume(token: "t1"), .resume(token: "t2")])
+            #expect(
+                oai.asked.withLock { $0 } == [
+                    .start(metadataPrefix: .arXiv, set: "cs", from: "2024-05-27", until: nil), .resume(token: "t1"), .resume(token: "t2"),
+                ]
+            )
             #expect(report.counts == SyncCounts(fetched: 6, new: 4, updated: 0, rejected: 1))
             #expect(report.deleted == 1)
             #expect(report.summaryLine == "records=6 papers=4 new=4 updated=0 deleted=1 rejected=1")
@@ -201,7 +217,10 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
             #expect(try await store.harvestCheckpoint(source: "arxiv:cs:arXiv") == HarvestCheckpoint(source: "arxiv:cs:arXiv", from: "2024-05-28"))
 
             _ = try await harvest.run()
-            #expect(oai.asked.withLock { $0 }[3] == .start(metadataPrefix: .arXiv, set: "cs", from: "2024-05-28", until: nil), "the next harvest starts from the first page's responseDate")
+            #expect(
+                oai.asked.withLock { $0 }[3] == .start(metadataPrefix: .arXiv, set: "cs", from: "2024-05-28", until: nil),
+                "the next harvest starts from the first page's responseDate"
+            )
         }
     }
 
@@ -230,12 +249,16 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
 
     @Test func anExpiredTokenRestartsTheHarvestFromItsDay() async throws {
         try await withSyncStore { store in
-            try await store.saveHarvestCheckpoint(HarvestCheckpoint(source: "arxiv:cs:arXiv", from: "2024-05-20", resumptionToken: "expired", records: 1000))
+            try await store.saveHarvestCheckpoint(
+                HarvestCheckpoint(source: "arxiv:cs:arXiv", from: "2024-05-20", resumptionToken: "expired", records: 1000)
+            )
             let oai = FakeOAIPMH()
             let report = try await ArxivHarvest(store: store, fetcher: oai, clock: Self.clock).run()
             #expect(report.failure == nil)
             #expect(
-                oai.asked.withLock { $0 }.prefix(2) == [.resume(token: "expired"), .start(metadataPrefix: .arXiv, set: "cs", from: "2024-05-20", until: nil)]
+                oai.asked.withLock { $0 }.prefix(2) == [
+                    .resume(token: "expired"), .start(metadataPrefix: .arXiv, set: "cs", from: "2024-05-20", until: nil),
+                ]
             )
             #expect(try await storedIDs(store).count == 4)
         }
@@ -283,7 +306,14 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
 @Suite struct SyncSchedulerTests {
     static let start = FeedDay("2024-05-28")!.startTimestamp + 3600  // 01:00 UTC
 
-    static func job(_ source: String, _ timing: SyncTiming, jitter: Duration = .zero, runs: Locked<[Double]>, clock: TestClock, failure: @escaping @Sendable () -> SyncFailure? = { nil }) -> SyncJob {
+    static func job(
+        _ source: String,
+        _ timing: SyncTiming,
+        jitter: Duration = .zero,
+        runs: Locked<[Double]>,
+        clock: TestClock,
+        failure: @escaping @Sendable () -> SyncFailure? = { nil }
+    ) -> SyncJob {
         SyncJob(source: source, timing: timing, jitter: jitter) { _ in
             runs.withLock { $0.append(clock.now) }
             var report = SyncReport(unit: .days)
@@ -301,7 +331,13 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
         while runs.withLock({ $0.count }) < count { await Task.yield() }
     }
 
-    static func scheduler(_ jobs: [SyncJob], store: any AppStore, clock: TestClock, identity: any ProcessIdentity = FixedProcessIdentity(hostName: "a", processID: 1), logger: Logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }) -> SyncScheduler {
+    static func scheduler(
+        _ jobs: [SyncJob],
+        store: any AppStore,
+        clock: TestClock,
+        identity: any ProcessIdentity = FixedProcessIdentity(hostName: "a", processID: 1),
+        logger: Logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+    ) -> SyncScheduler {
         SyncScheduler(
             jobs: jobs,
             runner: SyncRunner(store: store, clock: clock, identity: identity, random: SeededRandomSource(seed: 1)),
