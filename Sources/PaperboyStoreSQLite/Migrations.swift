@@ -191,6 +191,53 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("008-sync") { db in
+            try db.execute(
+                sql: """
+                    -- The date of the newest arXiv version a listing reported: a later one
+                    -- replaces the title, abstract and authors.
+                    ALTER TABLE papers ADD COLUMN listing_updated_at TEXT;
+
+                    -- Hugging Face days fetched by the sync; is_empty: the day answered [].
+                    CREATE TABLE sync_days (
+                        day TEXT PRIMARY KEY NOT NULL,
+                        fetched_at REAL NOT NULL,                -- seconds since 1970
+                        items INTEGER NOT NULL,
+                        is_empty INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+
+                    -- Where each OAI-PMH harvest stands; written with the papers of each page,
+                    -- so a harvest killed at any point resumes exactly after its last page.
+                    CREATE TABLE harvest_checkpoints (
+                        source TEXT PRIMARY KEY NOT NULL,        -- e.g. arxiv:cs:arXiv
+                        from_date TEXT,
+                        resumption_token TEXT,                   -- set while a harvest is under way
+                        records INTEGER NOT NULL DEFAULT 0,
+                        next_from TEXT
+                    ) WITHOUT ROWID;
+
+                    -- The log of sync runs; ended_at NULL: running, or its process died.
+                    CREATE TABLE sync_runs (
+                        id INTEGER PRIMARY KEY,
+                        source TEXT NOT NULL,
+                        started_at REAL NOT NULL,
+                        ended_at REAL,
+                        fetched INTEGER NOT NULL DEFAULT 0,
+                        new INTEGER NOT NULL DEFAULT 0,
+                        updated INTEGER NOT NULL DEFAULT 0,
+                        rejected INTEGER NOT NULL DEFAULT 0,
+                        error TEXT
+                    );
+                    CREATE INDEX sync_runs_by_source ON sync_runs(source, id);
+
+                    -- When each source runs next, as its scheduler planned it.
+                    CREATE TABLE sync_schedule (
+                        source TEXT PRIMARY KEY NOT NULL,
+                        next_run_at REAL
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
         return migrator
     }
 }

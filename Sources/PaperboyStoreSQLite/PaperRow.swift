@@ -11,8 +11,8 @@ enum PaperRow {
                 INSERT INTO papers (title, summary, authors, published_at, categories, github_repo,
                     github_stars, project_page, ai_summary, ai_keywords, organization_name,
                     organization_fullname, organization_avatar, discussion_id, upvotes, upvotes_day,
-                    source, revision, id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    source, listing_updated_at, revision, id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: arguments(paper, upvotesDay: upvotesDay, revision: revision))
     }
@@ -24,7 +24,7 @@ enum PaperRow {
                     categories = ?, github_repo = ?, github_stars = ?, project_page = ?,
                     ai_summary = ?, ai_keywords = ?, organization_name = ?,
                     organization_fullname = ?, organization_avatar = ?, discussion_id = ?,
-                    upvotes = ?, upvotes_day = ?, source = ?, revision = ?
+                    upvotes = ?, upvotes_day = ?, source = ?, listing_updated_at = ?, revision = ?
                 WHERE id = ?
                 """
         ).execute(arguments: arguments(paper, upvotesDay: upvotesDay, revision: revision))
@@ -37,7 +37,7 @@ enum PaperRow {
             paper.projectPage, paper.aiSummary, JSONList.encode(paper.aiKeywords),
             paper.organization?.name, paper.organization?.fullname, paper.organization?.avatar,
             paper.discussionID, paper.upvotes, upvotesDay?.description, paper.source.rawValue,
-            revision, paper.id,
+            paper.listingUpdatedAt, revision, paper.id,
         ]
     }
 
@@ -61,7 +61,8 @@ enum PaperRow {
             discussionID: row["discussion_id"],
             upvotes: row["upvotes"],
             localUpvotes: row["local_upvotes"] ?? 0,
-            source: PaperSource(rawValue: row["source"]) ?? .arxiv
+            source: PaperSource(rawValue: row["source"]) ?? .arxiv,
+            listingUpdatedAt: row["listing_updated_at"]
         )
     }
 

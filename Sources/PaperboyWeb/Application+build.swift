@@ -21,7 +21,7 @@ import ServiceLifecycle
 ///   - metrics: where requests, searches, submissions and digests are counted; `/metrics` shows it.
 public func buildApplication(
     configuration: AppConfiguration,
-    store: any PaperStore & AccountStore & DigestStore,
+    store: any PaperStore & AccountStore & DigestStore & SyncStore,
     search: SearchEngine,
     clock: any WallClock = SystemClock(),
     random: any RandomSource = SystemRandomSource(),

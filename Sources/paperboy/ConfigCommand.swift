@@ -13,6 +13,7 @@ struct ConfigCommand: AsyncParsableCommand {
     @OptionGroup var mail: MailOptions
     @OptionGroup var limits: ServerLimitOptions
     @OptionGroup var server: ServeOptions
+    @OptionGroup var sync: SyncOptions
 
     @Flag(name: .long, help: "Print the README's table of settings (from the catalog --help uses) instead.")
     var markdown = false
@@ -22,7 +23,7 @@ struct ConfigCommand: AsyncParsableCommand {
             print(SettingsTable.markdown(), terminator: "")
             return
         }
-        let flags = [mail.flags, limits.flags, server.flags].reduce(options.flags) { $0.merging($1) }
+        let flags = [mail.flags, limits.flags, server.flags, sync.flags].reduce(options.flags) { $0.merging($1) }
         print(SettingsTable.text(try await EffectiveSettings.read(Setting.catalog, flags: flags)), terminator: "")
     }
 }

@@ -13,6 +13,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var mail: MailOptions
     @OptionGroup var limits: ServerLimitOptions
     @OptionGroup var server: ServeOptions
+    @OptionGroup var sync: SyncOptions
 
     @Flag(name: .long, help: "Do not compute missing embeddings in the background.")
     var noEmbed = false
@@ -33,7 +34,7 @@ struct Serve: AsyncParsableCommand {
         // with the same speed (BENCHMARKS.md).
         _ = paperboy_mallopt(mallocArenaMaximum, 2)
         #endif
-        let settings = try await options.settings(for: .serve, mail.flags, limits.flags, server.flags)
+        let settings = try await options.settings(for: .serve, mail.flags, limits.flags, server.flags, sync.flags)
         let configuration = try settings.appConfiguration()
         let logger = settings.makeLogger("paperboy")
         let store = try settings.openStore()
@@ -58,6 +59,19 @@ struct Serve: AsyncParsableCommand {
         var services: [any Service] = [SearchIndexRefresher(engine: search, store: store, logger: logger)]
         if let embedder, !noEmbed {
             services.append(EmbeddingBackfill(store: store, embedder: embedder, engine: search, progress: progress, logger: logger))
+        }
+        let syncJobs = settings.syncJobs(store: store, clock: SystemClock(), logger: logger)
+        if !syncJobs.isEmpty {
+            services.append(
+                SyncScheduler(
+                    jobs: syncJobs,
+                    runner: SyncRunner(store: store, clock: SystemClock()),
+                    store: store,
+                    clock: SystemClock(),
+                    random: SystemRandomSource(),
+                    logger: logger
+                )
+            )
         }
         let app = try await buildApplication(
             configuration: configuration,

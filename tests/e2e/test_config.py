@@ -81,7 +81,9 @@ def test_a_flag_beats_the_environment_which_beats_the_file_which_beats_the_defau
 def test_every_documented_environment_variable_is_read(tmp_path):
     config = tmp_path / "empty.json"
     config.write_text("{}")
-    valid = {"log-level": "debug", "digest-time": "08:00", "trusted-proxies": "127.0.0.1", "metrics-port": "9100", "config": str(config)}
+    valid = {"log-level": "debug", "digest-time": "08:00", "trusted-proxies": "127.0.0.1", "metrics-port": "9100", "config": str(config),
+             "arxiv-sync-time": "04:00", "oai-metadata-prefix": "arXivRaw", "hf-endpoint": "http://127.0.0.1:9",
+             "oai-endpoint": "http://127.0.0.1:9"}
     rows = documented_table()
     assert len(rows) > 20
     defaults = effective()

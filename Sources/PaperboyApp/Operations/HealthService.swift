@@ -2,10 +2,10 @@ import Foundation
 import PaperboyCore
 import PaperboyStore
 
-/// What `/healthz` reports: the data held, the search indexes, the embedding backfill and
-/// today's digest deliveries. One value, so the page and any other caller agree.
+/// What `/healthz` reports: the data held, the search indexes, the embedding backfill,
+/// today's digest deliveries and where each upstream's sync stands. One value, so the page and any other caller agree.
 public struct HealthService: Sendable {
-    let store: any PaperStore & DigestStore
+    let store: any PaperStore & DigestStore & SyncStore
     let search: SearchEngine
     let embeddingProgress: EmbeddingProgress
     let clock: any WallClock
@@ -15,7 +15,7 @@ public struct HealthService: Sendable {
     let digestSendAt: Int?
 
     public init(
-        store: any PaperStore & DigestStore,
+        store: any PaperStore & DigestStore & SyncStore,
         search: SearchEngine,
         embeddingProgress: EmbeddingProgress,
         clock: any WallClock,
@@ -38,6 +38,8 @@ public struct HealthService: Sendable {
         public var search: Search
         public var embeddingBackfill: Backfill
         public var digest: Digest
+        /// Per upstream: the last run, the last error, the next run.
+        public var sync: SyncStatus
 
         public struct Search: Codable, Sendable, Equatable {
             public var indexedPapers: Int
@@ -75,6 +77,7 @@ public struct HealthService: Sendable {
         let today = FeedDay(timestamp: clock.now)
         let subscribers = try await store.subscriberCounts()
         let deliveries = try await store.deliveryCounts(date: today)
+        let sync = try await SyncStatusService(store: store).status()
         return Health(
             papers: statistics.papers,
             feedDays: statistics.feedDays,
@@ -99,7 +102,8 @@ public struct HealthService: Sendable {
                     date: today.description,
                     deliveries: Dictionary(uniqueKeysWithValues: DeliveryState.allCases.map { ($0.rawValue, deliveries[$0, default: 0]) })
                 )
-            )
+            ),
+            sync: sync
         )
     }
 }

@@ -9,6 +9,8 @@ struct EffectiveSettings: Sendable {
     enum Source: Sendable, Equatable {
         case flag
         case environment
+        /// A setting's `otherEnvironmentVariable`.
+        case otherEnvironment(String)
         case file(path: String)
         case defaultValue
     }
@@ -41,6 +43,12 @@ struct EffectiveSettings: Sendable {
                 .environment
             ),
         ]
+        for setting in settings {
+            guard let variable = setting.otherEnvironmentVariable, let value = environment[variable] else { continue }
+            let content: ConfigContent = setting.kind == .integer ? Int(value).map(ConfigContent.int) ?? .string(value) : .string(value)
+            let values = [AbsoluteConfigKey([setting.key]): ConfigValue(content, isSecret: setting.isSecret)]
+            layers.append(Layer(InMemoryProvider(name: variable, values: values), .otherEnvironment(variable)))
+        }
         // The file's name can only come from a flag or the environment.
         if let path = try Reading(layers).entry(for: .configFile).value?.text, !path.isEmpty {
             layers.append(Layer(try await ConfigFile.provider(at: path), .file(path: path)))
@@ -98,6 +106,7 @@ extension EffectiveSettings.Source {
         switch self {
         case .flag: "--\(setting.flag)"
         case .environment: setting.environmentVariable
+        case .otherEnvironment(let variable): variable
         case .file(let path): "“\(setting.key)” in \(path)"
         case .defaultValue: "the default of \(setting.key)"
         }

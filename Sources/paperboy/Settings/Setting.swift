@@ -16,6 +16,8 @@ struct Setting: Sendable {
         case serve
         case digestSend = "digest send"
         case fetchArxiv = "fetch arxiv"
+        case syncHFDaily = "sync hf-daily"
+        case syncArxiv = "sync arxiv"
     }
 
     /// The key in a config file and in `paperboy config`: lower-case words joined by dashes.
@@ -31,6 +33,9 @@ struct Setting: Sendable {
     let isSecret: Bool
     let usedBy: [Command]
     let check: Check?
+    /// Another environment variable the value is read from, after `PAPERBOY_…`: the name other
+    /// tools already use for it (`HF_ENDPOINT`, as huggingface_hub reads it).
+    let otherEnvironmentVariable: String?
 
     /// `PAPERBOY_` and the key in capitals, dashes as underscores. swift-configuration's
     /// environment provider derives the same name from the key under the `paperboy` prefix
@@ -41,7 +46,8 @@ struct Setting: Sendable {
 
     /// `--help`'s text: the sentence, then where else the value can come from and its default.
     var helpText: String {
-        "\(summary) (env \(environmentVariable), default \(defaultValue.description))."
+        let variables = [environmentVariable] + (otherEnvironmentVariable.map { [$0] } ?? [])
+        return "\(summary) (env \(variables.joined(separator: " or ")), default \(defaultValue.description))."
     }
 
     init(
@@ -53,6 +59,7 @@ struct Setting: Sendable {
         secret: Bool = false,
         usedBy: [Command],
         check: Check? = nil,
+        alsoFromEnvironment otherEnvironmentVariable: String? = nil,
         help summary: String
     ) {
         self.key = key
@@ -64,6 +71,7 @@ struct Setting: Sendable {
         self.isSecret = secret
         self.usedBy = usedBy
         self.check = check
+        self.otherEnvironmentVariable = otherEnvironmentVariable
     }
 
     func isUsed(by command: Command) -> Bool {

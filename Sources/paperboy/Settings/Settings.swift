@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PaperboyCore
+import PaperboyIngest
 
 /// The catalog: every setting the commands read, each fact about it written here once.
 /// A flag wins over the environment, which wins over the config file, which wins over the default.
@@ -12,6 +13,7 @@ extension Setting {
         headerTimeout, bodyTimeout, idleTimeout, maxConnections, searchConcurrency, searchQueue,
         smtpURL, mailFrom, smtpCAFile, smtpConnections, digestPapers, digestTime,
         metricsToken, metricsPort,
+        hfEndpoint, hfToken, hfSyncInterval, arxivSyncTime, arxivSets, oaiEndpoint, oaiMetadataPrefix,
     ]
 
     /// The settings `command` reads; `paperboy config` shows them all.
@@ -259,5 +261,69 @@ extension Setting {
         usedBy: [.serve],
         check: .within(1...65535),
         help: "Also serve /metrics on this port of the same address, without a token unless one is set"
+    )
+
+    // MARK: Following the upstreams
+
+    static let hfEndpoint = Setting(
+        "hf-endpoint",
+        .text,
+        default: "https://huggingface.co",
+        usedBy: [.serve, .syncHFDaily],
+        check: .text { name, text in SyncSettings.isHTTPURL(text) ? nil : "\(name) must be an http or https URL" },
+        alsoFromEnvironment: "HF_ENDPOINT",
+        help: "Hugging Face (or a mirror of it) whose /api/daily_papers the sync follows"
+    )
+    static let hfToken = Setting(
+        "hf-token",
+        .text,
+        default: .unset("none: anonymous"),
+        secret: true,
+        usedBy: [.serve, .syncHFDaily],
+        alsoFromEnvironment: "HF_TOKEN",
+        help: "Hugging Face access token sent as a bearer token, for higher rate limits"
+    )
+    static let hfSyncInterval = Setting(
+        "hf-sync-interval",
+        .text,
+        default: "30",
+        usedBy: [.serve],
+        check: .text { name, text in SyncSettings.minutes(text) != nil ? nil : "\(name) must be a number of minutes (1 or more) or off" },
+        help: "Minutes between serve's syncs of the Hugging Face daily papers, or off"
+    )
+    static let arxivSyncTime = Setting(
+        "arxiv-sync-time",
+        .text,
+        default: "03:30",
+        usedBy: [.serve],
+        check: .text { name, text in text == "off" || Serve.minutes(text) != nil ? nil : "\(name) must be HH:MM (UTC) or off" },
+        help: "When serve harvests new and updated arXiv papers each day, HH:MM UTC, or off"
+    )
+    static let arxivSets = Setting(
+        "arxiv-sets",
+        .text,
+        aliases: ["set"],
+        default: "cs",
+        usedBy: [.serve, .syncArxiv],
+        check: .text { name, text in SyncSettings.sets(text).isEmpty ? "\(name) must name at least one OAI-PMH set, e.g. cs" : nil },
+        help: "Comma-separated arXiv OAI-PMH sets the harvest follows, e.g. cs or cs,stat"
+    )
+    static let oaiEndpoint = Setting(
+        "oai-endpoint",
+        .text,
+        default: "https://oaipmh.arxiv.org/oai",
+        usedBy: [.serve, .syncArxiv],
+        check: .text { name, text in SyncSettings.isHTTPURL(text) ? nil : "\(name) must be an http or https URL" },
+        help: "arXiv's OAI-PMH endpoint for the harvest"
+    )
+    static let oaiMetadataPrefix = Setting(
+        "oai-metadata-prefix",
+        .text,
+        default: "arXiv",
+        usedBy: [.serve, .syncArxiv],
+        check: .text { name, text in
+            OAIMetadataPrefix(rawValue: text) == nil ? "\(name) must be arXiv, arXivRaw or oai_dc" : nil
+        },
+        help: "Metadata format the harvest asks for: arXiv, arXivRaw or oai_dc"
     )
 }

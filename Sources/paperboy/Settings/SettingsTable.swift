@@ -25,9 +25,10 @@ enum SettingsTable {
             let defaultValue =
                 if case .value(let content) = setting.defaultValue { "`\(content.text)`" } else { setting.defaultValue.description }
             let secret = setting.isSecret ? " Secret: `paperboy config` masks it." : ""
+            let other = setting.otherEnvironmentVariable.map { " Also read from `\($0)`, after `\(setting.environmentVariable)`." } ?? ""
             let cells = [
                 "`\(setting.key)`", flags, "`\(setting.environmentVariable)`", defaultValue,
-                setting.usedBy.map(\.rawValue).joined(separator: ", "), setting.summary + "." + secret,
+                setting.usedBy.map(\.rawValue).joined(separator: ", "), setting.summary + "." + other + secret,
             ]
             lines.append("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
         }
@@ -48,6 +49,7 @@ extension EffectiveSettings.Entry {
         switch source {
         case .flag: "flag --\(setting.flag)"
         case .environment: "env \(setting.environmentVariable)"
+        case .otherEnvironment(let variable): "env \(variable)"
         case .file(let path): "file \(path)"
         case .defaultValue: "default"
         }
