@@ -174,7 +174,7 @@ extension SQLitePaperStore: CurationStore {
                 db,
                 sql: "SELECT * FROM admin_actions ORDER BY id DESC LIMIT ?",
                 arguments: [limit]
-            ).compactMap { row in
+            ).compactMap { row -> AdminAction? in
                 guard let kind = AdminAction.Kind(rawValue: row["action"]) else { return nil }
                 return AdminAction(
                     id: row["id"],

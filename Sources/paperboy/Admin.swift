@@ -22,7 +22,11 @@ struct Admin: AsyncParsableCommand {
 
         func run() async throws {
             let change = try await Admin.changeRole(email: email, grant: true, options: options)
-            print(change.changed ? "\(change.reader.name) <\(change.reader.email)> is now an admin" : "\(change.reader.name) <\(change.reader.email)> already was an admin")
+            print(
+                change.changed
+                    ? "\(change.reader.name) <\(change.reader.email)> is now an admin"
+                    : "\(change.reader.name) <\(change.reader.email)> already was an admin"
+            )
         }
     }
 
@@ -36,7 +40,11 @@ struct Admin: AsyncParsableCommand {
 
         func run() async throws {
             let change = try await Admin.changeRole(email: email, grant: false, options: options)
-            print(change.changed ? "\(change.reader.name) <\(change.reader.email)> is no longer an admin" : "\(change.reader.name) <\(change.reader.email)> was not an admin")
+            print(
+                change.changed
+                    ? "\(change.reader.name) <\(change.reader.email)> is no longer an admin"
+                    : "\(change.reader.name) <\(change.reader.email)> was not an admin"
+            )
         }
     }
 

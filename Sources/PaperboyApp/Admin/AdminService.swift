@@ -78,7 +78,7 @@ public struct AdminService: Sendable {
 
     private func setAdmin(email: String, _ isAdmin: Bool, by reader: Reader?) async throws -> RoleChange {
         var actor = AdminActor.commandLine
-        if let reader { actor = try await self.actor(for: reader) }
+        if let reader { actor = try await requireAdmin(reader) }
         let email = email.trimmingWhitespace()
         guard let change = try await store.setAdmin(email: email, isAdmin, by: actor) else {
             throw Refusal.unknownReader(email: email)
@@ -96,7 +96,7 @@ public struct AdminService: Sendable {
     }
 
     /// The reader as the actor of an admin action, or `Refusal.notAnAdmin`.
-    public func actor(for reader: Reader?) async throws -> AdminActor {
+    public func requireAdmin(_ reader: Reader?) async throws -> AdminActor {
         guard let reader, try await isAdmin(reader) else { throw Refusal.notAnAdmin }
         return AdminActor(reader)
     }
@@ -107,7 +107,7 @@ public struct AdminService: Sendable {
     /// A paper not stored yet is fetched from arXiv; unlike a reader's submission, its age does
     /// not matter. Un-featuring is hiding that day's entry (`hideEntry`).
     public func feature(_ input: String, on day: FeedDay, by reader: Reader) async throws -> Paper {
-        let actor = try await actor(for: reader)
+        let actor = try await requireAdmin(reader)
         guard let id = ArxivID(input.trimmingWhitespace()) else { throw Refusal.notAnID(input) }
         guard day <= FeedDay(timestamp: clock.now) else { throw Refusal.futureDay(day) }
         let paper: Paper
@@ -132,7 +132,7 @@ public struct AdminService: Sendable {
     /// Hides a paper from every feed, list, search result and digest (or shows it again).
     /// Doing what is already so changes nothing and logs nothing.
     public func setPaperHidden(_ paperID: String, _ hidden: Bool, by reader: Reader) async throws {
-        let actor = try await actor(for: reader)
+        let actor = try await requireAdmin(reader)
         let id = ArxivID(paperID)?.base ?? paperID
         guard let changed = try await store.setPaperHidden(id, hidden, by: actor) else { throw Refusal.unknownPaper(id) }
         if changed { onChange() }
@@ -140,7 +140,7 @@ public struct AdminService: Sendable {
 
     /// Hides a paper's entry on one day (a submission, or a featured paper) or shows it again.
     public func setEntryHidden(_ paperID: String, on day: FeedDay, _ hidden: Bool, by reader: Reader) async throws {
-        let actor = try await actor(for: reader)
+        let actor = try await requireAdmin(reader)
         let id = ArxivID(paperID)?.base ?? paperID
         guard let changed = try await store.setEntryHidden(day: day, paperID: id, hidden, by: actor) else {
             throw Refusal.noEntry(id, day: day)
@@ -158,7 +158,7 @@ public struct AdminService: Sendable {
     }
 
     public func dashboard(for reader: Reader?, limit: Int = 50) async throws -> Dashboard {
-        _ = try await actor(for: reader)
+        _ = try await requireAdmin(reader)
         async let entries = store.recentEntries(limit: limit)
         async let hidden = store.hiddenPapers(limit: limit)
         async let readers = store.recentReaders(limit: limit)

@@ -29,9 +29,23 @@ struct AdminRoutes: Sendable {
                 let paper = try await admin.feature(input, on: try Self.day(form.date), by: reader)
                 return redirect(to: "/papers/\(paper.id)")
             } catch let refusal as AdminService.Refusal {
-                return try await dashboard(context, reader: reader, error: refusal.message, input: input, date: form.date, status: ErrorMapping(refusal).status)
+                return try await dashboard(
+                    context,
+                    reader: reader,
+                    error: refusal.message,
+                    input: input,
+                    date: form.date,
+                    status: ErrorMapping(refusal).status
+                )
             } catch let refusal as SubmissionService.Refusal {
-                return try await dashboard(context, reader: reader, error: refusal.message, input: input, date: form.date, status: ErrorMapping(refusal).status)
+                return try await dashboard(
+                    context,
+                    reader: reader,
+                    error: refusal.message,
+                    input: input,
+                    date: form.date,
+                    status: ErrorMapping(refusal).status
+                )
             }
         }
         for (action, hidden) in [("hide", true), ("unhide", false)] {
@@ -71,13 +85,13 @@ struct AdminRoutes: Sendable {
     ) async throws -> Response {
         guard let session = context.session else { throw AdminService.Refusal.notAnAdmin }
         let board = try await admin.dashboard(for: reader)
-        let health = try await health.health()
+        let status = try await health.health()
         let csrf = session.csrfToken
         var page = Self.context(board, csrf: csrf)
         page["pageTitle"] = "Admin"
         page["featureInput"] = input
         page["featureDate"] = date ?? FeedDay(timestamp: clock.now).description
-        page["sync"] = Self.sync(health)
+        page["sync"] = Self.sync(status)
         if let error { page["error"] = error }
         let html = try renderer.render("admin", page, viewer: PageRenderer.Viewer(reader: reader, csrf: csrf, isAdmin: true))
         return Response(
