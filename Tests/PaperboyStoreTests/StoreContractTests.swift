@@ -166,7 +166,7 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
 
         #expect(try await store.setPaperHidden("2405.00002", false, by: editor) == true)
         #expect(try await store.latestFeedDay() == FeedDay("2024-05-28"))
-        #expect(try await store.feedEntries(FeedQuery(days: days, limit: 10)).map(\.paper.id) == ["2405.00002", "2405.00001"])
+        #expect(try await store.feedEntries(FeedQuery(days: days, limit: 10)).map(\.paper.id) == ["2405.00001", "2405.00002"])
         #expect(try await store.adminActions(limit: 10).map(\.kind) == [.unhidePaper, .hidePaper, .hidePaper])
     }
 
@@ -190,7 +190,7 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
         let recent = try await store.recentEntries(limit: 10)
         #expect(recent.filter(\.entryHidden).map(\.entry.paper.id) == ["2405.00001"], "editors still see it")
 
-        _ = try await store.importFeedDay(FeedDay("2024-05-28")!, entries: [later])
+        _ = try await store.importFeedDay(FeedDay("2024-05-28")!, entries: [entry("2405.00001", day: "2024-05-28", upvotes: 12)])
         #expect(try await store.featuredDays(of: "2405.00001") == [FeedDay("2024-05-27")!], "a new capture does not undo an editor")
         #expect(try await store.setEntryHidden(day: FeedDay("2024-05-28")!, paperID: "2405.00001", false, by: editor) == true)
         #expect(try await store.featuredDays(of: "2405.00001") == FeedDay.sequence("2024-05-27", "2024-05-28"))

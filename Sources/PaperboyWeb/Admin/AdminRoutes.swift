@@ -85,13 +85,13 @@ struct AdminRoutes: Sendable {
     ) async throws -> Response {
         guard let session = context.session else { throw AdminService.Refusal.notAnAdmin }
         let board = try await admin.dashboard(for: reader)
-        let status = try await health.health()
+        let report = try await health.health()
         let csrf = session.csrfToken
         var page = Self.context(board, csrf: csrf)
         page["pageTitle"] = "Admin"
         page["featureInput"] = input
         page["featureDate"] = date ?? FeedDay(timestamp: clock.now).description
-        page["sync"] = Self.sync(status)
+        page["sync"] = Self.sync(report)
         if let error { page["error"] = error }
         let html = try renderer.render("admin", page, viewer: PageRenderer.Viewer(reader: reader, csrf: csrf, isAdmin: true))
         return Response(
