@@ -14,14 +14,16 @@ public protocol PaperStore: Sendable {
 
     func paper(id: String) async throws -> Paper?
 
-    /// The papers with these ids, in the order given; unknown ids are left out.
+    /// The papers with these ids, in the order given; unknown and hidden ones are left out
+    /// (search results, related papers, picks and digests resolve their papers here).
     func papers(ids: [String]) async throws -> [Paper]
 
-    /// The feed days a paper was featured on, oldest first.
+    /// The feed days a paper was featured on, oldest first; days whose entry is hidden are left out.
     func featuredDays(of paperID: String) async throws -> [FeedDay]
 
     /// Feed entries matching a query; a paper featured on several days of the range appears
-    /// once, with its latest day.
+    /// once, with its latest day. Hidden entries and hidden papers are left out (`CurationStore`),
+    /// here and in `latestFeedDay` and `neighbours`.
     func feedEntries(_ query: FeedQuery) async throws -> [DailyEntry]
 
     func latestFeedDay() async throws -> FeedDay?
@@ -29,9 +31,10 @@ public protocol PaperStore: Sendable {
     /// The nearest feed days with papers before and after a range, for previous/next links.
     func neighbours(of days: ClosedRange<FeedDay>) async throws -> FeedNeighbours
 
-    /// All papers ordered by id, after `cursor` (exclusive): keyset pagination.
+    /// All papers but hidden ones, ordered by id, after `cursor` (exclusive): keyset pagination.
     func papers(after cursor: String?, limit: Int) async throws -> [Paper]
 
+    /// What the database holds, hidden papers and entries included.
     func statistics() async throws -> StoreStatistics
 
     /// Bytes the database takes on disk now (for SQLite the file and its write-ahead log).

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Everything the application keeps, behind the protocols of this module.
-public typealias AppStore = PaperStore & AccountStore & DigestStore & BackupStore & SyncStore
+public typealias AppStore = PaperStore & AccountStore & DigestStore & BackupStore & SyncStore & CurationStore
 
 /// Where a store lives, read from the `--database` value: `sqlite:PATH`, `sqlite://PATH`, a
 /// bare path (SQLite), or `postgres://…` / `postgresql://…` (not available yet). The factory

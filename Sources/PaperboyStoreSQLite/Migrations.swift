@@ -238,6 +238,33 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("009-admin") { db in
+            try db.execute(
+                sql: """
+                    -- Editors: readers who may use /admin, granted and revoked by `paperboy admin`.
+                    ALTER TABLE users ADD COLUMN is_admin INTEGER NOT NULL DEFAULT 0;
+
+                    -- Hidden by an editor, kept and reversible (NULL: shown). A hidden paper
+                    -- leaves every feed, list, search result and digest; a hidden entry leaves
+                    -- only its day's feed.
+                    ALTER TABLE papers ADD COLUMN hidden_at TEXT;
+                    ALTER TABLE daily_entries ADD COLUMN hidden_at TEXT;
+                    CREATE INDEX papers_hidden ON papers(hidden_at) WHERE hidden_at IS NOT NULL;
+
+                    -- Every admin action: who, what, to what, when. Written by the same
+                    -- transaction as the change it records.
+                    CREATE TABLE admin_actions (
+                        id INTEGER PRIMARY KEY,
+                        actor_id INTEGER REFERENCES users(id) ON DELETE SET NULL,  -- NULL: the command line
+                        actor TEXT NOT NULL,                     -- the reader's name then, or 'cli'
+                        action TEXT NOT NULL,
+                        target TEXT NOT NULL,                    -- a paper id or a reader's email
+                        detail TEXT,
+                        created_at TEXT NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -21,7 +21,7 @@ import ServiceLifecycle
 ///   - metrics: where requests, searches, submissions and digests are counted; `/metrics` shows it.
 public func buildApplication(
     configuration: AppConfiguration,
-    store: any PaperStore & AccountStore & DigestStore & SyncStore,
+    store: any PaperStore & AccountStore & DigestStore & SyncStore & CurationStore,
     search: SearchEngine,
     clock: any WallClock = SystemClock(),
     random: any RandomSource = SystemRandomSource(),
@@ -84,7 +84,19 @@ public func buildApplication(
     )
     router.add(middleware: SessionMiddleware(sessions: sessions))
 
-    PageRoutes(feed: feed, search: searchService, accounts: accountService, renderer: renderer, cache: cache).register(on: router)
+    let submissions = SubmissionService(
+        store: store,
+        arxiv: arxiv ?? ArxivClient(baseURL: configuration.arxivAPIURL, clock: clock, logger: logger),
+        clock: clock,
+        maximumAgeDays: configuration.submissionMaxAgeDays,
+        dailyLimit: configuration.submissionsPerDay,
+        arxivTimeout: configuration.arxivTimeout,
+        metrics: metrics,
+        onChange: { cache.invalidate() }
+    )
+    let admin = AdminService(store: store, submissions: submissions, clock: clock, onChange: { cache.invalidate() })
+    PageRoutes(feed: feed, search: searchService, accounts: accountService, admin: admin, renderer: renderer, cache: cache)
+        .register(on: router)
     let accounts = AccountRoutes(accounts: accountService, sessions: sessions, renderer: renderer)
     accounts.register(on: router)
     VoteRoutes(votes: votes, accounts: accountService, forms: accounts).register(on: router)
@@ -124,16 +136,6 @@ public func buildApplication(
     }
     TokenRoutes(accounts: accountService, forms: accounts, renderer: renderer, publicURL: links).register(on: router)
     ForYouRoutes(forYou: ForYouService(store: store, engine: search), accounts: accountService, renderer: renderer).register(on: router)
-    let submissions = SubmissionService(
-        store: store,
-        arxiv: arxiv ?? ArxivClient(baseURL: configuration.arxivAPIURL, clock: clock, logger: logger),
-        clock: clock,
-        maximumAgeDays: configuration.submissionMaxAgeDays,
-        dailyLimit: configuration.submissionsPerDay,
-        arxivTimeout: configuration.arxivTimeout,
-        metrics: metrics,
-        onChange: { cache.invalidate() }
-    )
     SubmissionRoutes(submissions: submissions, accounts: accountService, forms: accounts, renderer: renderer).register(on: router)
     APIRoutes(feed: feed, cache: cache, publicURL: links).register(on: router)
     SearchRoutes(search: searchService, feed: feed, renderer: renderer).register(on: router)
@@ -152,6 +154,7 @@ public func buildApplication(
         digestSendAt: mail == nil ? nil : configuration.digestSendAt
     )
     try OperationsRoutes(health: health).register(on: router)
+    AdminRoutes(admin: admin, health: health, forms: accounts, renderer: renderer, clock: clock).register(on: router)
     // Last: serving the OpenAPI document checks every /api route registered above against it.
     try OpenAPIDocument().register(on: router)
     routes.record(router.routes.map { ($0.path.description, $0.method.rawValue) })

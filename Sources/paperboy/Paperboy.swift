@@ -6,7 +6,8 @@ struct Paperboy: AsyncParsableCommand {
         commandName: "paperboy",
         abstract: "A self-hosted research-paper hub: daily feed, trending, search, JSON API, daily digest.",
         subcommands: [
-            Serve.self, Import.self, Fetch.self, Sync.self, Embed.self, Eval.self, Bench.self, Digest.self, Subscribers.self, Backup.self,
+            Serve.self, Import.self, Fetch.self, Sync.self, Embed.self, Eval.self, Bench.self, Digest.self, Subscribers.self, Admin.self,
+            Backup.self,
             ConfigCommand.self,
         ]
     )

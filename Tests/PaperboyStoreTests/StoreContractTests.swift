@@ -100,6 +100,132 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
         _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 1)])
         #expect(try await store.changeCounter() > before)
     }
+
+    // MARK: - Curation
+
+    @Test(arguments: StoreBackend.allCases)
+    func theAdminRoleIsGrantedByEmailAndEveryChangeIsLoggedWithWhoAndWhen(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try backend.makeStore(clock: FixedClock(FeedDay("2024-05-28")!, hour: 12))
+        defer { cleanUp() }
+        let ada = try await store.createUser(email: "Ada@example.org", name: "ada", passwordHash: "h")
+        #expect(try await store.isAdmin(readerID: ada.id) == false)
+        #expect(try await store.setAdmin(email: "nobody@example.org", true, by: .commandLine) == nil)
+        #expect(try await store.setAdmin(email: "ADA@example.org", true, by: .commandLine) == RoleChange(reader: ada, changed: true))
+        #expect(try await store.setAdmin(email: "ada@example.org", true, by: .commandLine) == RoleChange(reader: ada, changed: false))
+        #expect(try await store.isAdmin(readerID: ada.id))
+        #expect(try await store.admins() == [ada])
+        #expect(try await store.recentReaders(limit: 10).map(\.isAdmin) == [true])
+
+        let actions = try await store.adminActions(limit: 10)
+        #expect(actions.count == 1, "only changes are logged")
+        let granted = try #require(actions.first)
+        #expect(granted.actor == .commandLine)
+        #expect(granted.kind == .grantAdmin)
+        #expect(granted.target == "Ada@example.org")
+        #expect(granted.detail == "ada")
+        #expect(granted.at == "2024-05-28T12:00:00Z")
+
+        _ = try await store.setAdmin(email: "ada@example.org", false, by: AdminActor(ada))
+        #expect(try await store.isAdmin(readerID: ada.id) == false)
+        #expect(try await store.admins().isEmpty)
+        let latest = try await store.adminActions(limit: 10)
+        #expect(latest.map(\.kind) == [.revokeAdmin, .grantAdmin], "newest first")
+        #expect(latest.first?.actor == AdminActor(readerID: ada.id, name: "ada"))
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func aHiddenPaperLeavesEveryFeedReadAndComesBackWhenShown(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try backend.makeStore()
+        defer { cleanUp() }
+        let editor = AdminActor(readerID: nil, name: "editor")
+        _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 9)])
+        _ = try await store.importFeedDay(
+            FeedDay("2024-05-28")!,
+            entries: [entry("2405.00002", day: "2024-05-28", upvotes: 5), entry("2405.00003", day: "2024-05-28", upvotes: 1)]
+        )
+        let days = FeedDay("2024-05-27")!...FeedDay("2024-05-28")!
+        #expect(try await store.setPaperHidden("2405.99999", true, by: editor) == nil)
+        let before = try await store.changeCounter()
+        #expect(try await store.setPaperHidden("2405.00002", true, by: editor) == true)
+        #expect(try await store.setPaperHidden("2405.00002", true, by: editor) == false, "already hidden")
+        #expect(try await store.changeCounter() > before, "cached pages are dropped")
+
+        #expect(try await store.feedEntries(FeedQuery(days: days, limit: 10)).map(\.paper.id) == ["2405.00001", "2405.00003"])
+        #expect(try await store.papers(ids: ["2405.00002", "2405.00003"]).map(\.id) == ["2405.00003"])
+        #expect(try await store.papers(after: nil as String?, limit: 10).map(\.id) == ["2405.00001", "2405.00003"])
+        #expect(try await store.paper(id: "2405.00002") != nil, "kept, and found by id")
+        #expect(try await store.hiddenPapers(limit: 10).map(\.id) == ["2405.00002"])
+        #expect(try await store.curation(of: "2405.00002") == PaperCuration(hidden: true, hiddenDays: []))
+        #expect(try await store.statistics().papers == 3, "statistics count what the database holds")
+
+        // A day whose only paper is hidden is no feed day.
+        #expect(try await store.setPaperHidden("2405.00003", true, by: editor) == true)
+        #expect(try await store.latestFeedDay() == FeedDay("2024-05-27"))
+        #expect(try await store.neighbours(of: FeedDay("2024-05-26")!...FeedDay("2024-05-26")!).after == FeedDay("2024-05-27"))
+        #expect(try await store.neighbours(of: FeedDay("2024-05-27")!...FeedDay("2024-05-27")!).after == nil)
+
+        #expect(try await store.setPaperHidden("2405.00002", false, by: editor) == true)
+        #expect(try await store.latestFeedDay() == FeedDay("2024-05-28"))
+        #expect(try await store.feedEntries(FeedQuery(days: days, limit: 10)).map(\.paper.id) == ["2405.00001", "2405.00002"])
+        #expect(try await store.adminActions(limit: 10).map(\.kind) == [.unhidePaper, .hidePaper, .hidePaper])
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func aHiddenEntryLeavesOnlyItsDayAndReimportingKeepsItHidden(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try backend.makeStore()
+        defer { cleanUp() }
+        let editor = AdminActor(readerID: nil, name: "editor")
+        _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 9)])
+        let later = entry("2405.00001", day: "2024-05-28", upvotes: 9)
+        _ = try await store.importFeedDay(FeedDay("2024-05-28")!, entries: [later, entry("2405.00002", day: "2024-05-28", upvotes: 1)])
+        #expect(try await store.setEntryHidden(day: FeedDay("2024-05-26")!, paperID: "2405.00001", true, by: editor) == nil)
+        #expect(try await store.setEntryHidden(day: FeedDay("2024-05-28")!, paperID: "2405.00001", true, by: editor) == true)
+
+        let week = FeedDay("2024-05-27")!...FeedDay("2024-05-28")!
+        let entries = try await store.feedEntries(FeedQuery(days: week, limit: 10))
+        #expect(entries.map(\.paper.id) == ["2405.00001", "2405.00002"])
+        #expect(entries.first?.day == FeedDay("2024-05-27"), "the paper keeps its shown day")
+        #expect(try await store.featuredDays(of: "2405.00001") == [FeedDay("2024-05-27")!])
+        #expect(try await store.curation(of: "2405.00001") == PaperCuration(hidden: false, hiddenDays: [FeedDay("2024-05-28")!]))
+        let recent = try await store.recentEntries(limit: 10)
+        #expect(recent.filter(\.entryHidden).map(\.entry.paper.id) == ["2405.00001"], "editors still see it")
+
+        _ = try await store.importFeedDay(FeedDay("2024-05-28")!, entries: [entry("2405.00001", day: "2024-05-28", upvotes: 12)])
+        #expect(try await store.featuredDays(of: "2405.00001") == [FeedDay("2024-05-27")!], "a new capture does not undo an editor")
+        #expect(try await store.setEntryHidden(day: FeedDay("2024-05-28")!, paperID: "2405.00001", false, by: editor) == true)
+        #expect(try await store.featuredDays(of: "2405.00001") == FeedDay.sequence("2024-05-27", "2024-05-28"))
+        let log = try await store.adminActions(limit: 10)
+        #expect(log.map(\.kind) == [.unhideEntry, .hideEntry])
+        #expect(log.map(\.detail) == ["2024-05-28", "2024-05-28"])
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func featuringAddsAnEntryStoresANewPaperAndShowsAHiddenEntryAgain(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try backend.makeStore()
+        defer { cleanUp() }
+        let editor = AdminActor(readerID: nil, name: "editor")
+        _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 9)])
+        let fresh = entry("2405.00009", day: "2024-05-20", upvotes: 0, submitter: "editor")
+        #expect(try await store.feature(fresh, by: editor) == .featured)
+        #expect(try await store.paper(id: "2405.00009")?.title == "Paper 2405.00009")
+        #expect(try await store.feature(fresh, by: editor) == .alreadyOnFeed)
+        let onDay = try await store.feedEntries(FeedQuery(days: FeedDay("2024-05-20")!...FeedDay("2024-05-20")!, limit: 10))
+        #expect(onDay.map(\.paper.id) == ["2405.00009"])
+        #expect(onDay.first?.submitter?.name == "editor")
+
+        _ = try await store.setEntryHidden(day: FeedDay("2024-05-20")!, paperID: "2405.00009", true, by: editor)
+        #expect(try await store.feature(fresh, by: editor) == .shownAgain)
+        #expect(try await store.featuredDays(of: "2405.00009") == [FeedDay("2024-05-20")!])
+
+        _ = try await store.setPaperHidden("2405.00001", true, by: editor)
+        #expect(try await store.feature(entry("2405.00001", day: "2024-05-28", upvotes: 0), by: editor) == .paperHidden)
+        #expect(try await store.curation(of: "2405.00001")?.hiddenDays == [])
+        #expect(try await store.adminActions(limit: 10).map(\.kind) == [.hidePaper, .feature, .hideEntry, .feature])
+    }
+}
+
+extension FeedDay {
+    static func sequence(_ days: String...) -> [FeedDay] { days.map { FeedDay($0)! } }
 }
 
 @Suite struct StoreLocationTests {

@@ -76,7 +76,7 @@ def test_database_path_comes_from_the_environment(tmp_path):
 
 
 def test_every_command_has_help():
-    for command in [[], ["serve"], ["import"], ["import", "hf-daily"], ["import", "arxiv-jsonl"], ["embed"], ["eval"], ["bench", "search"]]:
+    for command in [[], ["serve"], ["import"], ["import", "hf-daily"], ["import", "arxiv-jsonl"], ["embed"], ["eval"], ["bench", "search"], ["admin"], ["admin", "grant"]]:
         result = run_paperboy(*command, "--help")
         assert result.returncode == 0
         assert "USAGE" in result.stdout

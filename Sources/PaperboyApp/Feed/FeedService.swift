@@ -60,13 +60,23 @@ public struct FeedService: Sendable {
         public var featuredDays: [FeedDay]
         /// The most recent feed entry (submitter, comments), when the paper was featured.
         public var latestEntry: DailyEntry?
+        /// Hidden by an editor (only shown when asked for with `includingHidden`).
+        public var hidden = false
     }
 
-    public func paper(id: String) async throws -> PaperDetail {
+    /// A paper and where it was featured. A paper an editor hid is not found, unless
+    /// `includingHidden` (an admin looking).
+    public func paper(id: String, includingHidden: Bool = false) async throws -> PaperDetail {
         guard let arxivID = ArxivID(id) else {
             throw DomainError.notFound("“\(id.prefix(80))” is not an arXiv id.")
         }
-        guard let paper = try await store.paper(id: arxivID.base) else {
+        var hidden = false
+        var found = try await store.papers(ids: [arxivID.base]).first
+        if found == nil, includingHidden, let stored = try await store.paper(id: arxivID.base) {
+            found = stored
+            hidden = true
+        }
+        guard let paper = found else {
             throw DomainError.notFound("No paper \(arxivID.base) here yet.")
         }
         let days = try await store.featuredDays(of: paper.id)
@@ -75,7 +85,7 @@ public struct FeedService: Sendable {
             latestEntry = try await store.feedEntries(FeedQuery(days: last...last, limit: 1000))
                 .first { $0.paper.id == paper.id }
         }
-        return PaperDetail(paper: paper, featuredDays: days, latestEntry: latestEntry)
+        return PaperDetail(paper: paper, featuredDays: days, latestEntry: latestEntry, hidden: hidden)
     }
 
     /// Entries ranked by `TrendingFormula`; by default over the last `trendingWindowDays`

@@ -49,7 +49,8 @@ public struct SearchService: Sendable {
         perPage: Int = 20
     ) async throws -> Outcome {
         let query = String(rawQuery.trimmingWhitespace().prefix(Self.longestQuery))
-        if let id = ArxivID(query), let paper = try await store.paper(id: id.base) {
+        // `papers(ids:)`, not `paper(id:)`: a paper an editor hid is not a search result.
+        if let id = ArxivID(query), let paper = try await store.papers(ids: [id.base]).first {
             return .paper(id: paper.id)
         }
         guard !query.isEmpty else {

@@ -5,7 +5,7 @@ import PaperboyStore
 
 /// Puts a paper on today's feed for a reader, with the metadata arXiv gives.
 public struct SubmissionService: Sendable {
-    let store: any AccountStore & PaperStore
+    let store: any AccountStore & PaperStore & CurationStore
     let arxiv: any ArxivFetching
     let clock: any WallClock
     public let maximumAgeDays: Int
@@ -17,7 +17,7 @@ public struct SubmissionService: Sendable {
     var onChange: @Sendable () -> Void = {}
 
     public init(
-        store: any AccountStore & PaperStore,
+        store: any AccountStore & PaperStore & CurationStore,
         arxiv: any ArxivFetching,
         clock: any WallClock,
         maximumAgeDays: Int,
@@ -43,6 +43,7 @@ public struct SubmissionService: Sendable {
         case unknown(String)
         case tooOld(String, days: Int)
         case alreadyFeatured(String, day: FeedDay)
+        case hiddenByEditors(String)
         case dailyLimit(Int)
         case arxivUnavailable(String)
         case arxivTimedOut(seconds: Int)
@@ -53,6 +54,7 @@ public struct SubmissionService: Sendable {
             case .unknown(let id): return "arXiv has no paper \(id)."
             case .tooOld(let id, let days): return "\(id) was published more than \(days) days ago; only recent papers can go on the daily feed."
             case .alreadyFeatured(let id, let day): return "\(id) is already on the feed of \(day)."
+            case .hiddenByEditors(let id): return "The editors took \(id) off the feed; it cannot be submitted again."
             case .dailyLimit(let limit): return "You have submitted \(limit) papers today, the most a reader can. Come back tomorrow."
             case .arxivUnavailable(let reason): return "arXiv could not be reached (\(reason)). Try again in a minute."
             case .arxivTimedOut(let seconds): return "arXiv did not answer within \(seconds) seconds. Try again in a minute."
@@ -63,7 +65,7 @@ public struct SubmissionService: Sendable {
             switch self {
             case .notAnID, .tooOld: return .invalid(message)
             case .unknown: return .notFound(message)
-            case .alreadyFeatured: return .conflict(message)
+            case .alreadyFeatured, .hiddenByEditors: return .conflict(message)
             case .dailyLimit: return .limitReached(message)
             case .arxivUnavailable: return .upstreamFailed(message)
             case .arxivTimedOut: return .upstreamTimedOut(message)
@@ -92,6 +94,23 @@ public struct SubmissionService: Sendable {
         if let featured = try await store.featuredDays(of: id.base).last {
             throw Refusal.alreadyFeatured(id.base, day: featured)
         }
+        // What an editor took off the feed (the paper, or its entry on some day) stays off.
+        if let curation = try await store.curation(of: id.base), curation.hidden || !curation.hiddenDays.isEmpty {
+            throw Refusal.hiddenByEditors(id.base)
+        }
+        let paper = try await fetchFromArxiv(id)
+        guard let published = paper.publishedDay, today.daysSinceEpoch - published.daysSinceEpoch <= maximumAgeDays else {
+            throw Refusal.tooOld(id.base, days: maximumAgeDays)
+        }
+        let now = Date(timeIntervalSince1970: clock.now).formatted(.iso8601)
+        let entry = DailyEntry(day: today, paper: paper, submittedAt: now, submitter: Submitter(name: reader.name), upvotes: 0)
+        _ = try await store.importFeedDay(today, entries: [entry])
+        return try await store.paper(id: paper.id) ?? paper
+    }
+
+    /// The paper arXiv has under `id`, within `arxivTimeout`; refusals say what went wrong.
+    /// Editors featuring a paper not stored yet use it too.
+    func fetchFromArxiv(_ id: ArxivID) async throws -> Paper {
         let found: [Paper]
         do {
             found = try await withTimeLimit(arxivTimeout, on: clock) { [arxiv] in try await arxiv.papers(ids: [id]) }
@@ -102,13 +121,7 @@ public struct SubmissionService: Sendable {
             throw Refusal.arxivUnavailable(error.description)
         }
         guard let paper = found.first(where: { $0.id == id.base }) else { throw Refusal.unknown(id.base) }
-        guard let published = paper.publishedDay, today.daysSinceEpoch - published.daysSinceEpoch <= maximumAgeDays else {
-            throw Refusal.tooOld(id.base, days: maximumAgeDays)
-        }
-        let now = Date(timeIntervalSince1970: clock.now).formatted(.iso8601)
-        let entry = DailyEntry(day: today, paper: paper, submittedAt: now, submitter: Submitter(name: reader.name), upvotes: 0)
-        _ = try await store.importFeedDay(today, entries: [entry])
-        return try await store.paper(id: paper.id) ?? paper
+        return paper
     }
 }
 

@@ -51,6 +51,11 @@ struct ErrorMapping: Sendable {
         self.init(refusal.domainError)
     }
 
+    /// Not an admin: 404, the area does not exist for them (nothing logged, nothing revealed).
+    init(_ refusal: AdminService.Refusal) {
+        self.init(refusal.domainError)
+    }
+
     init(_ refusal: AccountService.Refusal) {
         message = refusal.message
         switch refusal {
@@ -67,6 +72,7 @@ struct ErrorMapping: Sendable {
         case let error as BodyTooLarge: return ErrorMapping(error)
         case let refusal as SubmissionService.Refusal: return ErrorMapping(refusal)
         case let refusal as AccountService.Refusal: return ErrorMapping(refusal)
+        case let refusal as AdminService.Refusal: return ErrorMapping(refusal)
         default: return nil
         }
     }

@@ -10,6 +10,8 @@ struct PageRoutes: Sendable {
     let feed: FeedService
     let search: SearchService
     let accounts: AccountService
+    /// Admins see hidden papers' pages and get hide buttons.
+    let admin: AdminService
     let renderer: PageRenderer
     let cache: ResponseCache
 
@@ -84,8 +86,9 @@ struct PageRoutes: Sendable {
             return Responses.make(entry, for: request, key: request.uri.description, cache: cache)
         }
         // Related papers improve as embeddings land, so they are part of the cache key.
+        let isAdmin = try await admin.isAdmin(context.reader)
         return try await html(request, context, key: "\(request.uri.description)#\(search.engine.embeddedCount)") { viewerFor in
-            let detail = try await feed.paper(id: id)
+            let detail = try await feed.paper(id: id, includingHidden: isAdmin)
             let related = try await search.related(to: detail.paper, limit: 5)
             return try renderer.paperPage(detail, related: related, viewer: try await viewerFor([detail.paper.id]))
         }
@@ -109,12 +112,14 @@ struct PageRoutes: Sendable {
             }
             return Responses.make(entry, for: request, key: key, cache: cache)
         }
+        let isAdmin = try await admin.isAdmin(reader)
         let page = try await render { ids in
             PageRenderer.Viewer(
                 reader: reader,
                 csrf: session.csrfToken,
                 upvoted: try await accounts.upvoted(by: reader, among: ids),
-                returnTo: AccountRoutes.safeNext(request.uri.path)
+                returnTo: AccountRoutes.safeNext(request.uri.path),
+                isAdmin: isAdmin
             )
         }
         return Response(

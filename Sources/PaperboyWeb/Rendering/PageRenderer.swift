@@ -46,6 +46,8 @@ public struct PageRenderer: Sendable {
         var csrf: String
         var upvoted: Set<String> = []
         var returnTo = "/"
+        /// An editor: the header links to /admin, cards and paper pages get hide buttons.
+        var isAdmin = false
     }
 
     func render(_ template: String, _ context: [String: Any], viewer: Viewer? = nil) throws -> String {
@@ -53,6 +55,7 @@ public struct PageRenderer: Sendable {
         if let viewer {
             context["viewerName"] = viewer.reader.name
             context["viewerCSRF"] = viewer.csrf
+            if viewer.isAdmin { context["viewerAdmin"] = true }
         }
         if let token = viewer?.csrf ?? subscribeFormToken { context["subscribeCSRF"] = token }
         guard let html = library.render(context, withTemplate: template) else {
@@ -125,6 +128,7 @@ public struct PageRenderer: Sendable {
         values["id"] = paper.id
         values["returnTo"] = "/papers/\(paper.id)"
         if viewer?.upvoted.contains(paper.id) == true { values["upvoted"] = true }
+        if detail.hidden { values["hidden"] = true }
         return try render("paper", values, viewer: viewer)
     }
 
@@ -185,6 +189,7 @@ public struct PageRenderer: Sendable {
         if let viewer {
             card["viewerCSRF"] = viewer.csrf
             if viewer.upvoted.contains(paper.id) { card["upvoted"] = true }
+            if viewer.isAdmin { card["adminDay"] = entry.day.description }
         }
         return card
     }

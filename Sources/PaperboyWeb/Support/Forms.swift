@@ -53,6 +53,15 @@ struct SubmitForm: CSRFProtectedForm {
     var id: String?
 }
 
+/// The admin forms: `id` is an arXiv id or URL, `date` a feed day (YYYY-MM-DD), `next` where
+/// to go afterwards (the dashboard when absent).
+struct AdminForm: CSRFProtectedForm {
+    var csrf: String?
+    var id: String?
+    var date: String?
+    var next: String?
+}
+
 struct SubscribeForm: CSRFProtectedForm {
     var csrf: String?
     var email: String?
