@@ -45,8 +45,8 @@ public final class ReplayServer: Sendable {
                 }
             }
         let routes = ReplayRoutes()
-        let loop = Task {
-            try? await listener.executeThenClose { inbound in
+        let loop = Task<Void, Never> {
+            _ = try? await listener.executeThenClose { inbound in
                 await withDiscardingTaskGroup { group in
                     do {
                         for try await connection in inbound {

@@ -38,7 +38,11 @@ enum OAIBench {
         /// Peak resident set size of this process so far, in MiB.
         func peakResidentMiB() -> Double {
             var usage = rusage()
+            #if canImport(Darwin)
             getrusage(RUSAGE_SELF, &usage)
+            #else
+            getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+            #endif
             #if canImport(Darwin)
             return Double(usage.ru_maxrss) / 1_048_576
             #else

@@ -22,7 +22,9 @@ public struct OAIPMHParser: Sendable {
 
     public func parse(_ data: Data) throws -> OAIPage {
         let reader = OAIPageReader()
-        let parser = XMLParser(data: data)
+        // Fed as a stream, in chunks: given one `Data`, libxml2 sees a single push of the whole
+        // page and refuses pages over 10 MB ("huge input lookup"), e.g. a 10,000-record page.
+        let parser = XMLParser(stream: InputStream(data: data))
         parser.delegate = reader
         let parsed = parser.parse()
         guard parsed else {
