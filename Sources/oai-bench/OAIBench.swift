@@ -82,7 +82,12 @@ enum OAIBench {
         print(
             String(
                 format: "big page: %d records, %.1f MB, parsed in %.2f s; peak RSS %.1f MiB before parsing, %.1f MiB after (+%.1f MiB)",
-                parsed.records.count, Double(big.count) / 1e6, elapsed.seconds, before, after, after - before
+                parsed.records.count,
+                Double(big.count) / 1e6,
+                elapsed.seconds,
+                before,
+                after,
+                after - before
             )
         )
 
@@ -100,7 +105,11 @@ enum OAIBench {
         print(
             String(
                 format: "throughput: %d records (%.1f MB) in %.2f s: %.0f records/s, %.1f MB/s",
-                total, Double(bytes) / 1e6, duration.seconds, Double(total) / duration.seconds, Double(bytes) / 1e6 / duration.seconds
+                total,
+                Double(bytes) / 1e6,
+                duration.seconds,
+                Double(total) / duration.seconds,
+                Double(bytes) / 1e6 / duration.seconds
             )
         )
     }

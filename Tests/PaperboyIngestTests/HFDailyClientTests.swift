@@ -157,7 +157,10 @@ struct HFDailyClientTests {
 
     @Test func htmlInsteadOfJSONIsABadBody() async throws {
         try await ReplayServer.with { server in
-            server.route(Self.path, ReplayResponse(status: 200, headers: [ReplayHeader("Content-Type", "text/html")], body: Array("<html>login</html>".utf8)))
+            server.route(
+                Self.path,
+                ReplayResponse(status: 200, headers: [ReplayHeader("Content-Type", "text/html")], body: Array("<html>login</html>".utf8))
+            )
             await #expect(throws: UpstreamError.badBody("not complete JSON (18 bytes)")) { try await client(server).dailyPapers(on: Self.day) }
         }
     }

@@ -1,5 +1,4 @@
 import Foundation
-
 @_exported import UpstreamReplay
 
 /// The team's recorded upstream answers (`shared/data` beside the repository: arXiv OAI-PMH

@@ -47,6 +47,7 @@ public struct HFDailyClient: HFDailyFetching {
             } catch {
                 throw UpstreamError.badBody("not complete JSON (\(body.count) bytes)")
             }
+            return body
         }
     }
 }

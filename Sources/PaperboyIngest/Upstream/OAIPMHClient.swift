@@ -43,12 +43,12 @@ public struct OAIPMHClient: OAIPMHFetching {
     public func listRecords(_ request: OAIListRequest) async throws -> OAIPage {
         let url = "\(baseURL)?\(Self.query(for: request))"
         let spacer = self.spacer
-        var page: OAIPage?
-        _ = try await http.get(url, headers: [("Accept", "text/xml")], beforeAttempt: { try await spacer.waitForTurn() }) { body in
-            page = try OAIPMHParser().parse(body)
-        }
-        guard let page else { throw UpstreamError.badBody("no page") }
-        return page
+        return try await http.get(
+            url,
+            headers: [("Accept", "text/xml")],
+            beforeAttempt: { try await spacer.waitForTurn() },
+            decode: { try OAIPMHParser().parse($0) }
+        )
     }
 
     /// The query string of a request; the resumption token is opaque text, percent-encoded

@@ -42,14 +42,15 @@ struct UpstreamHTTP: Sendable {
         case fail(UpstreamError)
     }
 
-    /// The body of a 200 answer to `GET url`, checked by `validate` (which throws
-    /// `UpstreamError.badBody`). `beforeAttempt` runs before every attempt (request spacing).
-    func get(
+    /// The body of a 200 answer to `GET url`, read by `decode` (which throws
+    /// `UpstreamError.badBody` or `.oai`, not retried). `beforeAttempt` runs before every
+    /// attempt (request spacing).
+    func get<T>(
         _ url: String,
         headers: [(String, String)] = [],
         beforeAttempt: @Sendable () async throws -> Void = {},
-        validate: (Data) throws -> Void
-    ) async throws -> Data {
+        decode: (Data) throws -> T
+    ) async throws -> T {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "User-Agent", value: userAgent)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -59,8 +60,7 @@ struct UpstreamHTTP: Sendable {
             let outcome = await self.attempt(request)
             switch outcome {
             case .success(let body):
-                try validate(body)
-                return body
+                return try decode(body)
             case .fail(let error):
                 throw error
             case .retry(let error, let retryAfter):
