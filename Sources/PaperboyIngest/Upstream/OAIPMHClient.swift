@@ -47,6 +47,7 @@ public struct OAIPMHClient: OAIPMHFetching {
             url,
             headers: [("Accept", "text/xml")],
             beforeAttempt: { try await spacer.waitForTurn() },
+            afterAttempt: { await spacer.finished() },
             decode: { try OAIPMHParser().parse($0) }
         )
     }
@@ -75,13 +76,16 @@ public struct OAIPMHClient: OAIPMHFetching {
     private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }
 
-/// Keeps at least `spacing` of clock time between the starts of consecutive requests. Each
-/// caller reserves its slot before sleeping, so concurrent callers queue up instead of
+/// Keeps at least `spacing` of clock time between the starts of consecutive requests, and
+/// between the end of one and the start of the next: arXiv counts the gaps between requests
+/// as they arrive, and a slow first connection would otherwise bunch the first two together.
+/// Each caller reserves its slot before sleeping, so concurrent callers queue up instead of
 /// firing together when a shared sleep ends.
 actor RequestSpacer {
     let spacing: Duration
     let clock: any WallClock
-    private var lastStart: Double?
+    /// When the last request started or ended, whichever is later.
+    private var lastActivity: Double?
 
     init(spacing: Duration, clock: any WallClock) {
         self.spacing = spacing
@@ -90,10 +94,15 @@ actor RequestSpacer {
 
     func waitForTurn() async throws {
         let now = clock.now
-        let start = lastStart.map { max(now, $0 + spacing.seconds) } ?? now
-        lastStart = start
+        let start = lastActivity.map { max(now, $0 + spacing.seconds) } ?? now
+        lastActivity = start
         if start > now {
             try await clock.sleep(for: .milliseconds(Int64(((start - now) * 1000).rounded(.up))))
         }
+    }
+
+    /// A request ended: the next may start `spacing` from now at the earliest.
+    func finished() {
+        lastActivity = max(lastActivity ?? clock.now, clock.now)
     }
 }

@@ -43,12 +43,13 @@ struct UpstreamHTTP: Sendable {
     }
 
     /// The body of a 200 answer to `GET url`, read by `decode` (which throws
-    /// `UpstreamError.badBody` or `.oai`, not retried). `beforeAttempt` runs before every
-    /// attempt (request spacing).
+    /// `UpstreamError.badBody` or `.oai`, not retried). `beforeAttempt` and `afterAttempt` run
+    /// around every attempt (request spacing).
     func get<T>(
         _ url: String,
         headers: [(String, String)] = [],
         beforeAttempt: @Sendable () async throws -> Void = {},
+        afterAttempt: @Sendable () async -> Void = {},
         decode: (Data) throws -> T
     ) async throws -> T {
         var request = HTTPClientRequest(url: url)
@@ -58,6 +59,7 @@ struct UpstreamHTTP: Sendable {
         for attempt in 1...retry.attempts {
             try await beforeAttempt()
             let outcome = await self.attempt(request)
+            await afterAttempt()
             switch outcome {
             case .success(let body):
                 return try decode(body)
