@@ -14,7 +14,8 @@ let package = Package(
     // macOS 15: swift-configuration's APIs are available from it.
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "paperboy", targets: ["paperboy"])
+        .executable(name: "paperboy", targets: ["paperboy"]),
+        .executable(name: "upstream-replay", targets: ["upstream-replay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -70,6 +71,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A loopback HTTP server replaying recorded Hugging Face and arXiv OAI-PMH answers, with
+        // injectable faults; the Swift tests, the e2e tests and the benchmarks all use it.
+        .target(
+            name: "UpstreamReplay",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(name: "upstream-replay", dependencies: ["UpstreamReplay"]),
+        // Parse throughput and peak memory of the OAI-PMH parser over recorded pages.
+        .executableTarget(name: "oai-bench", dependencies: ["PaperboyIngest", "PaperboyCore"]),
         // SMTP client on SwiftNIO (STARTTLS, AUTH, dot-stuffing, timeouts) and MIME messages.
         .target(
             name: "PaperboyMail",
@@ -133,7 +147,8 @@ let package = Package(
         .testTarget(name: "PaperboySearchTests", dependencies: ["PaperboySearch", "PaperboyCore"]),
         // The real SMTP server (aiosmtpd) the mail and digest tests talk to on loopback, and the
         // test clock timing tests run on.
-        .target(name: "PaperboyTestSupport", dependencies: ["PaperboyCore"], path: "Tests/PaperboyTestSupport"),
+        // The replay server for upstream clients is re-exported from here.
+        .target(name: "PaperboyTestSupport", dependencies: ["PaperboyCore", "UpstreamReplay"], path: "Tests/PaperboyTestSupport"),
         .testTarget(name: "PaperboyMailTests", dependencies: ["PaperboyMail", "PaperboyTestSupport"]),
         .testTarget(
             name: "PaperboyStoreTests",
@@ -144,7 +159,11 @@ let package = Package(
         ),
         .testTarget(
             name: "PaperboyIngestTests",
-            dependencies: ["PaperboyIngest", "PaperboyStore", "PaperboyStoreFactory", "PaperboyCore"],
+            dependencies: [
+                "PaperboyIngest", "PaperboyStore", "PaperboyStoreFactory", "PaperboyCore", "PaperboyTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -74,13 +74,24 @@ public struct OAIRecord: Sendable, Equatable {
     public var deleted: Bool
     public var paper: Paper?
     public var problem: String?
+    /// The header's `<setSpec>`s, e.g. `cs`, `physics:hep-th`, `physics:physics:plasm-ph` (the
+    /// new service's names).
+    public var setSpecs: [String]
 
-    public init(identifier: String, datestamp: String, deleted: Bool = false, paper: Paper? = nil, problem: String? = nil) {
+    public init(
+        identifier: String,
+        datestamp: String,
+        deleted: Bool = false,
+        paper: Paper? = nil,
+        problem: String? = nil,
+        setSpecs: [String] = []
+    ) {
         self.identifier = identifier
         self.datestamp = datestamp
         self.deleted = deleted
         self.paper = paper
         self.problem = problem
+        self.setSpecs = setSpecs
     }
 }
 
