@@ -141,6 +141,25 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
         }
     }
 
+    @Test func aFirstSyncCatchesUpFromTheLatestImportedDayOrReachesBackFirstSyncDays() async throws {
+        try await withSyncStore { store in
+            var sync = HFDailySync(store: store, fetcher: FakeHFDaily(), clock: Self.clock)
+            sync.firstSyncDays = 30
+            // An empty store reaches back firstSyncDays.
+            #expect(try await sync.days().first == Self.today.adding(days: -30))
+            // An imported snapshot (no sync yet) catches up from its latest feed day...
+            let paper = Paper(id: "2405.00001", title: "Imported", source: .huggingFace)
+            _ = try await store.importFeedDay(FeedDay("2024-03-01")!, entries: [DailyEntry(day: FeedDay("2024-03-01")!, paper: paper, upvotes: 1)])
+            #expect(try await sync.days().first == FeedDay("2024-03-01")!)
+            // ...but no further back than maximumCatchUpDays.
+            sync.maximumCatchUpDays = 20
+            #expect(try await sync.days().first == Self.today.adding(days: -20))
+            // Once a day is synced, that day decides.
+            try await store.recordSyncedDay(SyncedDay(day: FeedDay("2024-05-25")!, fetchedAt: Date(), items: 1, isEmpty: false))
+            #expect(try await sync.days().first == Self.today.adding(days: -7))
+        }
+    }
+
     @Test func importsEachDayRecordsEmptyOnesAndReportsRejections() async throws {
         try await withSyncStore { store in
             var bad = try JSONSerialization.jsonObject(with: try Self.fixture("2024-05-28.json")) as! [Any]

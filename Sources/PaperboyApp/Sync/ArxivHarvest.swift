@@ -39,17 +39,19 @@ public struct ArxivHarvest: Sendable {
     }
 
     /// Harvests every set, resuming each from its checkpoint; `from` (`YYYY-MM-DD`) starts
-    /// every set's harvest afresh from that day instead. An outage ends the run; any other
-    /// failure ends that set's harvest and the run goes on with the next set.
+    /// every set's harvest afresh from that day instead, and `until` bounds a fresh harvest
+    /// (a backfill of past days: the next harvest then starts from `until`). An outage ends the
+    /// run; any other failure ends that set's harvest and the run goes on with the next set.
     public func run(
         from: String? = nil,
+        until: String? = nil,
         onRejection: @Sendable (Rejection) -> Void = { _ in },
         heartbeat: @Sendable () async throws -> Void = {}
     ) async throws -> SyncReport {
         var report = SyncReport(unit: .records)
         for set in sets {
             do {
-                try await harvest(set: set, from: from, report: &report, onRejection: onRejection, heartbeat: heartbeat)
+                try await harvest(set: set, from: from, until: until, report: &report, onRejection: onRejection, heartbeat: heartbeat)
             } catch let failure as SyncFailure {
                 report.failure = failure
                 if failure.isOutage { return report }
@@ -61,6 +63,7 @@ public struct ArxivHarvest: Sendable {
     private func harvest(
         set: String,
         from: String?,
+        until: String?,
         report: inout SyncReport,
         onRejection: (Rejection) -> Void,
         heartbeat: () async throws -> Void
@@ -80,7 +83,7 @@ public struct ArxivHarvest: Sendable {
             try await heartbeat()
             let page: OAIPage
             do {
-                page = try await fetcher.listRecords(request(for: checkpoint, set: set))
+                page = try await fetcher.listRecords(request(for: checkpoint, set: set, until: until))
             } catch is CancellationError {
                 throw CancellationError()
             } catch UpstreamError.oai(let code, _) where code == "badResumptionToken" && checkpoint.isMidHarvest && !restarted {
@@ -97,15 +100,15 @@ public struct ArxivHarvest: Sendable {
                 throw SyncFailure(message: "\(key): the upstream sent the same resumption token again", isOutage: false)
             }
             let papers = accept(page, key: key, checkpoint: checkpoint, report: &report, onRejection: onRejection)
-            checkpoint = advanced(checkpoint, past: page)
+            checkpoint = advanced(checkpoint, past: page, until: until)
             report.add(try await store.importHarvestPage(papers, checkpoint: checkpoint))
             if page.isLast { return }
         }
     }
 
-    private func request(for checkpoint: HarvestCheckpoint, set: String) -> OAIListRequest {
+    private func request(for checkpoint: HarvestCheckpoint, set: String, until: String?) -> OAIListRequest {
         if let token = checkpoint.resumptionToken { return .resume(token: token) }
-        return .start(metadataPrefix: metadataPrefix, set: set, from: checkpoint.from, until: nil)
+        return .start(metadataPrefix: metadataPrefix, set: set, from: checkpoint.from, until: until)
     }
 
     /// The page's papers; deleted records are counted, records without usable metadata rejected.
@@ -134,12 +137,13 @@ public struct ArxivHarvest: Sendable {
 
     /// The checkpoint once `page` is stored. Mid-harvest it holds the next page's token; after
     /// the last page the next harvest starts from the day of the first page's `responseDate`
-    /// (the server's clock: nothing changed after it is missed), else the latest datestamp.
-    func advanced(_ checkpoint: HarvestCheckpoint, past page: OAIPage) -> HarvestCheckpoint {
+    /// (the server's clock: nothing changed after it is missed), else the latest datestamp;
+    /// a harvest bounded by `until` continues from that day.
+    func advanced(_ checkpoint: HarvestCheckpoint, past page: OAIPage, until: String? = nil) -> HarvestCheckpoint {
         var next = checkpoint
         let latestDatestamp = page.records.map(\.datestamp).max()
         if checkpoint.records == 0 && !checkpoint.isMidHarvest {
-            next.nextFrom = page.responseDate.map { String($0.prefix(10)) } ?? latestDatestamp
+            next.nextFrom = until ?? page.responseDate.map { String($0.prefix(10)) } ?? latestDatestamp
         } else if page.responseDate == nil, let latestDatestamp {
             next.nextFrom = max(checkpoint.nextFrom ?? latestDatestamp, latestDatestamp)
         }

@@ -15,6 +15,11 @@ public struct HFDailySync: Sendable {
     let clock: any WallClock
     /// Upvotes and comment counts keep changing this many days after a day is featured.
     public var refetchDays = 7
+    /// How far back the first sync of a store without feed days reaches.
+    public var firstSyncDays = 7
+    /// A store whose latest feed day is older than this catches up only this far (a stale
+    /// snapshot should not make a first sync fetch years of days).
+    public var maximumCatchUpDays = 366
 
     public init(store: any PaperStore & SyncStore, fetcher: any HFDailyFetching, clock: any WallClock) {
         self.store = store
@@ -24,15 +29,21 @@ public struct HFDailySync: Sendable {
 
     /// The days a run fetches, oldest first (so the newest capture is merged last). Without
     /// `from`: the last synced day (it may have been captured while still filling) or
-    /// `refetchDays` ago, whichever is earlier. Without `to`: today (UTC).
+    /// `refetchDays` ago, whichever is earlier; before any sync, the store's latest feed day
+    /// (an imported snapshot catches up, at most `maximumCatchUpDays`), or `firstSyncDays` ago
+    /// for an empty store. Without `to`: today (UTC).
     public func days(from: FeedDay? = nil, to: FeedDay? = nil) async throws -> [FeedDay] {
         let today = FeedDay(timestamp: clock.now)
         let last = to ?? today
         var first = today.adding(days: -refetchDays)
         if let from {
             first = from
-        } else if let synced = try await store.lastSyncedDay()?.day, synced < first {
-            first = synced
+        } else if let synced = try await store.lastSyncedDay()?.day {
+            first = min(first, synced)
+        } else if let imported = try await store.latestFeedDay() {
+            first = min(first, max(imported, today.adding(days: -maximumCatchUpDays)))
+        } else {
+            first = min(first, today.adding(days: -firstSyncDays))
         }
         guard first <= last else { return [] }
         return (0...(last.daysSinceEpoch - first.daysSinceEpoch)).map { first.adding(days: $0) }

@@ -13,7 +13,7 @@ extension Setting {
         headerTimeout, bodyTimeout, idleTimeout, maxConnections, searchConcurrency, searchQueue,
         smtpURL, mailFrom, smtpCAFile, smtpConnections, digestPapers, digestTime,
         metricsToken, metricsPort,
-        hfEndpoint, hfToken, hfSyncInterval, arxivSyncTime, arxivSets, oaiEndpoint, oaiMetadataPrefix,
+        hfEndpoint, hfToken, hfSyncInterval, hfFirstSyncDays, arxivSyncTime, arxivSets, oaiEndpoint, oaiMetadataPrefix,
     ]
 
     /// The settings `command` reads; `paperboy config` shows them all.
@@ -290,6 +290,15 @@ extension Setting {
         usedBy: [.serve],
         check: .text { name, text in SyncSettings.minutes(text) != nil ? nil : "\(name) must be a number of minutes (1 or more) or off" },
         help: "Minutes between serve's syncs of the Hugging Face daily papers, or off"
+    )
+    static let hfFirstSyncDays = Setting(
+        "hf-first-sync-days",
+        .integer,
+        default: 7,
+        usedBy: [.serve, .syncHFDaily],
+        check: .within(1...3660),
+        help:
+            "Days back the first Hugging Face sync fetches when the store has no feed day yet; a store with imported days catches up from its latest one"
     )
     static let arxivSyncTime = Setting(
         "arxiv-sync-time",

@@ -71,6 +71,9 @@ struct SyncArxiv: AsyncParsableCommand {
     @Option(help: "Harvest from this day, YYYY-MM-DD, instead of resuming from the checkpoint.")
     var from: String?
 
+    @Option(help: "With --from: harvest up to this day, YYYY-MM-DD (a backfill of past days); the next harvest starts from it.")
+    var until: String?
+
     @Option(name: [.customLong("endpoint"), .customLong(Setting.oaiEndpoint.flag)], help: Setting.oaiEndpoint.help)
     var endpoint: String?
 
@@ -85,6 +88,11 @@ struct SyncArxiv: AsyncParsableCommand {
     func validate() throws {
         try flags.validate()
         if let from, FeedDay(from) == nil { throw ValidationError("--from must be a date, YYYY-MM-DD") }
+        if let until {
+            guard FeedDay(until) != nil else { throw ValidationError("--until must be a date, YYYY-MM-DD") }
+            guard let from else { throw ValidationError("--until needs --from") }
+            guard from <= until else { throw ValidationError("--until must not be before --from") }
+        }
         if let spacing, spacing < 0 { throw ValidationError("--spacing must be 0 or more") }
     }
 
@@ -98,9 +106,9 @@ struct SyncArxiv: AsyncParsableCommand {
             spacing: spacing.map { .milliseconds(Int64($0 * 1000)) },
             logger: logger
         )
-        let from = from
+        let (from, until) = (from, until)
         try await runSync(store: store, source: ArxivHarvest.source) { heartbeat in
-            try await harvest.run(from: from, onRejection: printRejection, heartbeat: heartbeat)
+            try await harvest.run(from: from, until: until, onRejection: printRejection, heartbeat: heartbeat)
         }
     }
 }

@@ -31,7 +31,9 @@ extension EffectiveSettings {
 
     func hfDailySync(store: any AppStore, clock: any WallClock, logger: Logger) -> HFDailySync {
         let client = UpstreamClients.hfDaily(endpoint: string(.hfEndpoint), token: optionalString(.hfToken), logger: logger)
-        return HFDailySync(store: store, fetcher: client, clock: clock)
+        var sync = HFDailySync(store: store, fetcher: client, clock: clock)
+        sync.firstSyncDays = int(.hfFirstSyncDays)
+        return sync
     }
 
     func arxivHarvest(store: any AppStore, clock: any WallClock, spacing: Duration? = nil, logger: Logger) -> ArxivHarvest {
