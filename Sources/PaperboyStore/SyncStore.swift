@@ -70,6 +70,8 @@ public struct HarvestCheckpoint: Sendable, Equatable {
     public var source: String
     /// `YYYY-MM-DD` the current (or next) harvest asks `from`; nil: from the beginning.
     public var from: String?
+    /// `YYYY-MM-DD`, the last day a bounded harvest (a backfill) asks for; nil: up to now.
+    public var until: String?
     /// Set while a harvest is under way: the token of the next page to fetch.
     public var resumptionToken: String?
     /// Records received so far in the current harvest.
@@ -78,9 +80,17 @@ public struct HarvestCheckpoint: Sendable, Equatable {
     /// `responseDate` (else the latest datestamp seen).
     public var nextFrom: String?
 
-    public init(source: String, from: String?, resumptionToken: String? = nil, records: Int = 0, nextFrom: String? = nil) {
+    public init(
+        source: String,
+        from: String?,
+        until: String? = nil,
+        resumptionToken: String? = nil,
+        records: Int = 0,
+        nextFrom: String? = nil
+    ) {
         self.source = source
         self.from = from
+        self.until = until
         self.resumptionToken = resumptionToken
         self.records = records
         self.nextFrom = nextFrom

@@ -211,6 +211,7 @@ enum Migrations {
                     CREATE TABLE harvest_checkpoints (
                         source TEXT PRIMARY KEY NOT NULL,        -- e.g. arxiv:cs:arXiv
                         from_date TEXT,
+                        until_date TEXT,                         -- a bounded backfill's last day
                         resumption_token TEXT,                   -- set while a harvest is under way
                         records INTEGER NOT NULL DEFAULT 0,
                         next_from TEXT

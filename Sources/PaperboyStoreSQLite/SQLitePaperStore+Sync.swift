@@ -86,13 +86,13 @@ extension SQLitePaperStore: SyncStore {
     private static func save(_ checkpoint: HarvestCheckpoint, db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO harvest_checkpoints (source, from_date, resumption_token, records, next_from)
-                VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (source) DO UPDATE SET from_date = excluded.from_date,
+                INSERT INTO harvest_checkpoints (source, from_date, until_date, resumption_token, records, next_from)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (source) DO UPDATE SET from_date = excluded.from_date, until_date = excluded.until_date,
                     resumption_token = excluded.resumption_token, records = excluded.records,
                     next_from = excluded.next_from
                 """,
-            arguments: [checkpoint.source, checkpoint.from, checkpoint.resumptionToken, checkpoint.records, checkpoint.nextFrom]
+            arguments: [checkpoint.source, checkpoint.from, checkpoint.until, checkpoint.resumptionToken, checkpoint.records, checkpoint.nextFrom]
         )
     }
 
@@ -100,6 +100,7 @@ extension SQLitePaperStore: SyncStore {
         HarvestCheckpoint(
             source: row["source"],
             from: row["from_date"],
+            until: row["until_date"],
             resumptionToken: row["resumption_token"],
             records: row["records"],
             nextFrom: row["next_from"]

@@ -12,6 +12,13 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
+SHARED_DATA = pathlib.Path(os.environ.get("PAPERBOY_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+# Servers started by these tests never reach for the real Hugging Face or arXiv: the syncs
+# are off unless a test turns them on with flags (which win over the environment), pointed at
+# the replay server.
+os.environ["PAPERBOY_HF_SYNC_INTERVAL"] = "off"
+os.environ["PAPERBOY_ARXIV_SYNC_TIME"] = "off"
 
 
 def paperboy_binary() -> str:

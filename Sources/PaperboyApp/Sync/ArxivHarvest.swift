@@ -71,7 +71,7 @@ public struct ArxivHarvest: Sendable {
         let key = checkpointKey(set: set)
         var checkpoint: HarvestCheckpoint
         if let from {
-            checkpoint = HarvestCheckpoint(source: key, from: from)
+            checkpoint = HarvestCheckpoint(source: key, from: from, until: until)
             try await store.saveHarvestCheckpoint(checkpoint)
         } else {
             checkpoint =
@@ -83,13 +83,13 @@ public struct ArxivHarvest: Sendable {
             try await heartbeat()
             let page: OAIPage
             do {
-                page = try await fetcher.listRecords(request(for: checkpoint, set: set, until: until))
+                page = try await fetcher.listRecords(request(for: checkpoint, set: set))
             } catch is CancellationError {
                 throw CancellationError()
             } catch UpstreamError.oai(let code, _) where code == "badResumptionToken" && checkpoint.isMidHarvest && !restarted {
                 // The token expired (a long pause, a restart): harvest again from the
                 // checkpoint's day. Records seen twice merge as unchanged.
-                checkpoint = HarvestCheckpoint(source: key, from: checkpoint.from)
+                checkpoint = HarvestCheckpoint(source: key, from: checkpoint.from, until: checkpoint.until)
                 try await store.saveHarvestCheckpoint(checkpoint)
                 restarted = true
                 continue
@@ -100,15 +100,15 @@ public struct ArxivHarvest: Sendable {
                 throw SyncFailure(message: "\(key): the upstream sent the same resumption token again", isOutage: false)
             }
             let papers = accept(page, key: key, checkpoint: checkpoint, report: &report, onRejection: onRejection)
-            checkpoint = advanced(checkpoint, past: page, until: until)
+            checkpoint = advanced(checkpoint, past: page)
             report.add(try await store.importHarvestPage(papers, checkpoint: checkpoint))
             if page.isLast { return }
         }
     }
 
-    private func request(for checkpoint: HarvestCheckpoint, set: String, until: String?) -> OAIListRequest {
+    private func request(for checkpoint: HarvestCheckpoint, set: String) -> OAIListRequest {
         if let token = checkpoint.resumptionToken { return .resume(token: token) }
-        return .start(metadataPrefix: metadataPrefix, set: set, from: checkpoint.from, until: until)
+        return .start(metadataPrefix: metadataPrefix, set: set, from: checkpoint.from, until: checkpoint.until)
     }
 
     /// The page's papers; deleted records are counted, records without usable metadata rejected.
@@ -138,12 +138,13 @@ public struct ArxivHarvest: Sendable {
     /// The checkpoint once `page` is stored. Mid-harvest it holds the next page's token; after
     /// the last page the next harvest starts from the day of the first page's `responseDate`
     /// (the server's clock: nothing changed after it is missed), else the latest datestamp;
-    /// a harvest bounded by `until` continues from that day.
-    func advanced(_ checkpoint: HarvestCheckpoint, past page: OAIPage, until: String? = nil) -> HarvestCheckpoint {
+    /// a harvest bounded by `until` continues from that day. A bounded harvest keeps its bound
+    /// until it completes, so one killed before its first page was stored asks the same again.
+    func advanced(_ checkpoint: HarvestCheckpoint, past page: OAIPage) -> HarvestCheckpoint {
         var next = checkpoint
         let latestDatestamp = page.records.map(\.datestamp).max()
         if checkpoint.records == 0 && !checkpoint.isMidHarvest {
-            next.nextFrom = until ?? page.responseDate.map { String($0.prefix(10)) } ?? latestDatestamp
+            next.nextFrom = checkpoint.until ?? page.responseDate.map { String($0.prefix(10)) } ?? latestDatestamp
         } else if page.responseDate == nil, let latestDatestamp {
             next.nextFrom = max(checkpoint.nextFrom ?? latestDatestamp, latestDatestamp)
         }

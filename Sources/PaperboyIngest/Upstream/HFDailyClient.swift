@@ -15,7 +15,7 @@ public struct HFDailyClient: HFDailyFetching {
     public init(
         endpoint: String = "https://huggingface.co",
         token: String? = nil,
-        httpClient: HTTPClient = .shared,
+        httpClient: HTTPClient = UpstreamHTTPClient.shared,
         timeout: Duration = .seconds(30),
         maxBodyBytes: Int = 32 * 1024 * 1024,
         retry: UpstreamRetryPolicy = UpstreamRetryPolicy(),

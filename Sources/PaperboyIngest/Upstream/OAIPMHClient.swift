@@ -19,7 +19,7 @@ public struct OAIPMHClient: OAIPMHFetching {
     public init(
         baseURL: String = OAIPMHClient.defaultBaseURL,
         spacing: Duration = .seconds(3),
-        httpClient: HTTPClient = .shared,
+        httpClient: HTTPClient = UpstreamHTTPClient.shared,
         timeout: Duration = .seconds(120),
         maxBodyBytes: Int = 64 * 1024 * 1024,
         retry: UpstreamRetryPolicy = UpstreamRetryPolicy(attempts: 5, backoff: .seconds(5), maxWait: .seconds(300)),

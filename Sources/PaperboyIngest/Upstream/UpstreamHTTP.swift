@@ -21,6 +21,20 @@ public struct UpstreamRetryPolicy: Sendable, Equatable {
     }
 }
 
+/// The HTTP client the upstream clients use unless given another. Unlike `HTTPClient.shared`,
+/// it does not retry a refused connection until the request's deadline: with no network, a
+/// sync learns so at once and its own retries (with back-off) decide what happens next.
+public enum UpstreamHTTPClient {
+    public static let shared: HTTPClient = {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .follow(max: 5, allowCycles: false),
+            timeout: .init(connect: .seconds(10))
+        )
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+}
+
 /// The GET-with-retries both upstream clients share: one AsyncHTTPClient request per attempt,
 /// a whole-answer timeout, a body size cap, `Retry-After` on 429/503 and exponential back-off
 /// for transport errors and other 5xx, every wait on the injected clock.
@@ -69,7 +83,8 @@ struct UpstreamHTTP: Sendable {
                 guard attempt < retry.attempts else { throw error }
                 let delay = min(retryAfter ?? backoff, retry.maxWait)
                 if retryAfter == nil { backoff *= 2 }
-                logger.warning(
+                // Debug only: an outage is reported once by whoever runs the sync, not per attempt.
+                logger.debug(
                     "upstream request failed, retrying",
                     metadata: ["url": "\(url)", "attempt": "\(attempt)", "error": "\(error)", "wait_s": "\(delay.seconds)"]
                 )

@@ -22,7 +22,10 @@ struct SyncHFDaily: AsyncParsableCommand {
 
     @OptionGroup var options: StoreOptions
 
-    @Option(help: "First day to fetch, YYYY-MM-DD (default: the last synced day or 7 days ago, whichever is earlier).")
+    @Option(
+        help:
+            "First day to fetch, YYYY-MM-DD (default: the last synced day or 7 days ago, whichever is earlier; before any sync, the latest imported day or --hf-first-sync-days ago)."
+    )
     var from: String?
 
     @Option(help: "Last day to fetch, YYYY-MM-DD (default: today, UTC).")
@@ -34,7 +37,12 @@ struct SyncHFDaily: AsyncParsableCommand {
     @Option(name: Setting.hfToken.names, help: Setting.hfToken.help)
     var hfToken: String?
 
-    var flags: FlagValues { FlagValues(texts: [.hfEndpoint: endpoint, .hfToken: hfToken]) }
+    @Option(name: Setting.hfFirstSyncDays.names, help: Setting.hfFirstSyncDays.help)
+    var hfFirstSyncDays: Int?
+
+    var flags: FlagValues {
+        FlagValues(integers: [.hfFirstSyncDays: hfFirstSyncDays], texts: [.hfEndpoint: endpoint, .hfToken: hfToken])
+    }
 
     func validate() throws {
         try flags.validate()

@@ -12,6 +12,9 @@ struct SyncOptions: ParsableArguments {
     @Option(name: Setting.hfSyncInterval.names, help: Setting.hfSyncInterval.help)
     var hfSyncInterval: String?
 
+    @Option(name: Setting.hfFirstSyncDays.names, help: Setting.hfFirstSyncDays.help)
+    var hfFirstSyncDays: Int?
+
     @Option(name: Setting.arxivSyncTime.names, help: Setting.arxivSyncTime.help)
     var arxivSyncTime: String?
 
@@ -25,10 +28,13 @@ struct SyncOptions: ParsableArguments {
     var oaiMetadataPrefix: String?
 
     var flags: FlagValues {
-        FlagValues(texts: [
+        FlagValues(
+            integers: [.hfFirstSyncDays: hfFirstSyncDays],
+            texts: [
             .hfEndpoint: hfEndpoint, .hfToken: hfToken, .hfSyncInterval: hfSyncInterval, .arxivSyncTime: arxivSyncTime,
-            .arxivSets: arxivSets, .oaiEndpoint: oaiEndpoint, .oaiMetadataPrefix: oaiMetadataPrefix,
-        ])
+                .arxivSets: arxivSets, .oaiEndpoint: oaiEndpoint, .oaiMetadataPrefix: oaiMetadataPrefix,
+            ]
+        )
     }
 
     func validate() throws { try flags.validate() }
