@@ -65,7 +65,8 @@ enum PaperRow {
         )
     }
 
-    /// Decodes a row of `papers` joined with its `daily_entries` columns (`entry_upvotes`).
+    /// Decodes a row of `papers` joined with its `daily_entries` columns (`entry_upvotes`,
+    /// `raw_json`, `position`).
     static func decodeEntry(_ row: Row) throws -> DailyEntry {
         let submitterName: String? = row["submitter_name"]
         let day: String = row["day"]
@@ -78,8 +79,18 @@ enum PaperRow {
             },
             upvotes: row["entry_upvotes"],
             numComments: row["num_comments"],
-            thumbnail: row["thumbnail"]
+            thumbnail: row["thumbnail"],
+            rawItem: (row["raw_json"] as String?).map { Data($0.utf8) },
+            position: row["position"]
         )
+    }
+}
+
+/// Captured items are stored as TEXT (readable, and `json_extract` works on them); they arrive
+/// as UTF-8 bytes.
+enum RawItemText {
+    static func encode(_ data: Data?) -> String? {
+        data.map { String(decoding: $0, as: UTF8.self) }
     }
 }
 
