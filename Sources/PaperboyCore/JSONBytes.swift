@@ -39,7 +39,7 @@ public enum JSONBytes {
 
     /// `object` (one JSON object) with member `name` set to `value` (JSON text): replaced in
     /// place when present, otherwise appended as the last member. nil if `object` is no object.
-    public static func settingMember(_ name: String, to value: some Sequence<UInt8>, inObject object: [UInt8]) -> [UInt8]? {
+    public static func settingMember(_ name: String, to value: some Collection<UInt8>, inObject object: [UInt8]) -> [UInt8]? {
         if let range = member(name, ofObjectAt: 0, in: object) {
             var result = object
             result.replaceSubrange(range, with: value)

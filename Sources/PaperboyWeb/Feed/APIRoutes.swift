@@ -43,7 +43,7 @@ struct APIRoutes: Sendable {
     /// A JSON body, built once per URL until the data changes.
     func cachedBody(_ request: Request, build: () async throws -> ByteBuffer) async throws -> Response {
         let key = request.uri.description
-        let entry = try await cache.body(for: key, contentType: "application/json; charset=utf-8", build)
+        let entry = try await cache.body(for: key, contentType: "application/json; charset=utf-8", render: build)
         return Responses.make(entry, for: request, key: key, cache: cache)
     }
 
