@@ -92,6 +92,21 @@ enum RawItemText {
     static func encode(_ data: Data?) -> String? {
         data.map { String(decoding: $0, as: UTF8.self) }
     }
+
+    /// Whether two stored items hold the same JSON value. Equal text is the common case (the
+    /// same capture again); otherwise both are parsed and compared in one canonical spelling,
+    /// so a capture written out again by another serialiser (other key order, escapes) is
+    /// not a change.
+    static func sameValue(_ stored: String?, _ new: String?) -> Bool {
+        if stored == new { return true }
+        guard let stored, let new, let left = canonical(stored), let right = canonical(new) else { return false }
+        return left == right
+    }
+
+    private static func canonical(_ text: String) -> Data? {
+        guard let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else { return nil }
+        return try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
+    }
 }
 
 /// Lists of strings are stored as JSON arrays: readable in the sqlite3 shell, and jsonb-ready.

@@ -122,8 +122,8 @@ public final class SQLitePaperStore: PaperStore {
             let unchanged =
                 existing["upvotes"] as Int == entry.upvotes
                 && existing["num_comments"] as Int == entry.numComments
-                && existing["raw_json"] as String? == rawJSON
                 && existing["position"] as Int? == entry.position
+                && RawItemText.sameValue(existing["raw_json"], rawJSON)
             if unchanged { return .unchanged }
         }
         try db.cachedStatement(

@@ -85,6 +85,10 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
 
         let again = try await store.importFeedDay(feedDay, entries: [captured, local])
         #expect(again.new == 0 && again.updated == 0, "the same capture again changes nothing")
+        var respelled = captured
+        respelled.rawItem = Data(#"{"mediaUrls": [], "paper": {"unknown": ["\u00fc", 1.50], "upvotes": 7, "id": "2405.00001"}}"#.utf8)
+        let rewritten = try await store.importFeedDay(feedDay, entries: [respelled])
+        #expect(rewritten.updated == 0, "the same values written out by another serialiser are no change")
         captured.rawItem = Data(#"{"paper":{"id":"2405.00001","upvotes":7,"unknown":"changed"}}"#.utf8)
         let changed = try await store.importFeedDay(feedDay, entries: [captured])
         #expect(changed.updated == 1, "a field only the raw item holds changed: the entry is updated")
