@@ -1,3 +1,5 @@
+import Foundation
+
 /// A research paper, identified by its arXiv id. Everything we know about it, whichever
 /// source it came from (the Hugging Face daily feed, arXiv listings).
 public struct Paper: Equatable, Sendable {
@@ -118,6 +120,12 @@ public struct DailyEntry: Equatable, Sendable {
     public var upvotes: Int
     public var numComments: Int
     public var thumbnail: String?
+    /// The item exactly as the source sent it (one JSON object, UTF-8, whitespace between
+    /// tokens removed), so that every field, known or not, is kept and served back; nil for
+    /// entries made here (local submissions).
+    public var rawItem: Data?
+    /// The item's index in the day's capture: the source's order among equal upvotes.
+    public var position: Int?
 
     public init(
         day: FeedDay,
@@ -126,7 +134,9 @@ public struct DailyEntry: Equatable, Sendable {
         submitter: Submitter? = nil,
         upvotes: Int,
         numComments: Int = 0,
-        thumbnail: String? = nil
+        thumbnail: String? = nil,
+        rawItem: Data? = nil,
+        position: Int? = nil
     ) {
         self.day = day
         self.paper = paper
@@ -135,5 +145,7 @@ public struct DailyEntry: Equatable, Sendable {
         self.upvotes = upvotes
         self.numComments = numComments
         self.thumbnail = thumbnail
+        self.rawItem = rawItem
+        self.position = position
     }
 }

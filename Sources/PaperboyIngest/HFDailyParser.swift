@@ -5,8 +5,10 @@ import PaperboyCore
 ///
 /// Two years of captures drifted in shape: older days lack `submittedOnDailyAt`, newer ones
 /// add fields, titles keep arXiv's line breaks, one day is wrapped as `{"data": [...]}` and
-/// some days hold items that are Python `repr` strings instead of objects. Unknown fields are
-/// ignored; each item that cannot be used becomes a `Rejection`, never a failed file.
+/// some days hold items that are Python `repr` strings instead of objects. The fields Paperboy
+/// queries become columns; each item is also kept whole (`DailyEntry.rawItem`), unknown fields
+/// included, to be served back as it came. Each item that cannot be used becomes a
+/// `Rejection`, never a failed file.
 public struct HFDailyParser: Sendable {
     public init() {}
 
@@ -32,43 +34,83 @@ public struct HFDailyParser: Sendable {
         }
     }
 
-    /// - Parameter fileName: used for the feed day (`YYYY-MM-DD.json`) and in rejections.
+    /// Reads a capture saved as a file.
+    /// - Parameter fileName: used for the feed day (`YYYY-MM-DD.json`, unless the body names its
+    ///   `date`) and in rejections.
     public func parse(_ data: Data, fileName: String) throws -> ParsedDay {
+        let nameDay = FeedDay(fileName.split(separator: "/").last?.prefix(10) ?? "")
+        return try parse(data, source: fileName) { bodyDay in bodyDay ?? nameDay }
+    }
+
+    /// Reads a response body fetched for a known feed day.
+    /// - Parameter source: names the body in rejections (a URL, say).
+    public func parse(_ data: Data, day: FeedDay, source: String) throws -> ParsedDay {
+        try parse(data, source: source) { _ in day }
+    }
+
+    /// - Parameter feedDay: given the `date` the body names, if any, decides the feed day.
+    private func parse(_ data: Data, source: String, feedDay: (FeedDay?) -> FeedDay?) throws -> ParsedDay {
         let root: Any
         do {
             root = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         } catch {
-            throw FileError.notJSON(file: fileName, reason: Self.shortReason(error))
+            throw FileError.notJSON(file: source, reason: Self.shortReason(error))
         }
         var items: [Any]
-        var day = FeedDay(fileName.split(separator: "/").last?.prefix(10) ?? "")
+        var bodyDay: FeedDay?
         if let array = root as? [Any] {
             items = array
         } else if let object = root as? [String: Any], let array = object["data"] as? [Any] {
             items = array
-            if let date = object["date"] as? String, let inner = FeedDay(date) { day = inner }
+            bodyDay = (object["date"] as? String).flatMap { FeedDay($0) }
         } else {
-            throw FileError.unexpectedShape(file: fileName)
+            throw FileError.unexpectedShape(file: source)
         }
-        guard let day else { throw FileError.noDate(file: fileName) }
+        guard let day = feedDay(bodyDay) else { throw FileError.noDate(file: source) }
+        let rawItems = RawItems(data, count: items.count)
 
         var entries: [DailyEntry] = []
         var rejections: [Rejection] = []
         var seen = Set<String>()
         for (index, item) in items.enumerated() {
             switch entry(from: item, day: day) {
-            case .success(let entry):
+            case .success(var entry):
                 if seen.insert(entry.paper.id).inserted {
+                    entry.position = index
+                    entry.rawItem = rawItems.item(index, parsed: item)
                     entries.append(entry)
                 } else {
-                    rejections.append(Rejection(file: fileName, index: index, reason: "duplicate paper \(entry.paper.id) on the same day"))
+                    rejections.append(Rejection(file: source, index: index, reason: "duplicate paper \(entry.paper.id) on the same day"))
                 }
             case .failure(let problem):
-                rejections.append(Rejection(file: fileName, index: index, reason: problem.reason))
+                rejections.append(Rejection(file: source, index: index, reason: problem.reason))
             }
         }
         items.removeAll()
         return ParsedDay(day: day, entries: entries, rejections: rejections)
+    }
+
+    /// The items of a body as the source wrote them: their exact bytes (whitespace between
+    /// tokens dropped), found by a byte scan of the text JSONSerialization already accepted.
+    /// Should the scan not line up with the parsed items (a body in UTF-16, say), each item is
+    /// re-serialised from what was parsed instead: the same values, in another spelling.
+    struct RawItems {
+        let bytes: [UInt8]
+        let ranges: [Range<Int>]?
+
+        init(_ data: Data, count: Int) {
+            bytes = [UInt8](data)
+            var ranges = JSONBytes.elements(ofArrayAt: 0, in: bytes)
+            if ranges == nil, let inner = JSONBytes.member("data", ofObjectAt: 0, in: bytes) {
+                ranges = JSONBytes.elements(ofArrayAt: inner.lowerBound, in: bytes)
+            }
+            self.ranges = ranges?.count == count ? ranges : nil
+        }
+
+        func item(_ index: Int, parsed: Any) -> Data? {
+            if let ranges { return Data(JSONBytes.minified(bytes[ranges[index]])) }
+            return try? JSONSerialization.data(withJSONObject: parsed, options: [.withoutEscapingSlashes])
+        }
     }
 
     struct Problem: Error { var reason: String }

@@ -5,8 +5,9 @@ import PaperboyCore
 ///
 /// Each write method runs in one transaction: it either lands whole or not at all.
 public protocol PaperStore: Sendable {
-    /// Stores one feed day's capture. Importing the same capture again changes nothing;
-    /// a later capture of the day updates upvotes and comment counts.
+    /// Stores one feed day's capture, each entry with its raw item and position when it has
+    /// them. Importing the same capture again changes nothing; a later capture of the day
+    /// updates upvotes, comment counts and the raw items.
     func importFeedDay(_ day: FeedDay, entries: [DailyEntry]) async throws -> ImportCounts
 
     /// Adds arXiv listing records; known papers only gain what the store lacked (categories).
@@ -106,9 +107,10 @@ public struct PaperEmbedding: Sendable, Equatable {
 
 public struct FeedQuery: Sendable, Equatable {
     public enum Order: Sendable, Equatable {
-        /// Most upvoted first.
+        /// Most upvoted first. A captured entry counts the upvotes captured for its day, plus
+        /// local votes; equal counts keep the capture's order (`DailyEntry.position`).
         case upvotes
-        /// Latest feed day first, most upvoted first within a day.
+        /// Latest feed day first, then as `upvotes` within a day.
         case newest
     }
 

@@ -191,6 +191,19 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("007-raw-daily-items") { db in
+            try db.execute(
+                sql: """
+                    -- Each captured item as the source sent it (a JSON object, UTF-8), served back
+                    -- with every field; NULL for entries made here. The columns above stay what
+                    -- pages and queries read.
+                    ALTER TABLE daily_entries ADD COLUMN raw_json TEXT;
+                    -- The item's index in the day's capture, which keeps the source's order
+                    -- among equal upvotes; NULL for entries made here.
+                    ALTER TABLE daily_entries ADD COLUMN position INTEGER;
+                    """
+            )
+        }
         migrator.registerMigration("008-sync") { db in
             try db.execute(
                 sql: """

@@ -66,7 +66,8 @@ enum PaperRow {
         )
     }
 
-    /// Decodes a row of `papers` joined with its `daily_entries` columns (`entry_upvotes`).
+    /// Decodes a row of `papers` joined with its `daily_entries` columns (`entry_upvotes`,
+    /// `raw_json`, `position`).
     static func decodeEntry(_ row: Row) throws -> DailyEntry {
         let submitterName: String? = row["submitter_name"]
         let day: String = row["day"]
@@ -79,8 +80,33 @@ enum PaperRow {
             },
             upvotes: row["entry_upvotes"],
             numComments: row["num_comments"],
-            thumbnail: row["thumbnail"]
+            thumbnail: row["thumbnail"],
+            rawItem: (row["raw_json"] as String?).map { Data($0.utf8) },
+            position: row["position"]
         )
+    }
+}
+
+/// Captured items are stored as TEXT (readable, and `json_extract` works on them); they arrive
+/// as UTF-8 bytes.
+enum RawItemText {
+    static func encode(_ data: Data?) -> String? {
+        data.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Whether two stored items hold the same JSON value. Equal text is the common case (the
+    /// same capture again); otherwise both are parsed and compared in one canonical spelling,
+    /// so a capture written out again by another serialiser (other key order, escapes) is
+    /// not a change.
+    static func sameValue(_ stored: String?, _ new: String?) -> Bool {
+        if stored == new { return true }
+        guard let stored, let new, let left = canonical(stored), let right = canonical(new) else { return false }
+        return left == right
+    }
+
+    private static func canonical(_ text: String) -> Data? {
+        guard let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else { return nil }
+        return try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
     }
 }
 

@@ -104,33 +104,40 @@ public final class SQLitePaperStore: PaperStore {
 
     static func upsertEntry(_ entry: DailyEntry, db: Database) throws -> UpsertOutcome {
         let day = entry.day.description
+        let rawJSON = RawItemText.encode(entry.rawItem)
         let existing = try Row.fetchOne(
             db.cachedStatement(
-                sql: "SELECT upvotes, num_comments FROM daily_entries WHERE day = ? AND paper_id = ?"
+                sql: "SELECT upvotes, num_comments, raw_json, position FROM daily_entries WHERE day = ? AND paper_id = ?"
             ),
             arguments: [day, entry.paper.id]
         )
         let arguments: StatementArguments = [
             day, entry.paper.id, entry.submittedAt, entry.submitter?.name,
             entry.submitter?.fullname, entry.submitter?.avatarURL, entry.upvotes,
-            entry.numComments, entry.thumbnail,
+            entry.numComments, entry.thumbnail, rawJSON, entry.position,
         ]
         if let existing {
+            // The same capture again: nothing to write. (A database from before migration 007
+            // lacks the raw item, so re-importing its captures fills it in.)
             let unchanged =
                 existing["upvotes"] as Int == entry.upvotes
                 && existing["num_comments"] as Int == entry.numComments
+                && existing["position"] as Int? == entry.position
+                && RawItemText.sameValue(existing["raw_json"], rawJSON)
             if unchanged { return .unchanged }
         }
         try db.cachedStatement(
             sql: """
                 INSERT INTO daily_entries (day, paper_id, submitted_at, submitter_name,
-                    submitter_fullname, submitter_avatar, upvotes, num_comments, thumbnail)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    submitter_fullname, submitter_avatar, upvotes, num_comments, thumbnail,
+                    raw_json, position)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (day, paper_id) DO UPDATE SET
                     submitted_at = excluded.submitted_at, submitter_name = excluded.submitter_name,
                     submitter_fullname = excluded.submitter_fullname,
                     submitter_avatar = excluded.submitter_avatar, upvotes = excluded.upvotes,
-                    num_comments = excluded.num_comments, thumbnail = excluded.thumbnail
+                    num_comments = excluded.num_comments, thumbnail = excluded.thumbnail,
+                    raw_json = excluded.raw_json, position = excluded.position
                 """
         ).execute(arguments: arguments)
         return existing == nil ? .inserted : .updated
@@ -197,16 +204,23 @@ public final class SQLitePaperStore: PaperStore {
             arguments += [submitter]
         }
         let filter = "WHERE " + conditions.joined(separator: " AND ")
+        // A captured entry ranks by the upvotes captured for its day (the order of that day's
+        // capture) plus local votes, then by its place in the capture, so papers with equal
+        // upvotes keep the source's order. Entries made here (no position) rank by the paper's
+        // upvotes, as their cards show, after captured entries with as many.
+        let upvotes = "(CASE WHEN e.position IS NULL THEN p.upvotes ELSE e.upvotes END) + p.local_upvotes DESC"
+        let capture = "COALESCE(e.position, 2147483647), p.id"
         let order =
             switch query.order {
-            case .upvotes: "p.upvotes + p.local_upvotes DESC, e.day DESC, p.id"
-            case .newest: "e.day DESC, p.upvotes + p.local_upvotes DESC, p.id"
+            case .upvotes: "\(upvotes), e.day DESC, \(capture)"
+            case .newest: "e.day DESC, \(upvotes), \(capture)"
             }
         arguments += [query.limit, query.offset]
         // The inner query keeps one entry per paper: its latest shown day in the range.
         let sql = """
             SELECT p.*, e.day, e.submitted_at, e.submitter_name, e.submitter_fullname,
-                e.submitter_avatar, e.upvotes AS entry_upvotes, e.num_comments, e.thumbnail
+                e.submitter_avatar, e.upvotes AS entry_upvotes, e.num_comments, e.thumbnail,
+                e.raw_json, e.position
             FROM (
                 SELECT paper_id, MAX(day) AS latest_day FROM daily_entries e \(filter)
                 GROUP BY paper_id

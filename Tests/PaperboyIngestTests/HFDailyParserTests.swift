@@ -72,3 +72,73 @@ import Testing
         }
     }
 }
+
+/// Each item is kept whole, as the source wrote it, with its place in the day.
+@Suite struct HFDailyParserRawItemTests {
+    let parser = HFDailyParser()
+
+    @Test func keepsEachItemsOwnBytesAndItsIndexInTheDay() throws {
+        let json = """
+            [ {"paper": {"id": "2608.00002", "title": "Second", "upvotes": 7, "githubStars": 1.0,
+                         "authors": [{"_id": "a1", "name": "A", "hidden": true}], "unknown": {"x": [1, "a b"]}},
+               "mediaUrls": ["https://cdn/x.mp4"], "isAuthorParticipating": true},
+              "not an item",
+              {"paper": {"id": "2608.00001", "title": "First", "upvotes": 7, "escaped": "a\\"b\\\\ c\\u00e9"}} ]
+            """
+        let parsed = try parser.parse(Data(json.utf8), fileName: "2026-08-21.json")
+        #expect(parsed.entries.map(\.position) == [0, 2], "the index in the day's array, rejected items counted")
+        let first = try #require(parsed.entries.first?.rawItem)
+        #expect(
+            String(decoding: first, as: UTF8.self)
+                == #"{"paper":{"id":"2608.00002","title":"Second","upvotes":7,"githubStars":1.0,"authors":[{"_id":"a1","name":"A","hidden":true}],"unknown":{"x":[1,"a b"]}},"mediaUrls":["https://cdn/x.mp4"],"isAuthorParticipating":true}"#,
+            "the source's bytes, key order and number spelling; only whitespace between tokens goes"
+        )
+        let last = try #require(parsed.entries.last?.rawItem)
+        #expect(String(decoding: last, as: UTF8.self) == #"{"paper":{"id":"2608.00001","title":"First","upvotes":7,"escaped":"a\"b\\ c\u00e9"}}"#)
+    }
+
+    @Test func aRealDaysItemsParseBackToTheFilesItems() throws {
+        let data = try Fixtures.data("2024-05-28.json")
+        let parsed = try parser.parse(data, fileName: "2024-05-28.json")
+        let items = try #require(try JSONSerialization.jsonObject(with: data) as? [Any])
+        #expect(parsed.entries.count == items.count)
+        for entry in parsed.entries {
+            let position = try #require(entry.position)
+            let raw = try #require(entry.rawItem)
+            let item = try JSONSerialization.jsonObject(with: raw)
+            #expect(try canonical(item) == canonical(items[position]))
+            #expect(((item as? [String: Any])?["paper"] as? [String: Any])?["id"] as? String == entry.paper.id)
+        }
+    }
+
+    /// One spelling of a parsed value (sorted keys), so that two values compare as JSON.
+    func canonical(_ value: Any) throws -> Data {
+        try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])
+    }
+
+    @Test func theWrappedShapeKeepsItsItemsToo() throws {
+        let json = #"{"date": "2025-01-10", "data": [{"paper": {"id": "2501.00001", "title": "T", "x": null}}]}"#
+        let parsed = try parser.parse(Data(json.utf8), fileName: "renamed.json")
+        #expect(parsed.entries.first?.position == 0)
+        #expect(parsed.entries.first?.rawItem.map { String(decoding: $0, as: UTF8.self) } == #"{"paper":{"id":"2501.00001","title":"T","x":null}}"#)
+    }
+
+    @Test func aBodyFetchedForADayIsReadForThatDay() throws {
+        let json = #"[{"paper": {"id": "2608.00001", "title": "T", "upvotes": 3}}, 5]"#
+        let parsed = try parser.parse(Data(json.utf8), day: FeedDay("2026-08-21")!, source: "https://hf.co/api/daily_papers?date=2026-08-21")
+        #expect(parsed.day.description == "2026-08-21")
+        #expect(parsed.entries.map(\.paper.id) == ["2608.00001"])
+        #expect(parsed.entries.first?.rawItem != nil)
+        #expect(parsed.rejections.first?.file == "https://hf.co/api/daily_papers?date=2026-08-21")
+    }
+
+    @Test func aBodyTheByteScanCannotFollowIsKeptReserialised() throws {
+        // UTF-16 is valid JSON to JSONSerialization but not to the byte scanner.
+        let json = #"[{"paper": {"id": "2608.00001", "title": "T", "upvotes": 3}}]"#
+        let data = try #require(json.data(using: .utf16))
+        let parsed = try parser.parse(data, fileName: "2026-08-21.json")
+        let raw = try #require(parsed.entries.first?.rawItem)
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Any]).first
+        #expect(try canonical(JSONSerialization.jsonObject(with: raw)) == canonical(try #require(expected)))
+    }
+}

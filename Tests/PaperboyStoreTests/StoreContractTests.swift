@@ -66,6 +66,78 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
     }
 
     @Test(arguments: StoreBackend.allCases)
+    func aCapturedItemReadsBackByteForByteAndAChangedCaptureReplacesIt(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try backend.makeStore()
+        defer { cleanUp() }
+        let feedDay = FeedDay("2024-05-27")!
+        let raw = Data(#"{"paper":{"id":"2405.00001","upvotes":7,"unknown":["ü",1.50]},"mediaUrls":[]}"#.utf8)
+        var captured = entry("2405.00001", day: "2024-05-27", upvotes: 7)
+        captured.rawItem = raw
+        captured.position = 3
+        let local = entry("2405.00002", day: "2024-05-27", upvotes: 0)
+        _ = try await store.importFeedDay(feedDay, entries: [captured, local])
+        let entries = try await store.feedEntries(FeedQuery(days: feedDay...feedDay, limit: 10))
+        let read = try #require(entries.first { $0.paper.id == "2405.00001" })
+        #expect(read.rawItem == raw)
+        #expect(read.position == 3)
+        let other = try #require(entries.first { $0.paper.id == "2405.00002" })
+        #expect(other.rawItem == nil && other.position == nil, "an entry made here has no capture")
+
+        let again = try await store.importFeedDay(feedDay, entries: [captured, local])
+        #expect(again.new == 0 && again.updated == 0, "the same capture again changes nothing")
+        var respelled = captured
+        respelled.rawItem = Data(#"{"mediaUrls": [], "paper": {"unknown": ["\u00fc", 1.50], "upvotes": 7, "id": "2405.00001"}}"#.utf8)
+        let rewritten = try await store.importFeedDay(feedDay, entries: [respelled])
+        #expect(rewritten.updated == 0, "the same values written out by another serialiser are no change")
+        captured.rawItem = Data(#"{"paper":{"id":"2405.00001","upvotes":7,"unknown":"changed"}}"#.utf8)
+        let changed = try await store.importFeedDay(feedDay, entries: [captured])
+        #expect(changed.updated == 1, "a field only the raw item holds changed: the entry is updated")
+        let reread = try await store.feedEntries(FeedQuery(days: feedDay...feedDay, limit: 10))
+        #expect(reread.first { $0.paper.id == "2405.00001" }?.rawItem == captured.rawItem)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func equalUpvotesKeepTheCapturesOrderAndLocalVotesStillRank(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try backend.makeStore()
+        defer { cleanUp() }
+        let feedDay = FeedDay("2024-05-27")!
+        // Captured in this order, ids deliberately not sorted: the tie must keep the capture's order.
+        let captured = [("2405.00009", 9), ("2405.00005", 4), ("2405.00003", 4), ("2405.00007", 4), ("2405.00001", 1)]
+        let entries = captured.enumerated().map { position, pair in
+            var item = entry(pair.0, day: "2024-05-27", upvotes: pair.1)
+            item.position = position
+            item.rawItem = Data(#"{"paper":{"id":"\#(pair.0)"}}"#.utf8)
+            return item
+        }
+        _ = try await store.importFeedDay(feedDay, entries: entries.reversed())
+        for order in [FeedQuery.Order.upvotes, .newest] {
+            let read = try await store.feedEntries(FeedQuery(days: feedDay...feedDay, order: order, limit: 10))
+            #expect(read.map(\.paper.id) == captured.map(\.0), "\(order)")
+        }
+        let reader = try await store.createUser(email: "ada@example.org", name: "ada", passwordHash: "x")
+        _ = try await store.upvote(paperID: "2405.00003", by: reader.id)
+        let voted = try await store.feedEntries(FeedQuery(days: feedDay...feedDay, limit: 10))
+        #expect(voted.map(\.paper.id) == ["2405.00009", "2405.00003", "2405.00005", "2405.00007", "2405.00001"])
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func aPastDayRanksByItsOwnCaptureWhenALaterDayCapturedMore(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try backend.makeStore()
+        defer { cleanUp() }
+        let early = FeedDay("2024-05-27")!
+        var first = entry("2405.00001", day: "2024-05-27", upvotes: 5)
+        var second = entry("2405.00002", day: "2024-05-27", upvotes: 3)
+        (first.position, second.position) = (0, 1)
+        _ = try await store.importFeedDay(early, entries: [first, second])
+        var later = entry("2405.00002", day: "2024-06-03", upvotes: 80)
+        later.position = 0
+        _ = try await store.importFeedDay(FeedDay("2024-06-03")!, entries: [later])
+        let day = try await store.feedEntries(FeedQuery(days: early...early, limit: 10))
+        #expect(day.map(\.paper.id) == ["2405.00001", "2405.00002"], "that day's capture had 5 against 3")
+        #expect(day.last?.upvotes == 3)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
     func aReaderUpvotesAPaperOnceAndTheCountFollows(_ backend: StoreBackend) async throws {
         let (store, cleanUp) = try backend.makeStore()
         defer { cleanUp() }

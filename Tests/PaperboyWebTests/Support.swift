@@ -25,9 +25,23 @@ struct TestApp {
         try MiniLMTextEmbedder(modelDirectory: modelDirectory)
     }
 
-    /// - Parameter semantic: also embed every paper with MiniLM, so hybrid search and related
-    ///   papers use embeddings.
+    /// The two recorded days every test starts from.
+    static var fixtureFiles: [String] {
+        ["2024-05-27.json", "2024-05-28.json"].compactMap {
+            Bundle.module.url(forResource: "Fixtures/\($0)", withExtension: nil)?.path
+        }
+    }
+
+    /// The repository's bundled demo data (`data/demo`), 60 days captured from Hugging Face.
+    static let demoDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("data/demo")
+
+    /// - Parameters:
+    ///   - feedFiles: Hugging Face daily-papers captures to import (files or folders).
+    ///   - semantic: also embed every paper with MiniLM, so hybrid search and related
+    ///     papers use embeddings.
     static func withApp(
+        feedFiles: [String] = fixtureFiles,
         extraEntries: [DailyEntry] = [],
         clock: any WallClock = noonAfterLastDay,
         semantic: Bool = false,
@@ -36,6 +50,7 @@ struct TestApp {
         _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         try await withApp(
+            feedFiles: feedFiles,
             extraEntries: extraEntries,
             clock: clock,
             semantic: semantic,
@@ -46,6 +61,7 @@ struct TestApp {
 
     /// The same, with the store behind the app (to check stored rows) and optional mail.
     static func withApp(
+        feedFiles: [String] = fixtureFiles,
         extraEntries: [DailyEntry] = [],
         clock: any WallClock = noonAfterLastDay,
         semantic: Bool = false,
@@ -57,10 +73,7 @@ struct TestApp {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-web-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try StoreFactory.open(.sqlite(path: directory.appendingPathComponent("db.sqlite").path))
-        let fixtures = ["2024-05-27.json", "2024-05-28.json"].map {
-            Bundle.module.url(forResource: "Fixtures/\($0)", withExtension: nil)!.path
-        }
-        _ = try await Importer(store: store).importHFDaily(paths: fixtures) { _ in }
+        _ = try await Importer(store: store).importHFDaily(paths: feedFiles) { _ in }
         for entry in extraEntries {
             _ = try await store.importFeedDay(entry.day, entries: [entry])
         }

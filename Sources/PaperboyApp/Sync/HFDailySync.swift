@@ -96,7 +96,7 @@ public struct HFDailySync: Sendable {
     ) async throws {
         let parsed: HFDailyParser.ParsedDay
         do {
-            parsed = try HFDailyParser().parse(data, fileName: "\(day).json")
+            parsed = try HFDailyParser().parse(data, day: day, source: "\(day).json")
         } catch let error as HFDailyParser.FileError {
             onRejection(Rejection(file: "\(day).json", index: 0, reason: error.description))
             report.counts.rejected += 1

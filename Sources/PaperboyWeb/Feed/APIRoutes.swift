@@ -14,13 +14,14 @@ struct APIRoutes: Sendable {
     func register(on router: Router<AppRequestContext>) {
         router.get("/api/daily_papers") { request, _ in
             let query = try Self.dailyPapersQuery(QueryString(request))
-            return try await cachedJSON(request) { try await feed.dailyPapers(query).map(HFAPI.DailyItem.init) }
+            return try await cachedBody(request) { try CapturedJSON.dailyItems(try await feed.dailyPapers(query)) }
         }
         router.get("/api/papers/:id") { request, context in
             let id = try context.parameters.require("id")
-            return try await cachedJSON(request) {
+            return try await cachedBody(request) {
                 let detail = try await feed.paper(id: id)
-                return HFAPI.Paper(detail.paper, entry: detail.latestEntry)
+                if let captured = try CapturedJSON.paper(detail.paper, latestEntry: detail.latestEntry) { return captured }
+                return ByteBuffer(bytes: try JSONResponse.encoder.encode(HFAPI.Paper(detail.paper, entry: detail.latestEntry)))
             }
         }
         router.get("/api/papers") { request, _ in
@@ -39,11 +40,10 @@ struct APIRoutes: Sendable {
         }
     }
 
-    func cachedJSON<Body: Encodable>(_ request: Request, build: () async throws -> Body) async throws -> Response {
+    /// A JSON body, built once per URL until the data changes.
+    func cachedBody(_ request: Request, build: () async throws -> ByteBuffer) async throws -> Response {
         let key = request.uri.description
-        let entry = try await cache.body(for: key, contentType: "application/json; charset=utf-8") {
-            ByteBuffer(bytes: try JSONResponse.encoder.encode(try await build()))
-        }
+        let entry = try await cache.body(for: key, contentType: "application/json; charset=utf-8", render: build)
         return Responses.make(entry, for: request, key: key, cache: cache)
     }
 

@@ -36,7 +36,8 @@ enum HFAPI {
         }
     }
 
-    /// `paper` inside a daily item, and the whole body of `GET /api/papers/{id}`.
+    /// `paper` inside a daily item made here, and the body of `GET /api/papers/{id}` for a
+    /// paper whose latest entry has no capture.
     struct Paper: Encodable {
         var id: String
         var authors: [Author]
@@ -75,7 +76,8 @@ enum HFAPI {
         }
     }
 
-    /// One item of `GET /api/daily_papers`.
+    /// One item of `GET /api/daily_papers` for an entry made here (a local submission);
+    /// captured items are served as they came, by `CapturedJSON`.
     struct DailyItem: Encodable {
         var paper: Paper
         var publishedAt: String
