@@ -87,6 +87,37 @@ import Testing
         }
     }
 
+    @Test func theSyncSectionShowsEachUpstreamsLastRunErrorAndNextRun() async throws {
+        try await Self.withAdmin { admin, _, store in
+            var ada = admin
+            let started = Date(timeIntervalSince1970: 1_780_000_000)  // 2026-05-28T20:26:40Z
+            let run = try await store.beginSyncRun(source: "hf-daily", startedAt: started)
+            try await store.finishSyncRun(
+                id: run,
+                endedAt: started + 3,
+                counts: SyncCounts(fetched: 8, new: 41, updated: 7, rejected: 2),
+                error: nil,
+                keep: 10
+            )
+            let failed = try await store.beginSyncRun(source: "arxiv", startedAt: started)
+            try await store.finishSyncRun(
+                id: failed,
+                endedAt: started + 1,
+                counts: SyncCounts(),
+                error: "arxiv:cs:arXiv: cannot reach the upstream: <refused>",
+                keep: 10
+            )
+            try await store.setNextSyncRun(source: "hf-daily", at: started + 1800)
+            let page = try await ada.get("/admin")
+            let hf = try #require(page.body.range(of: "id=\"sync-hf-daily\"")).upperBound
+            let row = String(page.body[hf...].prefix(600))
+            #expect(row.contains("2026-05-28T20:26:40Z → 2026-05-28T20:26:43Z"))
+            #expect(row.contains("<td>8 days</td><td>41</td><td>7</td><td>2</td>"))
+            #expect(row.contains("2026-05-28T20:56:40Z"), "the next run")
+            #expect(page.body.contains("cannot reach the upstream: &lt;refused&gt;"), "the arXiv error, escaped")
+        }
+    }
+
     @Test func featuringPutsAPaperOnThatDaysPageTheAPIAndTheAtomFeed() async throws {
         try await Self.withAdmin { admin, client, store in
             var ada = admin

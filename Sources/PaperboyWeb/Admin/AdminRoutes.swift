@@ -179,6 +179,31 @@ struct AdminRoutes: Sendable {
             "failedToday": health.digest.today.deliveries["failed", default: 0],
         ]
         if let sendsAt = health.digest.sendsAtUTC { sync["sendsAtUTC"] = sendsAt }
+        sync["sources"] = health.sync.sources.map(source)
         return sync
+    }
+
+    /// One upstream's row: its last run, last error, next run and harvest checkpoints.
+    static func source(_ source: SyncStatus.Source) -> [String: Any] {
+        var row: [String: Any] = [
+            "name": source.source == "hf-daily" ? "Hugging Face daily papers" : "arXiv (OAI-PMH)",
+            "source": source.source,
+            "unit": source.fetches,
+            "nextRunAt": source.nextRunAt ?? "not scheduled",
+            "harvests": source.harvests.map { harvest in
+                [
+                    "key": harvest.key, "from": harvest.from ?? "the beginning", "midHarvest": harvest.midHarvest,
+                    "recordsSoFar": harvest.recordsSoFar,
+                ] as [String: Any]
+            },
+        ]
+        if let run = source.lastRun {
+            row["lastRun"] = [
+                "startedAt": run.startedAt, "endedAt": run.endedAt ?? "running (or its process stopped)", "fetched": run.fetched,
+                "new": run.new, "updated": run.updated, "rejected": run.rejected,
+            ] as [String: Any]
+        }
+        if let failure = source.lastError { row["lastError"] = ["at": failure.at, "message": failure.message] }
+        return row
     }
 }
