@@ -32,7 +32,14 @@ import Testing
         let (store, cleanUp) = try backend.makeStore()
         defer { cleanUp() }
         #expect(try await store.harvestCheckpoint(source: "arxiv:cs:arXiv") == nil)
-        let checkpoint = HarvestCheckpoint(source: "arxiv:cs:arXiv", from: "2024-05-27", until: "2024-05-28", resumptionToken: "t1", records: 2, nextFrom: "2024-05-29")
+        let checkpoint = HarvestCheckpoint(
+            source: "arxiv:cs:arXiv",
+            from: "2024-05-27",
+            until: "2024-05-28",
+            resumptionToken: "t1",
+            records: 2,
+            nextFrom: "2024-05-29"
+        )
         let counts = try await store.importHarvestPage([listed("2405.00001"), listed("2405.00002")], checkpoint: checkpoint)
         #expect(counts.papers == 2)
         #expect(counts.new == 2)

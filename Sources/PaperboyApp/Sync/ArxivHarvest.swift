@@ -83,7 +83,7 @@ public struct ArxivHarvest: Sendable {
             try await heartbeat()
             let page: OAIPage
             do {
-                page = try await fetcher.listRecords(request(for: checkpoint, set: set))
+                page = try await report.timingUpstream { try await fetcher.listRecords(request(for: checkpoint, set: set)) }
             } catch is CancellationError {
                 throw CancellationError()
             } catch UpstreamError.oai(let code, _) where code == "badResumptionToken" && checkpoint.isMidHarvest && !restarted {

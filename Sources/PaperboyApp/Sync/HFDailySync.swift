@@ -66,7 +66,7 @@ public struct HFDailySync: Sendable {
             try await heartbeat()
             let data: Data
             do {
-                data = try await fetcher.dailyPapers(on: day)
+                data = try await report.timingUpstream { try await fetcher.dailyPapers(on: day) }
             } catch is CancellationError {
                 throw CancellationError()
             } catch {

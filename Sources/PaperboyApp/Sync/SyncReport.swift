@@ -3,7 +3,7 @@ import PaperboyIngest
 import PaperboyStore
 
 /// What one sync run did, for the run log, the command line and the scheduler's logs.
-public struct SyncReport: Sendable, Equatable {
+public struct SyncReport: Sendable {
     /// What `fetched` counts.
     public enum Unit: String, Sendable {
         case days, records
@@ -18,6 +18,9 @@ public struct SyncReport: Sendable, Equatable {
     public var deleted = 0
     /// Why the run stopped early or what went wrong on the way, if anything did.
     public var failure: SyncFailure?
+    /// Seconds spent waiting on the upstream (requests, retries, request spacing); the rest of
+    /// a run is parsing and writing. Measured, so it is not part of equality.
+    public var upstreamSeconds: Double = 0
 
     public init(unit: Unit) {
         self.unit = unit
@@ -34,7 +37,14 @@ public struct SyncReport: Sendable, Equatable {
     public var summaryLine: String {
         var line = "\(unit.rawValue)=\(counts.fetched) papers=\(papers) new=\(counts.new) updated=\(counts.updated)"
         if unit == .records { line += " deleted=\(deleted)" }
-        return line + " rejected=\(counts.rejected)"
+        return line + " rejected=\(counts.rejected) upstream_seconds=\(String(format: "%.2f", upstreamSeconds))"
+    }
+
+    /// Times `fetch` into `upstreamSeconds`.
+    mutating func timingUpstream<T>(_ fetch: () async throws -> T) async rethrows -> T {
+        let started = ContinuousClock.now
+        defer { upstreamSeconds += (ContinuousClock.now - started).seconds }
+        return try await fetch()
     }
 }
 

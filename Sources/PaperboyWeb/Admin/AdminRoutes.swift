@@ -198,10 +198,11 @@ struct AdminRoutes: Sendable {
             },
         ]
         if let run = source.lastRun {
-            row["lastRun"] = [
-                "startedAt": run.startedAt, "endedAt": run.endedAt ?? "running (or its process stopped)", "fetched": run.fetched,
-                "new": run.new, "updated": run.updated, "rejected": run.rejected,
-            ] as [String: Any]
+            row["lastRun"] =
+                [
+                    "startedAt": run.startedAt, "endedAt": run.endedAt ?? "running (or its process stopped)", "fetched": run.fetched,
+                    "new": run.new, "updated": run.updated, "rejected": run.rejected,
+                ] as [String: Any]
         }
         if let failure = source.lastError { row["lastError"] = ["at": failure.at, "message": failure.message] }
         return row

@@ -31,7 +31,7 @@ struct SyncOptions: ParsableArguments {
         FlagValues(
             integers: [.hfFirstSyncDays: hfFirstSyncDays],
             texts: [
-            .hfEndpoint: hfEndpoint, .hfToken: hfToken, .hfSyncInterval: hfSyncInterval, .arxivSyncTime: arxivSyncTime,
+                .hfEndpoint: hfEndpoint, .hfToken: hfToken, .hfSyncInterval: hfSyncInterval, .arxivSyncTime: arxivSyncTime,
                 .arxivSets: arxivSets, .oaiEndpoint: oaiEndpoint, .oaiMetadataPrefix: oaiMetadataPrefix,
             ]
         )
