@@ -157,7 +157,7 @@ public struct DigestSender: Sendable {
         self.policy = policy
         self.clock = clock
         self.identity = identity
-        self.holder = DigestLease.holderName(identity: identity, random: random)
+        self.holder = StoreLease.holderName(identity: identity, random: random)
         self.metrics = metrics
         self.logger = logger
     }
@@ -166,7 +166,7 @@ public struct DigestSender: Sendable {
 
     public func run(date: FeedDay) async throws -> DigestRunReport {
         let started = ContinuousClock.now
-        let lease = DigestLease(
+        let lease = StoreLease(
             store: store,
             name: "digest",
             holder: holder,
@@ -174,7 +174,8 @@ public struct DigestSender: Sendable {
             clock: clock,
             identity: identity
         )
-        try await lease.acquire()
+        let current = try await lease.acquire()
+        guard current == lease.holder else { throw DigestRunError.leaseHeld(by: current) }
         var report = DigestRunReport(date: date)
         do {
             try await send(date: date, lease: lease, report: &report)
@@ -191,7 +192,7 @@ public struct DigestSender: Sendable {
         return report
     }
 
-    private func send(date: FeedDay, lease: DigestLease, report: inout DigestRunReport) async throws {
+    private func send(date: FeedDay, lease: StoreLease, report: inout DigestRunReport) async throws {
         // Ranked only once there is something to send: the service calls this every minute.
         var ranked: DigestEdition?
         report.enqueued = try await store.enqueueDigest(date: date, now: now)
@@ -205,7 +206,7 @@ public struct DigestSender: Sendable {
         let failures = FailureStreak()
         while true {
             try Task.checkCancellation()
-            try await lease.renew()
+            guard try await lease.renew() else { throw DigestRunError.leaseLost }
             let due = try await store.dueDeliveries(date: date, now: now, limit: policy.batchSize)
             if due.isEmpty {
                 guard policy.waitForRetries, let next = try await store.nextRetry(date: date) else { return }
@@ -253,7 +254,7 @@ public struct DigestSender: Sendable {
         edition: DigestEdition,
         cache: RenderingCache,
         failures: FailureStreak,
-        lease: DigestLease
+        lease: StoreLease
     ) async throws -> [Outcome] {
         var outcomes: [Outcome] = []
         var failuresInARow = 0
@@ -261,7 +262,7 @@ public struct DigestSender: Sendable {
             if let last = failures.exceeded(policy.giveUpAfterFailuresInARow) {
                 throw DigestRunError.mailServerFailing(last)
             }
-            try await lease.renewIfDue()
+            guard try await lease.renewIfDue() else { throw DigestRunError.leaseLost }
             let outcome = try await deliver(delivery, over: transport, edition: edition, cache: cache)
             outcomes.append(outcome)
             switch outcome {
@@ -433,85 +434,5 @@ public final class RenderingCache: Sendable {
                 entries[key] = newValue
             }
         }
-    }
-}
-
-/// A named lease in the database: only its holder sends. A holder is `host:pid:random`, so a
-/// lease left by a process that died on this machine can be taken over at once.
-public final class DigestLease: Sendable {
-    let store: any DigestStore
-    let name: String
-    let holder: String
-    let duration: Double
-    let clock: any WallClock
-    let identity: any ProcessIdentity
-    /// Wall-clock seconds of the last renewal (the injected clock, so tests can move time).
-    private let lastRenewal: Mutex<Double>
-
-    init(
-        store: any DigestStore,
-        name: String,
-        holder: String,
-        duration: Double,
-        clock: any WallClock,
-        identity: any ProcessIdentity
-    ) {
-        self.store = store
-        self.name = name
-        self.holder = holder
-        self.duration = duration
-        self.clock = clock
-        self.identity = identity
-        lastRenewal = Mutex(clock.now)
-    }
-
-    /// `host:pid:random`; the random part tells apart two senders of one process.
-    static func holderName(identity: any ProcessIdentity, random: any RandomSource) -> String {
-        "\(identity.hostName):\(identity.processID):\(random.hex(4))"
-    }
-
-    func acquire() async throws {
-        let current = try await take(stealFrom: nil)
-        guard current != holder else { return }
-        guard isDeadLocalProcess(current), try await take(stealFrom: current) == holder else {
-            throw DigestRunError.leaseHeld(by: current)
-        }
-    }
-
-    func renew() async throws {
-        guard try await take(stealFrom: nil) == holder else { throw DigestRunError.leaseLost }
-        let now = clock.now
-        lastRenewal.withLock { $0 = now }
-    }
-
-    /// Renews when a third of the lease has gone by: lanes call it before every message, so a
-    /// batch slowed down by a struggling server never outlives the lease.
-    func renewIfDue() async throws {
-        let elapsed = clock.now - lastRenewal.withLock { $0 }
-        if elapsed > duration / 3 { try await renew() }
-    }
-
-    func release() async throws {
-        try await store.releaseLease(name: name, holder: holder)
-    }
-
-    private func take(stealFrom: String?) async throws -> String {
-        let now = Date(timeIntervalSince1970: clock.now)
-        return try await store.acquireLease(
-            name: name,
-            holder: holder,
-            until: now.addingTimeInterval(duration),
-            now: now,
-            stealFrom: stealFrom
-        )
-    }
-
-    /// Whether `holder` names a process on this machine that no longer exists.
-    func isDeadLocalProcess(_ holder: String) -> Bool {
-        let parts = holder.split(separator: ":")
-        guard parts.count == 3, String(parts[0]) == identity.hostName, let pid = Int32(parts[1]) else {
-            return false
-        }
-        return !identity.isRunning(pid)
     }
 }

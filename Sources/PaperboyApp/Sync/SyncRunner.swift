@@ -53,10 +53,10 @@ public struct SyncRunner: Sendable {
         source: String,
         _ work: (_ heartbeat: @escaping @Sendable () async throws -> Void) async throws -> SyncReport
     ) async throws -> SyncReport {
-        let lease = SyncLease(
+        let lease = StoreLease(
             store: store,
             name: Self.leaseName(source),
-            holder: "\(identity.hostName):\(identity.processID):\(random.hex(4))",
+            holder: StoreLease.holderName(identity: identity, random: random),
             duration: leaseDuration,
             clock: clock,
             identity: identity
@@ -71,7 +71,9 @@ public struct SyncRunner: Sendable {
             throw error
         }
         do {
-            let report = try await work { try await lease.renewIfDue(source: source) }
+            let report = try await work {
+                guard try await lease.renewIfDue() else { throw SyncRunError.leaseLost(source: source) }
+            }
             try await store.finishSyncRun(
                 id: runID,
                 endedAt: date(clock.now),
@@ -90,58 +92,4 @@ public struct SyncRunner: Sendable {
     }
 
     private func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
-}
-
-/// A source's lease in the store. A holder is `host:pid:random`, so a lease left by a process
-/// that died on this machine is taken over at once, not after it expires.
-final class SyncLease: Sendable {
-    let store: any LeaseStore
-    let name: String
-    let holder: String
-    let duration: Double
-    let clock: any WallClock
-    let identity: any ProcessIdentity
-    private let lastRenewal: Mutex<Double>
-
-    init(store: any LeaseStore, name: String, holder: String, duration: Double, clock: any WallClock, identity: any ProcessIdentity) {
-        self.store = store
-        self.name = name
-        self.holder = holder
-        self.duration = duration
-        self.clock = clock
-        self.identity = identity
-        lastRenewal = Mutex(clock.now)
-    }
-
-    /// Takes the lease if it is free, expired, ours, or left by a dead process here; returns
-    /// who holds it afterwards (`holder` when it is ours).
-    func acquire() async throws -> String {
-        let current = try await take(stealFrom: nil)
-        guard current != holder, isDeadLocalProcess(current) else { return current }
-        return try await take(stealFrom: current)
-    }
-
-    /// Renews once a third of the lease has gone by.
-    func renewIfDue(source: String) async throws {
-        guard clock.now - lastRenewal.withLock({ $0 }) > duration / 3 else { return }
-        guard try await take(stealFrom: nil) == holder else { throw SyncRunError.leaseLost(source: source) }
-        let now = clock.now
-        lastRenewal.withLock { $0 = now }
-    }
-
-    func release() async throws {
-        try await store.releaseLease(name: name, holder: holder)
-    }
-
-    private func take(stealFrom: String?) async throws -> String {
-        let now = Date(timeIntervalSince1970: clock.now)
-        return try await store.acquireLease(name: name, holder: holder, until: now.addingTimeInterval(duration), now: now, stealFrom: stealFrom)
-    }
-
-    /// Whether `holder` names a process on this machine that no longer exists.
-    private func isDeadLocalProcess(_ holder: String) -> Bool {
-        let parts = holder.split(separator: ":")
-        guard parts.count == 3, String(parts[0]) == identity.hostName, let pid = Int32(parts[1]) else { return false }
-        return !identity.isRunning(pid)
-    }
 }
