@@ -62,18 +62,7 @@ extension SQLitePaperStore: SyncStore {
 
     public func importHarvestPage(_ papers: [Paper], checkpoint: HarvestCheckpoint) async throws -> ImportCounts {
         try await pool.write { db in
-            var counts = ImportCounts()
-            if !papers.isEmpty {
-                let revision = try Self.nextRevision(db)
-                for paper in papers {
-                    counts.papers += 1
-                    switch try Self.upsertListedPaper(paper, revision: revision, db: db) {
-                    case .inserted: counts.new += 1
-                    case .updated: counts.updated += 1
-                    case .unchanged: break
-                    }
-                }
-            }
+            let counts = try Self.upsertListedPapers(papers, db: db)
             try Self.save(checkpoint, db: db)
             return counts
         }

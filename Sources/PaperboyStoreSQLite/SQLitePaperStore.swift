@@ -55,19 +55,23 @@ public final class SQLitePaperStore: PaperStore {
     }
 
     public func importArxivPapers(_ papers: [Paper]) async throws -> ImportCounts {
-        try await pool.write { db in
-            let revision = try Self.nextRevision(db)
-            var counts = ImportCounts()
-            for paper in papers {
-                counts.papers += 1
-                switch try Self.upsertListedPaper(paper, revision: revision, db: db) {
-                case .inserted: counts.new += 1
-                case .updated: counts.updated += 1
-                case .unchanged: break
-                }
+        try await pool.write { db in try Self.upsertListedPapers(papers, db: db) }
+    }
+
+    /// Listing records merged into the store under one new revision (none when empty).
+    static func upsertListedPapers(_ papers: [Paper], db: Database) throws -> ImportCounts {
+        var counts = ImportCounts()
+        guard !papers.isEmpty else { return counts }
+        let revision = try nextRevision(db)
+        for paper in papers {
+            counts.papers += 1
+            switch try upsertListedPaper(paper, revision: revision, db: db) {
+            case .inserted: counts.new += 1
+            case .updated: counts.updated += 1
+            case .unchanged: break
             }
-            return counts
         }
+        return counts
     }
 
     static func upsertFeedPaper(_ paper: Paper, day: FeedDay, revision: Int, db: Database) throws -> UpsertOutcome {

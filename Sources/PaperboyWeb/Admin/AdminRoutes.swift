@@ -25,27 +25,17 @@ struct AdminRoutes: Sendable {
         router.post("/admin/feature") { request, context in
             let (reader, form) = try await verified(request, context)
             let input = form.id ?? ""
+            // A refusal is shown on the dashboard, beside the form it came from.
+            func refused(_ message: String, _ status: HTTPResponse.Status) async throws -> Response {
+                try await dashboard(context, reader: reader, error: message, input: input, date: form.date, status: status)
+            }
             do {
                 let paper = try await admin.feature(input, on: try Self.day(form.date), by: reader)
                 return redirect(to: "/papers/\(paper.id)")
             } catch let refusal as AdminService.Refusal {
-                return try await dashboard(
-                    context,
-                    reader: reader,
-                    error: refusal.message,
-                    input: input,
-                    date: form.date,
-                    status: ErrorMapping(refusal).status
-                )
+                return try await refused(refusal.message, ErrorMapping(refusal).status)
             } catch let refusal as SubmissionService.Refusal {
-                return try await dashboard(
-                    context,
-                    reader: reader,
-                    error: refusal.message,
-                    input: input,
-                    date: form.date,
-                    status: ErrorMapping(refusal).status
-                )
+                return try await refused(refusal.message, ErrorMapping(refusal).status)
             }
         }
         for (action, hidden) in [("hide", true), ("unhide", false)] {
