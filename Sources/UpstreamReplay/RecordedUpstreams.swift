@@ -38,6 +38,29 @@ extension ReplayServer {
         return (served, skipped)
     }
 
+    /// Serves arXiv API lookups (`GET path?id_list=…`) from arxiv.py's recorded fixtures
+    /// (`{url, status_code, body}` JSON files, the body stored as Latin-1 text of the raw
+    /// bytes): a request gets the fixture recorded for the same `id_list`, whatever its other
+    /// parameters; an `id_list` nobody recorded falls through to 404. Returns the ids served.
+    @discardableResult
+    public func serveArxivAPI(fixtures directory: URL, path: String = "/api/query") throws -> [String] {
+        var answers: [String: ReplayResponse] = [:]
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted()
+        for name in names {
+            let data = try Data(contentsOf: directory.appendingPathComponent(name))
+            guard let fixture = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let url = (fixture["url"] as? String).flatMap(URLComponents.init(string:)),
+                let ids = url.queryItems?.first(where: { $0.name == "id_list" })?.value, !ids.isEmpty,
+                let status = fixture["status_code"] as? Int, let body = fixture["body"] as? String
+            else { continue }
+            let bytes = body.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }
+            answers[ids] = ReplayResponse(status: status, headers: [ReplayHeader("Content-Type", "application/atom+xml; charset=utf-8")], body: bytes)
+        }
+        let recorded = answers
+        handle(path) { request in request.query["id_list"].flatMap { recorded[$0] } }
+        return answers.keys.sorted()
+    }
+
     /// `legacyPath` (arXiv's old `/oai2`) answers 301 to `path` with the same query, as
     /// `export.arxiv.org/oai2` now redirects to `oaipmh.arxiv.org/oai`.
     public func redirectLegacyOAI(from legacyPath: String = "/oai2", to path: String = "/oai") {

@@ -5,12 +5,13 @@ import UpstreamReplay
 // e2e tests and the benchmarks. Runs until killed.
 
 let usage = """
-    usage: upstream-replay [--port N] [--hf-dir DIR] [--oai FILE_OR_DIR ...] [--redirect-legacy]
+    usage: upstream-replay [--port N] [--hf-dir DIR] [--oai FILE_OR_DIR ...] [--redirect-legacy] [--arxiv-api DIR]
       --port N            port on 127.0.0.1 (0, the default: any free port)
       --hf-dir DIR        serves /api/daily_papers?date=D from DIR/D.json ([] for a day without a file)
       --oai PATH ...      OAI-PMH pages (files or directories of .xml), each served at /oai for the
                           request its <request> element records
       --redirect-legacy   /oai2 answers 301 to /oai with the same query (arXiv's legacy endpoint)
+      --arxiv-api DIR     serves /api/query?id_list=… from arxiv.py's recorded fixtures in DIR
       --quiet             no request log
     Prints "listening on 127.0.0.1:PORT", then one line per request.
     """
@@ -20,6 +21,7 @@ struct Options {
     var hfDirectory: URL?
     var oaiPages: [URL] = []
     var redirectLegacy = false
+    var arxivAPIFixtures: URL?
     var quiet = false
 
     init(_ arguments: [String]) throws {
@@ -43,6 +45,7 @@ struct Options {
                 }
                 if oaiPages.isEmpty { throw UsageError("--oai needs at least one file or directory") }
             case "--redirect-legacy": redirectLegacy = true
+            case "--arxiv-api": arxivAPIFixtures = URL(fileURLWithPath: try value())
             case "--quiet": quiet = true
             case "-h", "--help":
                 UpstreamReplayCommand.say(usage)
@@ -87,6 +90,10 @@ enum UpstreamReplayCommand {
         }
         if options.redirectLegacy {
             server.redirectLegacyOAI()
+        }
+        if let fixtures = options.arxivAPIFixtures {
+            let ids = try server.serveArxivAPI(fixtures: fixtures)
+            complain("\(ids.count) arXiv API lookups at /api/query")
         }
         say("listening on \(server.host):\(server.port)")
         // Serve until the process is killed.

@@ -5,6 +5,7 @@ import pathlib
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 
@@ -88,3 +89,33 @@ def demo_items():
             data = data["data"]
         days[path.stem] = [item for item in data if isinstance(item, dict)]
     return days
+
+
+class Replay:
+    """`upstream-replay` (built beside paperboy) on a free port, serving recorded upstream answers;
+    its request log is collected line by line."""
+
+    def __init__(self, *args: str):
+        binary = pathlib.Path(paperboy_binary()).with_name("upstream-replay")
+        self.process = subprocess.Popen([str(binary), "--port", "0", *args],
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: list[str] = []
+        self.ready = threading.Event()
+        self.port = None
+        threading.Thread(target=self._read, daemon=True).start()
+        assert self.ready.wait(30), "upstream-replay did not start"
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+            if line.startswith("listening on "):
+                self.port = int(line.strip().rsplit(":", 1)[1])
+                self.ready.set()
+
+    def requests(self, fragment: str) -> list[str]:
+        return [line for line in list(self.lines) if " GET " in line and fragment in line]
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)

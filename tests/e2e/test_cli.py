@@ -3,7 +3,7 @@ import pathlib
 import re
 import shutil
 
-from conftest import DEMO, Server, run_paperboy
+from conftest import DEMO, Replay, SHARED_DATA, Server, run_paperboy
 
 SUMMARY = re.compile(r"^days=\d+ papers=\d+ new=\d+ updated=\d+ unchanged=\d+ rejected=\d+ seconds=[\d.]+ papers_per_second=\d+$")
 
@@ -132,39 +132,21 @@ def test_embed_computes_missing_embeddings(tmp_path):
 
 
 def test_fetch_arxiv_uses_the_api_client(tmp_path):
-    import http.server
-    import pathlib
-    import threading
-    import urllib.parse
-    fixtures = pathlib.Path(__file__).resolve().parents[2] / "Tests" / "PaperboyWebTests" / "Fixtures" / "arxiv"
-
-    class Replay(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            ids = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)["id_list"][0]
-            body = (fixtures / ("one.xml" if ids == "2405.20001" else "empty.xml")).read_bytes()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/atom+xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Replay)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # arXiv's recorded answers (arxiv.py's fixtures), served by the replay server.
+    replay = Replay("--arxiv-api", str(SHARED_DATA / "upstream" / "arxiv-api" / "arxiv.py-fixtures"))
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/api/query"
+        url = f"{replay.url}/api/query"
         database = tmp_path / "x.sqlite"
-        found = run_paperboy("fetch", "arxiv", "https://arxiv.org/abs/2405.20001v1", "--api-url", url, "--database", str(database))
+        found = run_paperboy("fetch", "arxiv", "https://arxiv.org/abs/1605.08386v1", "--api-url", url, "--database", str(database))
         assert found.returncode == 0, found.stderr
-        assert "2405.20001\t2024-05-24\tSparse Mixtures of Experts for Long-Context Reasoning" in found.stdout
+        assert "1605.08386\t2016-05-26\tHeat-bath random walks with Markov bases" in found.stdout
         assert "papers=1 new=1" in found.stdout
-        missing = run_paperboy("fetch", "arxiv", "2405.29999", "--api-url", url, "--database", str(database))
+        missing = run_paperboy("fetch", "arxiv", "0808.05394", "--api-url", url, "--database", str(database))
         assert missing.returncode == 2
-        assert "not found on arXiv: 2405.29999" in missing.stderr
+        assert "not found on arXiv: 0808.05394" in missing.stderr
+        assert replay.requests("id_list=1605.08386") and replay.requests("id_list=0808.05394")
     finally:
-        server.shutdown()
+        replay.stop()
 
 
 class Voter:

@@ -14,41 +14,12 @@ import urllib.request
 
 import pytest
 
-from conftest import SHARED_DATA, Server, paperboy_binary, run_paperboy
+from conftest import SHARED_DATA, Replay, Server, paperboy_binary, run_paperboy
 
 HF_DAYS = SHARED_DATA / "hf-daily-papers"
 OAI_PAGES = SHARED_DATA / "upstream" / "arxiv-oai" / "legacy-export-oai2"
 # The recorded harvest: set cs, 2021-03-20 to 2021-03-30, three pages, 2,358 records.
 HARVEST = ["--set", "cs", "--metadata-prefix", "oai_dc", "--from", "2021-03-20", "--until", "2021-03-30"]
-
-
-class Replay:
-    """`upstream-replay` on a free port; its request log is collected line by line."""
-
-    def __init__(self, *args: str):
-        binary = pathlib.Path(paperboy_binary()).with_name("upstream-replay")
-        self.process = subprocess.Popen([str(binary), "--port", "0", *args],
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lines: list[str] = []
-        self.ready = threading.Event()
-        self.port = None
-        threading.Thread(target=self._read, daemon=True).start()
-        assert self.ready.wait(30), "upstream-replay did not start"
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def _read(self):
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-            if line.startswith("listening on "):
-                self.port = int(line.strip().rsplit(":", 1)[1])
-                self.ready.set()
-
-    def requests(self, fragment: str) -> list[str]:
-        return [line for line in list(self.lines) if " GET " in line and fragment in line]
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
