@@ -11,7 +11,7 @@ WORK=$(mktemp -d)
 PORT=${PORT:-18081}
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 $BIN import hf-daily data/demo --database "$WORK/demo.sqlite" >/dev/null 2>&1
-$BIN serve --port "$PORT" --database "$WORK/demo.sqlite" --log-level warning --no-embed --api-rate-limit 1000000000 &
+$BIN serve --port "$PORT" --database "$WORK/demo.sqlite" --log-level warning --no-embed --api-rate-limit 1000000000 --hf-sync-interval off --arxiv-sync-time off &
 SERVER=$!
 for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 rss() { awk '/VmRSS/ {print $2}' /proc/$SERVER/status; }

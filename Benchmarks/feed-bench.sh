@@ -20,11 +20,13 @@ echo "## import: arXiv listing ($SHARED/arxiv-cs/arxiv_daily_cs.jsonl.gz)"
 $BIN import arxiv-jsonl "$SHARED/arxiv-cs/arxiv_daily_cs.jsonl.gz" --database "$DB" 2>/dev/null
 
 # No background embedding (it would take a core from the server) and the API rate limit out
-# of the way (600 a minute per address would answer almost every API request 429).
-$BIN serve --port "$PORT" --database "$DB" --log-level warning --no-embed --api-rate-limit 1000000000 &
+# of the way (600 a minute per address would answer almost every API request 429), and no
+# syncs (they would reach for Hugging Face and arXiv during the measurement).
+$BIN serve --port "$PORT" --database "$DB" --log-level warning --no-embed --api-rate-limit 1000000000 --hf-sync-interval off --arxiv-sync-time off &
 SERVER=$!
 for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.05; done
-DAY=$(curl -sf "http://127.0.0.1:$PORT/api/daily_papers?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["publishedAt"][:10])')
+# The latest captured day (an item's publishedAt is the arXiv publication time, not its day).
+DAY=$(ls "$SHARED/hf-daily-papers" | grep -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}\.json$' | sort | tail -1 | cut -c1-10)
 
 for path in "/ping" "/" "/api/daily_papers?date=$DAY" "/papers/trending"; do
     curl -sf -o /dev/null "http://127.0.0.1:$PORT$path"  # warm

@@ -31,7 +31,7 @@ for line in open(sys.argv[1]):
 PY
 
 ulimit -n 4096
-$BIN serve --port "$PORT" --database "$DB" --log-level warning --no-embed --metrics-token "$TOKEN" --api-rate-limit 1000000000 &
+$BIN serve --port "$PORT" --database "$DB" --log-level warning --no-embed --metrics-token "$TOKEN" --api-rate-limit 1000000000 --hf-sync-interval off --arxiv-sync-time off &
 SERVER=$!
 for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 

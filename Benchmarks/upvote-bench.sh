@@ -12,7 +12,7 @@ PORT=${PORT:-18081}
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 $BIN import hf-daily data/demo --database "$DB" >/dev/null 2>&1
-$BIN serve --port "$PORT" --database "$DB" --no-embed --log-level warning --api-rate-limit 1000000000 &
+$BIN serve --port "$PORT" --database "$DB" --no-embed --log-level warning --api-rate-limit 1000000000 --hf-sync-interval off --arxiv-sync-time off &
 SERVER=$!
 for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.05; done
 export TOKEN=$(python3 Benchmarks/make-token.py "http://127.0.0.1:$PORT")
