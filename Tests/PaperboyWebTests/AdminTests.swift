@@ -170,6 +170,7 @@ import Testing
             #expect(!(try await client.get("/api/papers?limit=100").body.contains(Self.paperID)))
             #expect(!(try await client.get("/api/papers/search?q=transformers+arithmetic+embeddings").body.contains(Self.paperID)))
             #expect(try await client.get("/search?q=\(Self.paperID)").status != .seeOther, "its id no longer leads to it")
+            #expect(!(try await client.get("/api/papers/suggest?q=transformers+can").body.contains(Self.paperID)), "nor a suggestion")
             #expect(try await client.get("/papers/\(Self.paperID)").status == .notFound)
             #expect(try await client.get("/api/papers/\(Self.paperID)").status == .notFound)
             let asAdmin = try await ada.get("/papers/\(Self.paperID)")
@@ -182,6 +183,7 @@ import Testing
             #expect(try await client.get("/papers/date/2024-05-28").body.contains(Self.title))
             #expect(try await Self.dailyIDs(client, "2024-05-28").contains(Self.paperID))
             #expect(try await client.get("/api/papers/search?q=transformers+arithmetic+embeddings").body.contains(Self.paperID))
+            #expect(try await client.get("/api/papers/suggest?q=transformers+can").body.contains(Self.paperID))
             #expect(try await client.get("/papers/\(Self.paperID)").status == .ok)
 
             let log = try await store.adminActions(limit: 10)

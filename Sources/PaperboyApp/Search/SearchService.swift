@@ -88,7 +88,12 @@ public struct SearchService: Sendable {
         try await store.papers(ids: engine.related(to: paper, limit: limit).map(\.id))
     }
 
-    public func suggest(_ prefix: String, limit: Int) -> [Suggester.Suggestion] {
-        engine.suggest(String(prefix.prefix(250)), limit: limit)
+    /// Titles starting with `prefix`, best first; papers an editor hid are left out (the
+    /// in-memory suggester still holds them, so a few more are asked for and checked).
+    public func suggest(_ prefix: String, limit: Int) async throws -> [Suggester.Suggestion] {
+        let candidates = engine.suggest(String(prefix.prefix(250)), limit: limit + 5)
+        guard !candidates.isEmpty else { return [] }
+        let shown = Set(try await store.papers(ids: candidates.map(\.id)).map(\.id))
+        return Array(candidates.filter { shown.contains($0.id) }.prefix(limit))
     }
 }

@@ -31,7 +31,7 @@ struct SearchRoutes: Sendable {
             let parameters = QueryString(request)
             let query = try Self.requiredQuery(parameters)
             let limit = try APIRoutes.integer(parameters, "limit", default: 10, range: 1...50)
-            return try JSONResponse.make(search.suggest(query, limit: limit).map { ["id": $0.id, "title": $0.title] })
+            return try JSONResponse.make(try await search.suggest(query, limit: limit).map { ["id": $0.id, "title": $0.title] })
         }
         router.get("/api/papers/:id/related") { request, context in
             let limit = try APIRoutes.integer(QueryString(request), "limit", default: 10, range: 1...50)
