@@ -111,6 +111,17 @@ public enum JSONBytes {
         return nil
     }
 
+    /// Whether `bytes` hold one whole JSON object or array (whitespace around it allowed): the
+    /// brackets close and nothing follows. A structural scan that builds nothing, so a body
+    /// cut off mid-way (or an HTML page) is told apart from a complete one at a fraction of the
+    /// cost of parsing it; the values themselves are checked by whoever parses it.
+    public static func isCompleteContainer(_ bytes: [UInt8]) -> Bool {
+        let start = skipWhitespace(from: 0, in: bytes)
+        guard start < bytes.count, bytes[start] == UInt8(ascii: "{") || bytes[start] == UInt8(ascii: "[") else { return false }
+        guard let end = endOfValue(at: start, in: bytes) else { return false }
+        return skipWhitespace(from: end, in: bytes) == bytes.count
+    }
+
     /// The index just past the value that starts at `start`.
     static func endOfValue(at start: Int, in bytes: [UInt8]) -> Int? {
         guard start < bytes.count else { return nil }

@@ -42,4 +42,17 @@ import Testing
             #expect(JSONBytes.elements(ofArrayAt: 0, in: bytes) == nil, "\(broken)")
         }
     }
+
+    @Test func aCompleteContainerIsToldApartFromACutOffOneOrAnythingElse() throws {
+        for whole in ["[]", " [ {\"a\": [1, \"]\"]} ]\n", #"{"data": [{"paper": {"id": "2405.1"}}]}"#] {
+            #expect(JSONBytes.isCompleteContainer(Array(whole.utf8)), "\(whole)")
+        }
+        let day = #"[{"paper": {"id": "2405.1", "title": "A \"quoted\" title"}, "numComments": 3}]"#
+        for cut in 1..<day.utf8.count {
+            #expect(!JSONBytes.isCompleteContainer(Array(day.utf8.prefix(cut))), "cut at \(cut)")
+        }
+        for other in ["", "<html>login</html>", "42", #""text""#, "[] []", "[1] x"] {
+            #expect(!JSONBytes.isCompleteContainer(Array(other.utf8)), "\(other)")
+        }
+    }
 }

@@ -65,13 +65,19 @@ struct SyncReplayTests {
                 let next = Self.day.adding(days: 1)
                 server.inject(.answer(.throttled(503, retryAfter: "1")), path: "/api/daily_papers", query: ["date": "\(Self.day)"])
                 server.inject(.truncatedBody(keeping: 500), path: "/api/daily_papers", query: ["date": "\(next)"], times: 10)
+                let waits = TestClock()
                 let sync = HFDailySync(
                     store: store,
-                    fetcher: HFDailyClient(endpoint: server.baseURL, retry: UpstreamRetryPolicy(attempts: 2, backoff: .milliseconds(10))),
+                    fetcher: HFDailyClient(
+                        endpoint: server.baseURL,
+                        retry: UpstreamRetryPolicy(attempts: 2, backoff: .milliseconds(10)),
+                        clock: waits
+                    ),
                     clock: FixedClock(next, hour: 20)
                 )
-                let report = try await sync.run(from: Self.day, to: next)
+                let report = try await waits.advancingToEachDeadline { try await sync.run(from: Self.day, to: next) }
                 #expect(report.counts.fetched == 1, "the throttled day, after waiting")
+                #expect(waits.sleptDurations.first == .seconds(1), "as Retry-After said")
                 #expect(try await store.feedEntries(FeedQuery(days: Self.day...Self.day, limit: 100)).isEmpty == false)
                 #expect(try await store.feedEntries(FeedQuery(days: next...next, limit: 100)).isEmpty, "nothing of a cut-off day")
                 #expect(report.failure?.message.contains("unreadable answer") == true, "\(String(describing: report.failure))")

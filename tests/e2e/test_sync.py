@@ -233,6 +233,16 @@ def test_with_no_reachable_upstream_the_server_serves_its_data_and_logs_the_outa
         assert "cannot reach" in errors["hf-daily"]["message"]
         assert "Daily Papers" in get_text(f"{server.url}/")
         assert get_json(f"{server.url}/api/daily_papers?limit=3")
+        # A second attempt a minute later (within its jitter) fails too, and is not logged again.
+        first = errors["hf-daily"]["at"]
+        deadline = time.monotonic() + 150
+        while True:
+            hf = next(source for source in get_json(f"{server.url}/healthz")["sync"]["sources"]
+                      if source["source"] == "hf-daily")
+            if hf["lastError"]["at"] != first:
+                break
+            assert time.monotonic() < deadline, hf
+            time.sleep(1)
     finally:
         server.stop()
     output = server.process.stderr.read() + server.process.stdout.read()

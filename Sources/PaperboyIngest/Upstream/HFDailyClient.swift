@@ -41,10 +41,9 @@ public struct HFDailyClient: HFDailyFetching {
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
         return try await http.get("\(endpoint)/api/daily_papers?date=\(day)", headers: headers) { body in
             // A cut-off answer with a matching Content-Length still reaches here: only a
-            // complete JSON document is worth handing on.
-            do {
-                _ = try JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])
-            } catch {
+            // complete JSON document is worth handing on. A structural scan, not a parse: the
+            // day's parser reads the values right after.
+            guard JSONBytes.isCompleteContainer(Array(body)) else {
                 throw UpstreamError.badBody("not complete JSON (\(body.count) bytes)")
             }
             return body
