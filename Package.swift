@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Default trait only (JSON config files): no YAML, no command-line provider.
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(name: "PaperboyCore"),
@@ -60,8 +61,23 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        // Opens a store from its location (sqlite:PATH, a path; postgres:// next).
-        .target(name: "PaperboyStoreFactory", dependencies: ["PaperboyCore", "PaperboyStore", "PaperboyStoreSQLite"]),
+        // The PostgreSQL implementation (PostgresNIO, SQL-string migrations under an advisory lock).
+        .target(
+            name: "PaperboyStorePostgres",
+            dependencies: [
+                "PaperboyCore", "PaperboyStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Opens a store from its location (sqlite:PATH, a path, or postgres://…).
+        .target(
+            name: "PaperboyStoreFactory",
+            dependencies: [
+                "PaperboyCore", "PaperboyStore", "PaperboyStoreSQLite", "PaperboyStorePostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "PaperboyIngest",
@@ -153,7 +169,7 @@ let package = Package(
         .testTarget(
             name: "PaperboyStoreTests",
             dependencies: [
-                "PaperboyStore", "PaperboyStoreSQLite", "PaperboyStoreFactory", "PaperboyCore",
+                "PaperboyStore", "PaperboyStoreSQLite", "PaperboyStoreFactory", "PaperboyCore", "PaperboyTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -1,10 +1,20 @@
 import Foundation
 
 /// Everything the application keeps, behind the protocols of this module.
-public typealias AppStore = PaperStore & AccountStore & DigestStore & BackupStore & SyncStore & CurationStore
+public typealias AppStore = PaperStore & AccountStore & DigestStore & BackupStore & SyncStore & CurationStore & StoreConnection
+
+/// Which backend a store is and how it ends.
+public protocol StoreConnection: Sendable {
+    /// "sqlite" or "postgres", as `/healthz` reports it.
+    var backendName: String { get }
+
+    /// Lets go of the database (PostgreSQL: closes the pool's connections); nothing is called
+    /// on the store afterwards. SQLite has nothing to close.
+    func close() async
+}
 
 /// Where a store lives, read from the `--database` value: `sqlite:PATH`, `sqlite://PATH`, a
-/// bare path (SQLite), or `postgres://…` / `postgresql://…` (not available yet). The factory
+/// bare path (SQLite), or `postgres://…` / `postgresql://…`. The factory
 /// (`PaperboyStoreFactory.openStore`) opens it; nothing else needs to know which backend it is.
 public enum StoreLocation: Equatable, Sendable {
     case sqlite(path: String)

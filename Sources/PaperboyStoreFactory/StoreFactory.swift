@@ -1,27 +1,30 @@
+import Logging
 import PaperboyCore
 import PaperboyStore
+import PaperboyStorePostgres
 import PaperboyStoreSQLite
 
 /// Opens the store a location names. The one place that knows the backends: everything else
 /// holds `any AppStore`.
 public enum StoreFactory {
-    public struct Unavailable: Error, CustomStringConvertible {
-        public var description: String
-    }
-
     /// - Parameters:
     ///   - clock: stamps the rows the store dates itself.
     ///   - random: where instance secrets come from.
+    ///   - logger: where a PostgreSQL pool logs what happens in the background.
     public static func open(
         _ location: StoreLocation,
         clock: any WallClock = SystemClock(),
-        random: any RandomSource = SystemRandomSource()
-    ) throws -> any AppStore {
+        random: any RandomSource = SystemRandomSource(),
+        logger: Logger? = nil
+    ) async throws -> any AppStore {
         switch location {
         case .sqlite(let path):
             return try SQLitePaperStore(path: path, clock: clock, random: random)
-        case .postgres:
-            throw Unavailable(description: "PostgreSQL stores are not available yet: use a SQLite path")
+        case .postgres(let url):
+            if let logger {
+                return try await PostgresPaperStore.open(url: url, clock: clock, random: random, logger: logger)
+            }
+            return try await PostgresPaperStore.open(url: url, clock: clock, random: random)
         }
     }
 
@@ -29,8 +32,9 @@ public enum StoreFactory {
     public static func open(
         _ text: String,
         clock: any WallClock = SystemClock(),
-        random: any RandomSource = SystemRandomSource()
-    ) throws -> any AppStore {
-        try open(try StoreLocation(text), clock: clock, random: random)
+        random: any RandomSource = SystemRandomSource(),
+        logger: Logger? = nil
+    ) async throws -> any AppStore {
+        try await open(try StoreLocation(text), clock: clock, random: random, logger: logger)
     }
 }

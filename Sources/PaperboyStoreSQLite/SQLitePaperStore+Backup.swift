@@ -125,7 +125,7 @@ extension SQLitePaperStore {
         let descriptor = open(directory, O_RDONLY)
         guard descriptor >= 0 else { return }
         _ = fsync(descriptor)
-        _ = close(descriptor)
+        _ = Glibc.close(descriptor)
     }
 }
 

@@ -11,3 +11,10 @@ extension SQLitePaperStore {
         }
     }
 }
+
+extension SQLitePaperStore: StoreConnection {
+    public var backendName: String { "sqlite" }
+
+    /// GRDB closes the pool when the store is released.
+    public func close() async {}
+}

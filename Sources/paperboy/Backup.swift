@@ -20,7 +20,7 @@ struct Backup: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: settings.databasePath) else {
             throw CommandFailure("no database at \(settings.databasePath)")
         }
-        let store = try settings.openStore()
+        let store = try await settings.openStore()
         let started = Date()
         let report: BackupReport
         do {

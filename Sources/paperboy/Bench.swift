@@ -34,7 +34,7 @@ struct SearchBench: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try await options.settings()
-        let store = try settings.openStore()
+        let store = try await settings.openStore()
         let embedder: MiniLMTextEmbedder
         switch settings.loadEmbedder(maximumConcurrency: 1) {
         case .success(let loaded): embedder = loaded

@@ -53,11 +53,11 @@ extension EffectiveSettings {
         return Logger(label: label) { StructuredLogHandler(label: $0, level: level) }
     }
 
-    /// Opens the store `--database` names (a path, `sqlite:PATH`) or ends the command with a
-    /// one-line reason and a non-zero status.
-    func openStore() throws -> any AppStore {
+    /// Opens the store `--database` names (a path, `sqlite:PATH`, `postgres://…`) or ends the
+    /// command with a one-line reason and a non-zero status.
+    func openStore() async throws -> any AppStore {
         do {
-            return try StoreFactory.open(databasePath)
+            return try await StoreFactory.open(databasePath, logger: makeLogger("paperboy.postgres"))
         } catch {
             throw CommandFailure("\(error)")
         }

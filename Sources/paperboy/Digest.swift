@@ -52,7 +52,7 @@ struct Digest: AsyncParsableCommand {
             guard let mail = try settings.makeMail(publicURL: publicURL, logger: logger) else {
                 throw CommandFailure("no mail server: pass --smtp-url smtp://user:pass@host:port or set PAPERBOY_SMTP_URL")
             }
-            let store = try settings.openStore()
+            let store = try await settings.openStore()
             let search = try await Self.searchForPicks(settings, store: store, logger: logger)
             let policy = DeliveryPolicy(
                 maxAttempts: maxAttempts,

@@ -17,7 +17,7 @@ struct Embed: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try await options.settings()
-        let store = try settings.openStore()
+        let store = try await settings.openStore()
         let embedder: MiniLMTextEmbedder
         switch settings.loadEmbedder() {
         case .success(let loaded): embedder = loaded

@@ -37,7 +37,7 @@ struct Serve: AsyncParsableCommand {
         let settings = try await options.settings(for: .serve, mail.flags, limits.flags, server.flags, sync.flags)
         let configuration = try settings.appConfiguration()
         let logger = settings.makeLogger("paperboy")
-        let store = try settings.openStore()
+        let store = try await settings.openStore()
         let mail = try settings.makeMail(
             publicURL: configuration.publicURL ?? "http://\(configuration.hostname):\(configuration.port)",
             logger: logger

@@ -14,7 +14,7 @@ import Glibc
     }
 
     @Test func aFiftyMegabyteLineIsRejectedWithItsSizeAndTheNextLinesImport() async throws {
-        let scratch = try Scratch()
+        let scratch = try await Scratch()
         let huge =
             Data(#"{"id":"2405.00002","title":"Huge","summary":""#.utf8)
             + Data(repeating: UInt8(ascii: "a"), count: 52_428_800 - 47) + Data(#""}"#.utf8)
@@ -33,7 +33,7 @@ import Glibc
     }
 
     @Test func theRecordLimitIsTheImporters() async throws {
-        let scratch = try Scratch()
+        let scratch = try await Scratch()
         var importer = Importer(store: scratch.store)
         importer.maxRecordBytes = 100
         var rejections: [Rejection] = []
@@ -45,7 +45,7 @@ import Glibc
     }
 
     @Test func aGzippedLineOverTheLimitIsRejected() async throws {
-        let scratch = try Scratch()
+        let scratch = try await Scratch()
         var rejections: [Rejection] = []
         let counts = try await Importer(store: scratch.store).importArxivJSONL(paths: [Fixtures.url("oversized-line.jsonl.gz").path]) {
             rejections.append($0)
@@ -59,7 +59,7 @@ import Glibc
     }
 
     @Test func arxivImportReadsADirectoryOfJSONLinesFiles() async throws {
-        let scratch = try Scratch()
+        let scratch = try await Scratch()
         let folder = scratch.directory.appendingPathComponent("arxiv")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try Data((Self.paperLine("2405.00001") + "\n").utf8).write(to: folder.appendingPathComponent("a.jsonl"))
@@ -71,7 +71,7 @@ import Glibc
     }
 
     @Test func aDirectoryWithoutJSONLinesFilesSaysWhatItLookedFor() async throws {
-        let scratch = try Scratch()
+        let scratch = try await Scratch()
         let empty = scratch.directory.appendingPathComponent("empty").path
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         await #expect {
@@ -87,7 +87,7 @@ import Glibc
     /// Root reads files whatever their mode, so a directory named like a day file stands in
     /// for an unreadable one.
     @Test func aFileThatExistsButCannotBeReadIsNotCalledMissing() async throws {
-        let scratch = try Scratch()
+        let scratch = try await Scratch()
         let folder = scratch.directory.appendingPathComponent("days")
         let day = folder.appendingPathComponent("2024-05-27.json")
         try FileManager.default.createDirectory(at: day, withIntermediateDirectories: true)
@@ -100,7 +100,7 @@ import Glibc
 
     @Test(.enabled(if: getuid() != 0, "root reads a file whatever its mode"))
     func aFileWithoutReadPermissionSaysPermissionDenied() async throws {
-        let scratch = try Scratch()
+        let scratch = try await Scratch()
         let day = try scratch.file("2024-05-27.json", Fixtures.data("2024-05-27.json"))
         try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: day)
         await #expect(throws: Importer.ImportError.unreadable(day, reason: "permission denied")) {

@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct ImporterTests {
     @Test func importsFilesReportsRejectionsAndIsIdempotent() async throws {
-        let scratch = try Scratch()
+        let scratch = try await Scratch()
         let importer = Importer(store: scratch.store)
         let files = ["2024-05-27.json", "2024-05-28.json", "2024-12-11.json"].map { Fixtures.url($0).path }
         var rejections: [Rejection] = []
@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func aLaterCaptureOfADayUpdatesItsUpvotes() async throws {
-        let scratch = try Scratch()
+        let scratch = try await Scratch()
         let importer = Importer(store: scratch.store)
         _ = try await importer.importHFDaily(paths: [Fixtures.url("2024-05-27.json").path]) { _ in }
 
@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func aBrokenFileIsReportedAndTheRestImported() async throws {
-        let scratch = try Scratch()
+        let scratch = try await Scratch()
         let broken = try scratch.file("2024-05-29.json", Data("[{\"paper\": ".utf8))
         var rejections: [Rejection] = []
         let counts = try await Importer(store: scratch.store).importHFDaily(paths: [broken, Fixtures.url("2024-05-27.json").path]) {
@@ -50,14 +50,14 @@ import Testing
     }
 
     @Test func aMissingPathIsFatal() async throws {
-        let scratch = try Scratch()
+        let scratch = try await Scratch()
         await #expect(throws: Importer.ImportError.missingPath("/no/such/dir")) {
             try await Importer(store: scratch.store).importHFDaily(paths: ["/no/such/dir"]) { _ in }
         }
     }
 
     @Test func importsArxivListingLinesFromGzip() async throws {
-        let scratch = try Scratch()
+        let scratch = try await Scratch()
         let counts = try await Importer(store: scratch.store).importArxivJSONL(paths: [Fixtures.url("arxiv-cs-sample.jsonl.gz").path]) { _ in }
         #expect(counts == ImportCounts(papers: 200, new: 200))
         let paper = try #require(try await scratch.store.paper(id: "2503.11731"))
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func importsTheKaggleSnapshotShapeAndReportsBadLines() async throws {
-        let scratch = try Scratch()
+        let scratch = try await Scratch()
         var rejections: [Rejection] = []
         let counts = try await Importer(store: scratch.store).importArxivJSONL(paths: [Fixtures.url("kaggle-snapshot-sample.jsonl").path]) {
             rejections.append($0)
@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func aTruncatedGzipIsAFatalReadError() async throws {
-        let scratch = try Scratch()
+        let scratch = try await Scratch()
         let whole = try Fixtures.data("arxiv-cs-sample.jsonl.gz")
         let cut = try scratch.file("cut.jsonl.gz", whole.prefix(whole.count / 2))
         await #expect(throws: LineReader.ReadError.self) {
@@ -95,8 +95,8 @@ import Testing
         }
     }
 
-    @Test func readsConcatenatedGzipMembers() throws {
-        let scratch = try Scratch()
+    @Test func readsConcatenatedGzipMembers() async throws {
+        let scratch = try await Scratch()
         let member = try Fixtures.data("arxiv-cs-sample.jsonl.gz")
         let doubled = try scratch.file("doubled.jsonl.gz", member + member)
         let reader = try LineReader(path: doubled)
@@ -107,7 +107,7 @@ import Testing
 
     @Test(.enabled(if: Fixtures.hasSharedData, "needs ../shared/data beside the repository"))
     func importsTheWholeSharedArchive() async throws {
-        let scratch = try Scratch()
+        let scratch = try await Scratch()
         var rejections: [Rejection] = []
         let counts = try await Importer(store: scratch.store).importHFDaily(
             paths: [Fixtures.sharedData.appendingPathComponent("hf-daily-papers").path]) { rejections.append($0) }

@@ -3,8 +3,8 @@ import PaperboyIngest
 import Testing
 
 @Suite struct LineReaderTests {
-    @Test func eachByteIsSearchedOnceHoweverLongTheLine() throws {
-        let scratch = try Scratch()
+    @Test func eachByteIsSearchedOnceHoweverLongTheLine() async throws {
+        let scratch = try await Scratch()
         let long = Data(repeating: UInt8(ascii: "x"), count: 8 << 20)
         let file = try scratch.file("long.jsonl", Data("first\n".utf8) + long + Data("\nlast\n".utf8))
         let reader = try LineReader(path: file, maxLineLength: 16 << 20)
@@ -14,8 +14,8 @@ import Testing
         #expect(reader.bytesScanned == reader.fileSize, "a search from the line start rescans it on every refill")
     }
 
-    @Test func aLineOverTheLimitIsSkippedAndTheRestRead() throws {
-        let scratch = try Scratch()
+    @Test func aLineOverTheLimitIsSkippedAndTheRestRead() async throws {
+        let scratch = try await Scratch()
         let atLimit = String(repeating: "a", count: 100)
         let lines = [
             "short", String(repeating: "b", count: 101), atLimit + "\r", String(repeating: "c", count: 3 << 20), "after",
@@ -34,8 +34,8 @@ import Testing
         #expect(reader.bytesScanned == reader.fileSize)
     }
 
-    @Test func nextLineThrowsForALineOverTheLimitAndReadingGoesOn() throws {
-        let scratch = try Scratch()
+    @Test func nextLineThrowsForALineOverTheLimitAndReadingGoesOn() async throws {
+        let scratch = try await Scratch()
         let file = try scratch.file("lines.jsonl", Data("one\n\(String(repeating: "x", count: 20))\nthree\n".utf8))
         let reader = try LineReader(path: file, maxLineLength: 10)
         #expect(try reader.nextLine() == Data("one".utf8))
@@ -58,8 +58,8 @@ import Testing
         #expect(reader.bytesScanned == 5_243_141, "the inflated size, each byte searched once")
     }
 
-    @Test func aDirectoryCannotBeOpenedAsALineFile() throws {
-        let scratch = try Scratch()
+    @Test func aDirectoryCannotBeOpenedAsALineFile() async throws {
+        let scratch = try await Scratch()
         #expect {
             try LineReader(path: scratch.directory.path)
         } throws: { error in

@@ -26,10 +26,10 @@ final class Scratch {
     let directory: URL
     let store: any AppStore
 
-    init() throws {
+    init() async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-ingest-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try StoreFactory.open(.sqlite(path: directory.appendingPathComponent("db.sqlite").path))
+        store = try await StoreFactory.open(.sqlite(path: directory.appendingPathComponent("db.sqlite").path))
     }
 
     func file(_ name: String, _ contents: Data) throws -> String {

@@ -2,12 +2,23 @@ import Foundation
 import PaperboyCore
 import PaperboyStore
 import PaperboyStoreFactory
+import PaperboyTestSupport
 import Testing
 
-/// Every store backend, opened from a location the way the command line does. PostgreSQL
-/// joins this list when it exists; the contract below is written against the protocols only.
+/// Every store backend, opened from a location the way the command line does: SQLite, and
+/// PostgreSQL on the throwaway cluster of this test process (`PostgresCluster`). The contract
+/// below is written against the protocols only.
 enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
     case sqlite
+    case postgres
+
+    /// PostgreSQL is left out only where it is not installed and CI is not running.
+    static var allCases: [StoreBackend] {
+        PostgresCluster.available || PostgresCluster.required ? [.sqlite, .postgres] : [.sqlite]
+    }
+
+    /// The backends a test whose methods PostgreSQL does not implement yet runs on.
+    static var implemented: [StoreBackend] { [.sqlite] }
 
     var testDescription: String { rawValue }
 
@@ -15,23 +26,38 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
     func makeStore(
         clock: any WallClock = SystemClock(),
         random: any RandomSource = SystemRandomSource()
-    ) throws -> (store: any AppStore, cleanUp: () -> Void) {
+    ) async throws -> (store: any AppStore, cleanUp: @Sendable () -> Void) {
         switch self {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-contract-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let location = "sqlite:" + directory.appendingPathComponent("store.sqlite").path
-            let store = try StoreFactory.open(location, clock: clock, random: random)
+            let store = try await StoreFactory.open(location, clock: clock, random: random)
             return (store, { try? FileManager.default.removeItem(at: directory) })
+        case .postgres:
+            let cluster = try PostgresCluster.shared.get()
+            let url = try cluster.makeDatabase()
+            let store = try await StoreFactory.open(url, clock: clock, random: random)
+            // Closed and dropped in the background: `defer` cannot wait, and nothing else
+            // uses the database.
+            return (
+                store,
+                {
+                    Task {
+                        await store.close()
+                        cluster.dropDatabase(url: url)
+                    }
+                }
+            )
         }
     }
 }
 
 /// What any store must do, whatever keeps the data.
 @Suite struct StoreContractTests {
-    @Test(arguments: StoreBackend.allCases)
+    @Test(arguments: StoreBackend.implemented)
     func rowsAreDatedByTheInjectedClockAndSecretsComeFromTheInjectedRandomness(_ backend: StoreBackend) async throws {
-        let (store, cleanUp) = try backend.makeStore(clock: FixedClock(FeedDay("2024-05-28")!, hour: 12), random: SeededRandomSource(seed: 42))
+        let (store, cleanUp) = try await backend.makeStore(clock: FixedClock(FeedDay("2024-05-28")!, hour: 12), random: SeededRandomSource(seed: 42))
         defer { cleanUp() }
         let reader = try await store.createUser(email: "a@example.org", name: "a", passwordHash: "h")
         let token = try await store.createToken(for: reader.id, name: "cli", tokenHash: "t")
@@ -39,17 +65,17 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
         let secret = try await store.instanceSecret(named: "k")
         #expect(secret == SeededRandomSource(seed: 42).hex(32))
 
-        let (again, cleanUpAgain) = try backend.makeStore(random: SeededRandomSource(seed: 42))
+        let (again, cleanUpAgain) = try await backend.makeStore(random: SeededRandomSource(seed: 42))
         defer { cleanUpAgain() }
         #expect(try await again.instanceSecret(named: "k") == secret, "the same seed, the same secret")
-        let (other, cleanUpOther) = try backend.makeStore(random: SeededRandomSource(seed: 43))
+        let (other, cleanUpOther) = try await backend.makeStore(random: SeededRandomSource(seed: 43))
         defer { cleanUpOther() }
         #expect(try await other.instanceSecret(named: "k") != secret)
     }
 
-    @Test(arguments: StoreBackend.allCases)
+    @Test(arguments: StoreBackend.implemented)
     func aFeedDayReadsBackAsImportedAndReimportingChangesNothing(_ backend: StoreBackend) async throws {
-        let (store, cleanUp) = try backend.makeStore()
+        let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
         let day = [entry("2405.00001", day: "2024-05-27", upvotes: 7), entry("2405.00002", day: "2024-05-27", upvotes: 3)]
         let first = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: day)
@@ -65,9 +91,9 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
         #expect(Set(entries.map(\.paper.id)) == ["2405.00001", "2405.00002"])
     }
 
-    @Test(arguments: StoreBackend.allCases)
+    @Test(arguments: StoreBackend.implemented)
     func aCapturedItemReadsBackByteForByteAndAChangedCaptureReplacesIt(_ backend: StoreBackend) async throws {
-        let (store, cleanUp) = try backend.makeStore()
+        let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
         let feedDay = FeedDay("2024-05-27")!
         let raw = Data(#"{"paper":{"id":"2405.00001","upvotes":7,"unknown":["ü",1.50]},"mediaUrls":[]}"#.utf8)
@@ -96,9 +122,9 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
         #expect(reread.first { $0.paper.id == "2405.00001" }?.rawItem == captured.rawItem)
     }
 
-    @Test(arguments: StoreBackend.allCases)
+    @Test(arguments: StoreBackend.implemented)
     func equalUpvotesKeepTheCapturesOrderAndLocalVotesStillRank(_ backend: StoreBackend) async throws {
-        let (store, cleanUp) = try backend.makeStore()
+        let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
         let feedDay = FeedDay("2024-05-27")!
         // Captured in this order, ids deliberately not sorted: the tie must keep the capture's order.
@@ -120,9 +146,9 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
         #expect(voted.map(\.paper.id) == ["2405.00009", "2405.00003", "2405.00005", "2405.00007", "2405.00001"])
     }
 
-    @Test(arguments: StoreBackend.allCases)
+    @Test(arguments: StoreBackend.implemented)
     func aPastDayRanksByItsOwnCaptureWhenALaterDayCapturedMore(_ backend: StoreBackend) async throws {
-        let (store, cleanUp) = try backend.makeStore()
+        let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
         let early = FeedDay("2024-05-27")!
         var first = entry("2405.00001", day: "2024-05-27", upvotes: 5)
@@ -137,9 +163,9 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
         #expect(day.last?.upvotes == 3)
     }
 
-    @Test(arguments: StoreBackend.allCases)
+    @Test(arguments: StoreBackend.implemented)
     func aReaderUpvotesAPaperOnceAndTheCountFollows(_ backend: StoreBackend) async throws {
-        let (store, cleanUp) = try backend.makeStore()
+        let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
         _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 7)])
         let reader = try await store.createUser(email: "ada@example.org", name: "ada", passwordHash: "x")
@@ -151,9 +177,9 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
         #expect(try await store.paper(id: "2405.00001")?.totalUpvotes == 7)
     }
 
-    @Test(arguments: StoreBackend.allCases)
+    @Test(arguments: StoreBackend.implemented)
     func sessionsExpireAndEnd(_ backend: StoreBackend) async throws {
-        let (store, cleanUp) = try backend.makeStore()
+        let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
         let reader = try await store.createUser(email: "ada@example.org", name: "ada", passwordHash: "x")
         let now = Date(timeIntervalSince1970: 1_700_000_000)
@@ -164,9 +190,9 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
         #expect(try await store.session(tokenHash: "h1", now: now) == nil)
     }
 
-    @Test(arguments: StoreBackend.allCases)
+    @Test(arguments: StoreBackend.implemented)
     func writesMoveTheChangeCounterThatCachesWatch(_ backend: StoreBackend) async throws {
-        let (store, cleanUp) = try backend.makeStore()
+        let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
         let before = try await store.changeCounter()
         _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 1)])
@@ -175,9 +201,9 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
 
     // MARK: - Curation
 
-    @Test(arguments: StoreBackend.allCases)
+    @Test(arguments: StoreBackend.implemented)
     func theAdminRoleIsGrantedByEmailAndEveryChangeIsLoggedWithWhoAndWhen(_ backend: StoreBackend) async throws {
-        let (store, cleanUp) = try backend.makeStore(clock: FixedClock(FeedDay("2024-05-28")!, hour: 12))
+        let (store, cleanUp) = try await backend.makeStore(clock: FixedClock(FeedDay("2024-05-28")!, hour: 12))
         defer { cleanUp() }
         let ada = try await store.createUser(email: "Ada@example.org", name: "ada", passwordHash: "h")
         #expect(try await store.isAdmin(readerID: ada.id) == false)
@@ -205,9 +231,9 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
         #expect(latest.first?.actor == AdminActor(readerID: ada.id, name: "ada"))
     }
 
-    @Test(arguments: StoreBackend.allCases)
+    @Test(arguments: StoreBackend.implemented)
     func aHiddenPaperLeavesEveryFeedReadAndComesBackWhenShown(_ backend: StoreBackend) async throws {
-        let (store, cleanUp) = try backend.makeStore()
+        let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
         let editor = AdminActor(readerID: nil, name: "editor")
         _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 9)])
@@ -242,9 +268,9 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
         #expect(try await store.adminActions(limit: 10).map(\.kind) == [.unhidePaper, .hidePaper, .hidePaper])
     }
 
-    @Test(arguments: StoreBackend.allCases)
+    @Test(arguments: StoreBackend.implemented)
     func aHiddenEntryLeavesOnlyItsDayAndReimportingKeepsItHidden(_ backend: StoreBackend) async throws {
-        let (store, cleanUp) = try backend.makeStore()
+        let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
         let editor = AdminActor(readerID: nil, name: "editor")
         _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 9)])
@@ -271,9 +297,9 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
         #expect(log.map(\.detail) == ["2024-05-28", "2024-05-28"])
     }
 
-    @Test(arguments: StoreBackend.allCases)
+    @Test(arguments: StoreBackend.implemented)
     func featuringAddsAnEntryStoresANewPaperAndShowsAHiddenEntryAgain(_ backend: StoreBackend) async throws {
-        let (store, cleanUp) = try backend.makeStore()
+        let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
         let editor = AdminActor(readerID: nil, name: "editor")
         _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 9)])
@@ -309,6 +335,22 @@ extension FeedDay {
         #expect(throws: StoreLocation.Invalid.self) { try StoreLocation("mysql://db/paperboy") }
         #expect(throws: StoreLocation.Invalid.self) { try StoreLocation("sqlite:") }
         #expect(throws: StoreLocation.Invalid.self) { try StoreLocation("  ") }
-        #expect(throws: StoreFactory.Unavailable.self) { try StoreFactory.open("postgres://db/paperboy") }
+    }
+
+    @Test func anUnreachableServerIsOneLineNamingItWithoutThePassword() async throws {
+        // Port 1 on loopback: nothing listens there.
+        let error = await #expect(throws: StoreError.self) {
+            try await StoreFactory.open("postgres://paperboy:secret@127.0.0.1:1/paperboy?sslmode=disable")
+        }
+        let text = "\(try #require(error))"
+        #expect(text.hasPrefix("cannot open database postgres://paperboy@127.0.0.1:1/paperboy: "))
+        #expect(!text.contains("secret"))
+        #expect(!text.contains("\n"))
+    }
+
+    @Test func unknownURLParametersAreRefused() async throws {
+        await #expect(throws: StoreError.cannotOpen(path: "postgres://postgres@db:5432/x", reason: "unknown URL parameter sslmod=off")) {
+            try await StoreFactory.open("postgres://db/x?sslmod=off")
+        }
     }
 }

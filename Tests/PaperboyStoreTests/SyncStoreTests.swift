@@ -10,9 +10,9 @@ import Testing
         Paper(id: id, title: title, summary: "Abstract.", authors: ["A"], categories: ["cs.CL"], source: .arxiv, listingUpdatedAt: version)
     }
 
-    @Test(arguments: StoreBackend.allCases)
+    @Test(arguments: StoreBackend.implemented)
     func syncedDaysAreRecordedOncePerDayAndTheLatestIsKnown(_ backend: StoreBackend) async throws {
-        let (store, cleanUp) = try backend.makeStore()
+        let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
         #expect(try await store.lastSyncedDay() == nil)
         let monday = SyncedDay(day: FeedDay("2024-05-27")!, fetchedAt: Date(timeIntervalSince1970: 1000), items: 12, isEmpty: false)
@@ -27,9 +27,9 @@ import Testing
         #expect(try await store.syncedDays(in: FeedDay("2024-05-01")!...FeedDay("2024-05-31")!) == [sunday, again])
     }
 
-    @Test(arguments: StoreBackend.allCases)
+    @Test(arguments: StoreBackend.implemented)
     func aHarvestPageLandsWithItsCheckpoint(_ backend: StoreBackend) async throws {
-        let (store, cleanUp) = try backend.makeStore()
+        let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
         #expect(try await store.harvestCheckpoint(source: "arxiv:cs:arXiv") == nil)
         let checkpoint = HarvestCheckpoint(
@@ -54,9 +54,9 @@ import Testing
         #expect(try await store.harvestCheckpoints() == [done])
     }
 
-    @Test(arguments: StoreBackend.allCases)
+    @Test(arguments: StoreBackend.implemented)
     func aNewVersionFromAHarvestUpdatesTheTextAndKeepsTheVotes(_ backend: StoreBackend) async throws {
-        let (store, cleanUp) = try backend.makeStore()
+        let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
         _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 9)])
         let checkpoint = HarvestCheckpoint(source: "arxiv:cs:arXiv", from: nil)
@@ -72,9 +72,9 @@ import Testing
         #expect(try await store.paper(id: "2405.00001")?.title == "Version 2")
     }
 
-    @Test(arguments: StoreBackend.allCases)
+    @Test(arguments: StoreBackend.implemented)
     func theRunLogKeepsTheLatestRunsTheLatestFailureAndTheNextRun(_ backend: StoreBackend) async throws {
-        let (store, cleanUp) = try backend.makeStore()
+        let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
         let failed = try await store.beginSyncRun(source: "hf-daily", startedAt: Date(timeIntervalSince1970: 100))
         try await store.finishSyncRun(

@@ -16,7 +16,7 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("db.sqlite").path
-        let store = try StoreFactory.open(.sqlite(path: path))
+        let store = try await StoreFactory.open(.sqlite(path: path))
         let clock = TestClock(now: 1_000)
         let cache = ResponseCache(store: store, clock: clock, recheckInterval: 1)
         let renders = Mutex(0)
@@ -52,7 +52,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-cache-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try StoreFactory.open(.sqlite(path: directory.appendingPathComponent("db.sqlite").path))
+        let store = try await StoreFactory.open(.sqlite(path: directory.appendingPathComponent("db.sqlite").path))
         let cache = ResponseCache(store: store, recheckInterval: 3600, maximumBytes: 100_000)
 
         var renders = 0
@@ -83,7 +83,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-cache-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try StoreFactory.open(.sqlite(path: directory.appendingPathComponent("db.sqlite").path))
+        let store = try await StoreFactory.open(.sqlite(path: directory.appendingPathComponent("db.sqlite").path))
         let cache = ResponseCache(store: store, recheckInterval: 3600, maximumBytes: 200_000)
         let padding = String(repeating: "q", count: 30_000)
         for index in 0..<4_000 {
@@ -105,7 +105,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-cache-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try StoreFactory.open(.sqlite(path: directory.appendingPathComponent("db.sqlite").path))
+        let store = try await StoreFactory.open(.sqlite(path: directory.appendingPathComponent("db.sqlite").path))
         let cache = ResponseCache(store: store, recheckInterval: 3600)
         let renders = RenderCount()
         let (release, releaser) = AsyncStream.makeStream(of: Void.self)

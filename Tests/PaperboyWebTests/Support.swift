@@ -72,7 +72,7 @@ struct TestApp {
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-web-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try StoreFactory.open(.sqlite(path: directory.appendingPathComponent("db.sqlite").path))
+        let store = try await StoreFactory.open(.sqlite(path: directory.appendingPathComponent("db.sqlite").path))
         _ = try await Importer(store: store).importHFDaily(paths: feedFiles) { _ in }
         for entry in extraEntries {
             _ = try await store.importFeedDay(entry.day, entries: [entry])

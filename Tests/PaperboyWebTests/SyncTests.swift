@@ -14,7 +14,7 @@ import Testing
 func withSyncStore(_ body: (any AppStore) async throws -> Void) async throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-sync-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
-    try await body(try StoreFactory.open(.sqlite(path: directory.appendingPathComponent("db.sqlite").path)))
+    try await body(try await StoreFactory.open(.sqlite(path: directory.appendingPathComponent("db.sqlite").path)))
 }
 
 /// A value behind a lock, as a class: the tests share it with tasks and closures.

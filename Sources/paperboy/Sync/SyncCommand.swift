@@ -53,7 +53,7 @@ struct SyncHFDaily: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try await options.settings(for: .syncHFDaily, flags)
-        let store = try settings.openStore()
+        let store = try await settings.openStore()
         let logger = settings.makeLogger("sync")
         let clock = SystemClock()
         let sync = settings.hfDailySync(store: store, clock: clock, logger: logger)
@@ -106,7 +106,7 @@ struct SyncArxiv: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try await options.settings(for: .syncArxiv, flags)
-        let store = try settings.openStore()
+        let store = try await settings.openStore()
         let logger = settings.makeLogger("sync")
         let harvest = settings.arxivHarvest(
             store: store,
