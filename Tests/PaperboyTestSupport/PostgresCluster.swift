@@ -117,7 +117,7 @@ public final class PostgresCluster: Sendable {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var pid = pid_t()
         let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for argument in argv { free(argument) } }
         guard posix_spawn(&pid, arguments[0], &actions, nil, argv, environ) == 0 else { return -1 }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
