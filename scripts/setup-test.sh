@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests need, and nothing when it is already there:
 # a Python virtualenv with huggingface_hub, pytest, schemathesis and aiosmtpd (.venv/), Debian's
-# chromium, openssl (the mail tests make a self-signed certificate) and nginx (the reverse-proxy test).
+# chromium, openssl (the mail tests make a self-signed certificate), nginx (the reverse-proxy test)
+# and postgresql-15 (the PostgreSQL store's tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,8 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium fonts-dejavu-core)
 if [ ! -f /usr/include/zlib.h ]; then need_apt+=(zlib1g-dev); fi
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need_apt+=(nginx)
+# PostgreSQL: the store contract suite starts a throwaway cluster of its own (PostgresCluster).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql-15)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "setup-test: installing ${need_apt[*]} with apt-get"
     if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
