@@ -11,6 +11,29 @@ public protocol StoreConnection: Sendable {
     /// Lets go of the database (PostgreSQL: closes the pool's connections); nothing is called
     /// on the store afterwards. SQLite has nothing to close.
     func close() async
+
+    /// The connections this process holds to the database; nil where there is no pool (SQLite).
+    func poolState() async throws -> PoolState?
+
+    /// Papers committed after `position` that an index standing there has yet to load: a
+    /// node's index lag.
+    func papersPending(after position: RevisionPosition) async throws -> Int
+}
+
+/// A connection pool as the database server sees it.
+public struct PoolState: Sendable, Equatable, Codable {
+    /// Connections open from this process.
+    public var open: Int
+    /// Of those, the ones running a statement (the one asking counts itself).
+    public var busy: Int
+    /// The most this process opens.
+    public var maximum: Int
+
+    public init(open: Int, busy: Int, maximum: Int) {
+        self.open = open
+        self.busy = busy
+        self.maximum = maximum
+    }
 }
 
 /// Where a store lives, read from the `--database` value: `sqlite:PATH`, `sqlite://PATH`, a
@@ -43,4 +66,14 @@ public enum StoreLocation: Equatable, Sendable {
         }
         if case .sqlite(let path) = self, path.isEmpty { throw Invalid(description: "sqlite: needs a file path") }
     }
+}
+
+/// Stores that several processes write at once and that can tell when any of them committed
+/// a change (PostgreSQL's LISTEN/NOTIFY). Polling the change counter stays the fallback: a
+/// notification sent while the listener was disconnected is lost.
+public protocol ChangeNotifying: Sendable {
+    /// Calls `onChange` soon after each committed change, from any process, until the task
+    /// is cancelled. Reconnects after a lost connection, calling `onChange` once it is back
+    /// (changes may have been missed meanwhile).
+    func watchChanges(_ onChange: @escaping @Sendable () -> Void) async throws
 }

@@ -24,12 +24,19 @@ public final class PostgresPaperStore: StoreConnection {
     private let running: Task<Void, Never>
     /// Where the store lives, the password left out (errors and `/healthz`).
     public let displayURL: String
+    /// This process's connections carry it, so the server can count them (`poolState`).
+    let applicationName: String
+    let maximumConnections: Int
+    let location: PostgresLocation
 
     private init(location: PostgresLocation, clock: any WallClock, random: any RandomSource, logger: Logger) {
         self.clock = clock
         self.random = random
         self.logger = logger
+        self.location = location
         self.displayURL = location.displayURL
+        self.applicationName = location.applicationName
+        self.maximumConnections = location.maximumConnections
         let client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: logger)
         self.client = client
         self.running = Task { await client.run() }
@@ -67,6 +74,33 @@ public final class PostgresPaperStore: StoreConnection {
     }
 
     public var backendName: String { "postgres" }
+
+    /// Counted by the server in `pg_stat_activity`, under this process's application name.
+    public func poolState() async throws -> PoolState? {
+        let row = try await firstRow(
+            """
+            SELECT count(*) AS open, count(*) FILTER (WHERE state = 'active') AS busy
+            FROM pg_stat_activity WHERE application_name = \(applicationName)
+            """
+        )
+        return PoolState(
+            open: try row?["open"].decode(Int.self) ?? 0,
+            busy: try row?["busy"].decode(Int.self) ?? 0,
+            maximum: maximumConnections
+        )
+    }
+
+    /// Only papers below the horizon count: those above it are not final yet, and the index
+    /// does not load them either.
+    public func papersPending(after position: RevisionPosition) async throws -> Int {
+        let query: PostgresQuery =
+            if let id = position.id {
+                "SELECT count(*) FROM papers WHERE (revision, id) > (\(position.revision), \(id)) AND revision < paperboy_horizon()"
+            } else {
+                "SELECT count(*) FROM papers WHERE revision > \(position.revision) AND revision < paperboy_horizon()"
+            }
+        return try await scalar(query, as: Int.self) ?? 0
+    }
 
     public func close() async {
         running.cancel()
@@ -150,11 +184,42 @@ public final class PostgresPaperStore: StoreConnection {
     }
 }
 
+extension PostgresPaperStore: ChangeNotifying {
+    /// One connection of its own, outside the pool (a listening connection cannot be shared),
+    /// listening on `paperboy_changes`, which every insert into `changes` notifies at commit.
+    public func watchChanges(_ onChange: @escaping @Sendable () -> Void) async throws {
+        var reconnecting = false
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(
+                    on: PostgresClient.defaultEventLoopGroup.next(),
+                    configuration: try location.connectionConfiguration(),
+                    id: 1,
+                    logger: logger
+                ).get()
+                defer { Task { try? await connection.close() } }
+                try await connection.listen(on: "paperboy_changes") { notifications in
+                    if reconnecting {
+                        logger.info("listening for changes again")
+                        onChange()
+                    }
+                    reconnecting = true
+                    for try await _ in notifications { onChange() }
+                }
+            } catch  where !Task.isCancelled {
+                logger.warning("change notifications lost; retrying", metadata: ["error": "\(PostgresErrorText.describe(error))"])
+                reconnecting = true
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+}
+
 /// A `postgres://user:password@host:port/database?sslmode=…&pool=N` URL read into a client
 /// configuration. sslmode follows libpq: disable, prefer (the default: TLS when the server
 /// offers it), require (TLS, certificate not checked), verify-full (TLS, certificate checked).
 /// `pool` is the most connections this node opens (default 20).
-struct PostgresLocation {
+struct PostgresLocation: Sendable {
     enum TLSMode {
         case disable, prefer, require, verify
     }
@@ -168,6 +233,8 @@ struct PostgresLocation {
     var maximumConnections = 20
     /// The URL without its password (errors, logs, `/healthz`).
     var displayURL: String
+    /// `paperboy <pid>-<random>`: one per process, so `pg_stat_activity` tells nodes apart.
+    let applicationName = "paperboy \(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
 
     init(_ url: String) throws(StoreError) {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
@@ -221,7 +288,7 @@ struct PostgresLocation {
         )
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = .seconds(5)
-        configuration.options.additionalStartupParameters = [("application_name", "paperboy")]
+        configuration.options.additionalStartupParameters = [("application_name", applicationName)]
         return configuration
     }
 
@@ -242,7 +309,7 @@ struct PostgresLocation {
             tls: mode
         )
         configuration.options.connectTimeout = .seconds(5)
-        configuration.options.additionalStartupParameters = [("application_name", "paperboy")]
+        configuration.options.additionalStartupParameters = [("application_name", applicationName)]
         return configuration
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PaperboyStore
 
 extension SQLitePaperStore {
@@ -17,4 +18,18 @@ extension SQLitePaperStore: StoreConnection {
 
     /// GRDB closes the pool when the store is released.
     public func close() async {}
+
+    public func poolState() async throws -> PoolState? { nil }
+
+    public func papersPending(after position: RevisionPosition) async throws -> Int {
+        let (condition, arguments): (String, StatementArguments) =
+            if let id = position.id {
+                ("(revision, id) > (?, ?)", [position.revision, id])
+            } else {
+                ("revision > ?", [position.revision])
+            }
+        return try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM papers WHERE \(condition)", arguments: arguments) ?? 0
+        }
+    }
 }

@@ -18,10 +18,11 @@ import ServiceLifecycle
 ///   - mail: where confirmation and digest emails go; without it subscriptions are kept and
 ///     their confirmations are owed until a server runs with mail.
 ///   - services: background work to run beside the server (embedding backfill, index refresh).
+///   - changes: other nodes' commits, heard at once (PostgreSQL): the response cache starts over.
 ///   - metrics: where requests, searches, submissions and digests are counted; `/metrics` shows it.
 public func buildApplication(
     configuration: AppConfiguration,
-    store: any PaperStore & AccountStore & DigestStore & SyncStore & CurationStore,
+    store: any PaperStore & AccountStore & DigestStore & SyncStore & CurationStore & StoreConnection,
     search: SearchEngine,
     clock: any WallClock = SystemClock(),
     random: any RandomSource = SystemRandomSource(),
@@ -30,6 +31,7 @@ public func buildApplication(
     arxiv: (any ArxivFetching)? = nil,
     mail: DigestMail? = nil,
     services: [any Service] = [],
+    changes: StoreChanges? = nil,
     metrics: AppMetrics = AppMetrics(),
     logger: Logger
 ) async throws -> some ApplicationProtocol {
@@ -44,6 +46,7 @@ public func buildApplication(
         metrics: metrics
     )
     let cache = ResponseCache(store: store, clock: clock)
+    changes?.onChange { cache.invalidate() }
     let sessions = SessionCookies(
         service: SessionService(
             store: store,

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import PaperboyApp
 import PaperboyCore
+import PaperboyStore
 import PaperboyWeb
 import ServiceLifecycle
 
@@ -56,7 +57,16 @@ struct Serve: AsyncParsableCommand {
         let search = SearchEngine(store: store, embedder: embedder, logger: logger)
         try await search.load()
         let progress = EmbeddingProgress()
-        var services: [any Service] = [SearchIndexRefresher(engine: search, store: store, logger: logger)]
+        let refresher = SearchIndexRefresher(engine: search, store: store, logger: logger)
+        var services: [any Service] = [refresher]
+        // Several nodes on one PostgreSQL: each hears the others' commits at once.
+        var changes: StoreChanges?
+        if let notifying = store as? any ChangeNotifying {
+            let listener = StoreChanges(store: notifying, logger: logger)
+            listener.onChange { refresher.wakeup.signal() }
+            services.append(listener)
+            changes = listener
+        }
         if let embedder, !noEmbed {
             services.append(EmbeddingBackfill(store: store, embedder: embedder, engine: search, progress: progress, logger: logger))
         }
@@ -80,6 +90,7 @@ struct Serve: AsyncParsableCommand {
             embeddingProgress: progress,
             mail: mail,
             services: services,
+            changes: changes,
             logger: logger
         )
         // runService installs SIGTERM/SIGINT handlers: in-flight requests finish, then we exit.

@@ -52,12 +52,12 @@ def wait_until_healthy(url: str, process: subprocess.Popen, deadline_s: float = 
 
 
 class Server:
-    def __init__(self, database: pathlib.Path, *extra_args: str):
+    def __init__(self, database: pathlib.Path | str, *extra_args: str, cwd=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [paperboy_binary(), "serve", "--port", str(self.port), "--database", str(database), *extra_args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
         wait_until_healthy(self.url, self.process)
 
     def stop(self) -> int:

@@ -5,7 +5,7 @@ import PaperboyStore
 /// What `/healthz` reports: the data held, the search indexes, the embedding backfill,
 /// today's digest deliveries and where each upstream's sync stands. One value, so the page and any other caller agree.
 public struct HealthService: Sendable {
-    let store: any PaperStore & DigestStore & SyncStore
+    let store: any PaperStore & DigestStore & SyncStore & StoreConnection
     let search: SearchEngine
     let embeddingProgress: EmbeddingProgress
     let clock: any WallClock
@@ -15,7 +15,7 @@ public struct HealthService: Sendable {
     let digestSendAt: Int?
 
     public init(
-        store: any PaperStore & DigestStore & SyncStore,
+        store: any PaperStore & DigestStore & SyncStore & StoreConnection,
         search: SearchEngine,
         embeddingProgress: EmbeddingProgress,
         clock: any WallClock,
@@ -32,6 +32,7 @@ public struct HealthService: Sendable {
 
     public struct Health: Codable, Sendable, Equatable {
         public var status = "ok"
+        public var store: Store
         public var papers: Int
         public var feedDays: Int
         public var dailyEntries: Int
@@ -40,6 +41,16 @@ public struct HealthService: Sendable {
         public var digest: Digest
         /// Per upstream: the last run, the last error, the next run.
         public var sync: SyncStatus
+
+        public struct Store: Codable, Sendable, Equatable {
+            /// "sqlite" or "postgres".
+            public var backend: String
+            /// Papers committed to the database that this node's search index has yet to
+            /// load (0 when it is up to date).
+            public var indexLag: Int
+            /// This node's connections (PostgreSQL only).
+            public var pool: PoolState?
+        }
 
         public struct Search: Codable, Sendable, Equatable {
             public var indexedPapers: Int
@@ -79,6 +90,11 @@ public struct HealthService: Sendable {
         let deliveries = try await store.deliveryCounts(date: today)
         let sync = try await SyncStatusService(store: store).status()
         return Health(
+            store: .init(
+                backend: store.backendName,
+                indexLag: try await store.papersPending(after: search.position),
+                pool: try await store.poolState()
+            ),
             papers: statistics.papers,
             feedDays: statistics.feedDays,
             dailyEntries: statistics.entries,

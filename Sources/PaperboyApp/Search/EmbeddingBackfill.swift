@@ -125,13 +125,16 @@ public func paperEmbeddings(_ papers: [Paper], embedder: any TextEmbedder) -> [P
 }
 
 /// Keeps the search engine in step with the store: imports by another process show up within
-/// `interval`.
+/// `interval`, or at once when `wakeup` is signalled.
 public struct SearchIndexRefresher: Service {
     let engine: SearchEngine
     let store: any PaperStore
     let clock: any WallClock
     let logger: Logger
     var interval: Duration = .seconds(2)
+    /// Signalled when another node commits a change (`StoreChanges`): the index catches up
+    /// at once instead of at the next poll.
+    public let wakeup = Wakeup()
 
     public init(engine: SearchEngine, store: any PaperStore, clock: any WallClock = SystemClock(), logger: Logger) {
         self.engine = engine
@@ -142,17 +145,19 @@ public struct SearchIndexRefresher: Service {
 
     public func run() async throws {
         try await stopQuietlyOnShutdown {
-            var seen = try await store.changeCounter()
+            var seen: Int?
             while !Task.isCancelled {
-                try await clock.sleep(for: interval)
-                let counter = try await store.changeCounter()
-                guard counter != seen else { continue }
-                seen = counter
                 do {
-                    try await engine.refresh()
+                    let counter = try await store.changeCounter()
+                    if counter != seen { try await engine.refresh() }
+                    seen = counter
+                } catch is CancellationError {
+                    return
                 } catch {
+                    // The database may be restarting: keep serving what the index holds.
                     logger.error("search index refresh failed", metadata: ["error": "\(error)"])
                 }
+                try await wakeup.wait(upTo: interval, on: clock)
             }
         }
     }

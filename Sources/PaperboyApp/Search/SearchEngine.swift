@@ -78,6 +78,8 @@ public final class SearchEngine: Sendable {
     var snapshot: Indexes { state.withLock { $0 } }
 
     public var paperCount: Int { snapshot.lexical.count }
+    /// How far into the store's revisions the index has loaded.
+    public var position: RevisionPosition { snapshot.position }
     public var embeddedCount: Int { snapshot.dense.count }
     public var passageCount: Int { snapshot.dense.passageCount }
 
