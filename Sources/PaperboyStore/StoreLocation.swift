@@ -77,3 +77,11 @@ public protocol ChangeNotifying: Sendable {
     /// (changes may have been missed meanwhile).
     func watchChanges(_ onChange: @escaping @Sendable () -> Void) async throws
 }
+
+/// Rate-limit buckets kept where every node sees them (PostgreSQL), so that a limit of ten
+/// log-ins a minute holds across three nodes, not thirty.
+public protocol SharedRateLimits: Sendable {
+    /// Takes one token from the bucket `key` of `policy`, which refills at `quota` tokens per
+    /// `window` seconds up to `quota`. Returns whether one was taken, and the tokens left.
+    func takeToken(policy: String, key: String, quota: Int, window: Double, now: Double) async throws -> (taken: Bool, remaining: Double)
+}

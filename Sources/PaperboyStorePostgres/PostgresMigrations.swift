@@ -14,7 +14,8 @@ enum PostgresMigrations {
     static let lockKey: Int64 = 0x7061_7065_7262_6f79
 
     static let all: [(name: String, sql: String)] = [
-        ("001-initial", initial)
+        ("001-initial", initial),
+        ("002-shared-node-state", sharedNodeState),
     ]
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
@@ -275,6 +276,20 @@ enum PostgresMigrations {
             target TEXT NOT NULL,
             detail TEXT,
             created_at TEXT NOT NULL
+        );
+        """
+
+    /// What nodes share beyond the data.
+    static let sharedNodeState = """
+        -- Token buckets of the rate limits, per policy and client key. UNLOGGED: no WAL, emptied
+        -- after a crash, which only refills every bucket.
+        CREATE UNLOGGED TABLE rate_limit_buckets (
+            policy TEXT NOT NULL,
+            key TEXT NOT NULL,
+            tokens DOUBLE PRECISION NOT NULL,
+            updated_at DOUBLE PRECISION NOT NULL,            -- seconds since 1970
+            taken BOOLEAN NOT NULL,                          -- whether the latest take got a token
+            PRIMARY KEY (policy, key)
         );
         """
 }

@@ -65,23 +65,29 @@ public func buildApplication(
     )
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     let routes = RouteTable()
+    let sharedLimits = store as? any SharedRateLimits
     router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: configuration.publicURL?.hasPrefix("https://") == true))
     router.add(middleware: ForwardedClientMiddleware(trusted: configuration.trustedProxies))
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware(renderer: renderer, routes: routes))
     router.add(
-        middleware: RateLimitMiddleware(limiter: RateLimiter(policy: configuration.loginRateLimit, clock: clock)) {
+        middleware: RateLimitMiddleware(
+            limiter: RateLimiter(policy: configuration.loginRateLimit, clock: clock, shared: sharedLimits, logger: logger)
+        ) {
             $0.method == .post && ($0.uri.path == "/login" || $0.uri.path == "/signup")
         }
     )
     router.add(
-        middleware: RateLimitMiddleware(limiter: RateLimiter(policy: configuration.apiRateLimit, clock: clock)) {
+        middleware: RateLimitMiddleware(limiter: RateLimiter(policy: configuration.apiRateLimit, clock: clock, shared: sharedLimits, logger: logger))
+        {
             $0.uri.path.hasPrefix("/api/")
         }
     )
     router.add(
-        middleware: RateLimitMiddleware(limiter: RateLimiter(policy: configuration.subscribeRateLimit, clock: clock)) {
+        middleware: RateLimitMiddleware(
+            limiter: RateLimiter(policy: configuration.subscribeRateLimit, clock: clock, shared: sharedLimits, logger: logger)
+        ) {
             $0.method == .post && $0.uri.path == "/digest/subscribe"
         }
     )

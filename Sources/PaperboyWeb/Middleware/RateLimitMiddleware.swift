@@ -16,7 +16,7 @@ struct RateLimitMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard applies(request) else { return try await next(request, context) }
-        let decision = limiter.take(Self.key(request, context))
+        let decision = await limiter.take(Self.key(request, context))
         let headers = Self.headers(decision, policy: limiter.policy)
         guard decision.allowed else {
             return try JSONResponse.make(
