@@ -1,34 +1,32 @@
 import Foundation
-import GRDB
 import PaperboyCore
 import PaperboyStore
-import PaperboyStoreSQLite
 import Testing
 
 @Suite struct AccountStoreTests {
-    @Test func accountsVotesAndTokensAreDatedByTheInjectedClock() async throws {
-        let temporary = try TemporaryStore(clock: FixedClock(FeedDay("2024-05-28")!, hour: 12))
-        let store = temporary.store
+    @Test(arguments: StoreBackend.implemented)
+    func accountsVotesAndTokensAreDatedByTheInjectedClock(_ backend: StoreBackend) async throws {
+        let (store, location, cleanUp) = try await backend.makeLocatedStore(clock: FixedClock(FeedDay("2024-05-28")!, hour: 12))
+        defer { cleanUp() }
         _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 1)])
         let reader = try await store.createUser(email: "a@example.org", name: "a", passwordHash: "h")
         #expect(try await store.upvote(paperID: "2405.00001", by: reader.id))
         let token = try await store.createToken(for: reader.id, name: "cli", tokenHash: "t")
         #expect(try await store.revokeToken(id: token.id, of: reader.id))
-        let stamps = try await DatabaseQueue(path: temporary.path).read { db in
-            try String.fetchAll(
-                db,
-                sql: """
-                    SELECT created_at FROM users UNION ALL SELECT created_at FROM upvotes
-                    UNION ALL SELECT created_at FROM api_tokens UNION ALL SELECT revoked_at FROM api_tokens
-                    """
-            )
-        }
+        let stamps = try await backend.strings(
+            """
+            SELECT created_at FROM users UNION ALL SELECT created_at FROM upvotes
+            UNION ALL SELECT created_at FROM api_tokens UNION ALL SELECT revoked_at FROM api_tokens
+            """,
+            in: location
+        )
         #expect(stamps == Array(repeating: "2024-05-28T12:00:00Z", count: 4))
     }
 
-    @Test func emailsAndNamesAreUniqueWhateverTheirCase() async throws {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
+    @Test(arguments: StoreBackend.allCases)
+    func emailsAndNamesAreUniqueWhateverTheirCase(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
         let ada = try await store.createUser(email: "Ada@Example.org", name: "ada", passwordHash: "hash")
         await #expect(throws: AccountError.emailTaken) {
             try await store.createUser(email: "ada@example.ORG", name: "other", passwordHash: "h")
@@ -42,9 +40,10 @@ import Testing
         #expect(try await store.reader(named: "Ada") == ada)
     }
 
-    @Test func sessionsExpireAndCanBeDeleted() async throws {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
+    @Test(arguments: StoreBackend.allCases)
+    func sessionsExpireAndCanBeDeleted(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
         let reader = try await store.createUser(email: "a@example.org", name: "a", passwordHash: "h")
         let now = Date()
         try await store.createSession(tokenHash: "live", readerID: reader.id, csrfToken: "c1", expiresAt: now + 3600, now: now)
@@ -57,9 +56,10 @@ import Testing
         #expect(try await store.session(tokenHash: "live", now: now) == nil)
     }
 
-    @Test func oneUpvotePerReaderAddedToTheImportedCount() async throws {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
+    @Test(arguments: StoreBackend.implemented)
+    func oneUpvotePerReaderAddedToTheImportedCount(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
         _ = try await store.importFeedDay(FeedDay("2024-05-27")!, entries: [entry("2405.00001", day: "2024-05-27", upvotes: 10)])
         let ada = try await store.createUser(email: "a@example.org", name: "a", passwordHash: "h")
         let bob = try await store.createUser(email: "b@example.org", name: "b", passwordHash: "h")

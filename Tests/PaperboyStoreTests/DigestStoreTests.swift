@@ -1,16 +1,16 @@
 import Foundation
 import PaperboyCore
 import PaperboyStore
-import PaperboyStoreSQLite
 import Testing
 
 @Suite struct DigestStoreTests {
     let day = FeedDay("2024-05-28")!
     let now = Date(timeIntervalSince1970: 1_716_883_200)
 
-    @Test func subscribingIsDoubleOptInAndOnePerAddressWhateverItsCase() async throws {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
+    @Test(arguments: StoreBackend.allCases)
+    func subscribingIsDoubleOptInAndOnePerAddressWhateverItsCase(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
         let first = try await store.subscribe(email: "Ada@Example.org", userID: nil, now: now)
         #expect(first.state == .pending)
         #expect(first.confirmationSentAt == nil, "the confirmation is owed")
@@ -35,9 +35,10 @@ import Testing
         #expect(back.email == "Ada@Example.org", "the address keeps the case it was first given")
     }
 
-    @Test func importMarksAddressesConfirmedAndCountsWhatChanged() async throws {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
+    @Test(arguments: StoreBackend.allCases)
+    func importMarksAddressesConfirmedAndCountsWhatChanged(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
         _ = try await store.subscribe(email: "pending@example.org", userID: nil, now: now)
         let result = try await store.importConfirmedSubscribers(
             ["new@example.org", "PENDING@example.org", "other@example.org"],
@@ -53,9 +54,10 @@ import Testing
         #expect(try await store.subscriberCounts() == [.confirmed: 3])
     }
 
-    @Test func theDeliveryLogEnqueuesConfirmedReadersOnceAndRemembersSentPapers() async throws {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
+    @Test(arguments: StoreBackend.allCases)
+    func theDeliveryLogEnqueuesConfirmedReadersOnceAndRemembersSentPapers(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
         _ = try await store.importConfirmedSubscribers(["a@example.org", "b@example.org"], now: now)
         _ = try await store.subscribe(email: "pending@example.org", userID: nil, now: now)
         #expect(try await store.enqueueDigest(date: day, now: now) == 2)
@@ -89,9 +91,10 @@ import Testing
         #expect(try await store.deliveryCounts(date: day) == [.sent: 1, .sending: 1])
     }
 
-    @Test func retriesComeDueLaterAndRefusalsDisableTheAddress() async throws {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
+    @Test(arguments: StoreBackend.allCases)
+    func retriesComeDueLaterAndRefusalsDisableTheAddress(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
         _ = try await store.importConfirmedSubscribers(["a@example.org"], now: now)
         _ = try await store.enqueueDigest(date: day, now: now)
         let id = try #require(try await store.dueDeliveries(date: day, now: now, limit: 1).first).subscriberID
@@ -115,9 +118,10 @@ import Testing
         #expect(try await store.enqueueDigest(date: day.adding(days: 2), now: now) == 0, "disabled addresses get nothing")
     }
 
-    @Test func readersWhoLeaveAfterBeingEnqueuedAreSkipped() async throws {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
+    @Test(arguments: StoreBackend.allCases)
+    func readersWhoLeaveAfterBeingEnqueuedAreSkipped(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
         _ = try await store.importConfirmedSubscribers(["a@example.org", "b@example.org"], now: now)
         _ = try await store.enqueueDigest(date: day, now: now)
         let a = try #require(try await store.subscriber(email: "a@example.org"))
@@ -127,9 +131,10 @@ import Testing
         #expect(try await store.deliveries(date: day).map(\.state) == [.skipped, .pending])
     }
 
-    @Test func aLeaseHasOneHolderUntilItExpiresOrIsReleased() async throws {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
+    @Test(arguments: StoreBackend.allCases)
+    func aLeaseHasOneHolderUntilItExpiresOrIsReleased(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
         #expect(try await store.acquireLease(name: "digest", holder: "A", until: now + 60, now: now, stealFrom: nil) == "A")
         #expect(try await store.acquireLease(name: "digest", holder: "B", until: now + 60, now: now + 1, stealFrom: nil) == "A")
         #expect(try await store.acquireLease(name: "digest", holder: "A", until: now + 90, now: now + 30, stealFrom: nil) == "A", "renewal")
@@ -151,11 +156,13 @@ import Testing
         #expect(try await store.acquireLease(name: "digest", holder: "D", until: now + 300, now: now + 93, stealFrom: nil) == "D")
     }
 
-    @Test func theInstanceSecretIsMadeOnceAndKept() async throws {
-        let temporary = try TemporaryStore()
-        let first = try await temporary.store.instanceSecret(named: "k")
+    @Test(arguments: StoreBackend.allCases)
+    func theInstanceSecretIsMadeOnceAndKept(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
+        let first = try await store.instanceSecret(named: "k")
         #expect(first.count == 64)
-        #expect(try await temporary.store.instanceSecret(named: "k") == first)
-        #expect(try await temporary.store.instanceSecret(named: "other") != first)
+        #expect(try await store.instanceSecret(named: "k") == first)
+        #expect(try await store.instanceSecret(named: "other") != first)
     }
 }
