@@ -3,29 +3,30 @@ import PaperboyCore
 import PaperboyStore
 import PostgresNIO
 
-// Several nodes write at once: each write is one statement or one transaction whose outcome
-// does not depend on what another node read first (conflicts are settled by the unique keys).
+// Several nodes write at once: a write learns its outcome from the write itself (a unique key
+// met, a row changed or not), never from an earlier read another node could have made stale.
 
 extension PostgresPaperStore: ReaderStore {
     public func createUser(email: String, name: String, passwordHash: String) async throws -> Reader {
-        let key = email.lowercased()
-        return try await transaction { connection in
-            // DO NOTHING waits for a node inserting the same email or name and then skips, so
-            // the loser learns which one was taken instead of aborting on a unique violation.
-            let inserted = try await connection.query(
+        do {
+            let id = try await scalar(
                 """
                 INSERT INTO users (email, email_key, name, password_hash, created_at)
-                VALUES (\(email), \(key), \(name), \(passwordHash), \(self.nowStamp))
-                ON CONFLICT DO NOTHING RETURNING id
+                VALUES (\(email), \(email.lowercased()), \(name), \(passwordHash), \(nowStamp)) RETURNING id
                 """,
-                logger: self.logger
-            ).collect()
-            if let row = inserted.first {
-                return Reader(id: try row.makeRandomAccess()[0].decode(Int64.self), email: email, name: name)
+                as: Int64.self
+            )
+            return Reader(id: id ?? 0, email: email, name: name)
+        } catch let error as PSQLError where PostgresErrorText.sqlState(error) == "23505" {
+            // Also where another node inserts the same address or name at once: this insert
+            // waits for it and fails when it commits. The email's index is the older one and
+            // is checked first, so an address and a name both taken report the address, as
+            // SQLite does.
+            switch error.serverInfo?[.constraintName] {
+            case "users_email_key_key": throw AccountError.emailTaken
+            case "users_name_key": throw AccountError.nameTaken
+            default: throw error
             }
-            let emailTaken = try await connection.query("SELECT 1 FROM users WHERE email_key = \(key)", logger: self.logger)
-                .collect()
-            throw emailTaken.isEmpty ? AccountError.nameTaken : AccountError.emailTaken
         }
     }
 

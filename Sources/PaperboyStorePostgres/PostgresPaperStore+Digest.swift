@@ -242,14 +242,14 @@ extension PostgresPaperStore: DeliveryStore {
     }
 
     public func markSkipped(subscriberID: Int64, date: FeedDay, reason: String, now: Date) async throws {
-        try await transaction { connection in
-            _ = try await self.closeDelivery(subscriberID, date, state: .skipped, error: reason, nextAttempt: nil, now: now, connection)
+        try await client.withConnection { connection in
+            _ = try await self.moveOpenDelivery(subscriberID, date, to: .skipped, error: reason, nextAttempt: nil, now: now, connection)
         }
     }
 
     public func markRetry(subscriberID: Int64, date: FeedDay, error: String, nextAttempt: Date, now: Date) async throws {
-        try await transaction { connection in
-            _ = try await self.closeDelivery(subscriberID, date, state: .retry, error: error, nextAttempt: nextAttempt, now: now, connection)
+        try await client.withConnection { connection in
+            _ = try await self.moveOpenDelivery(subscriberID, date, to: .retry, error: error, nextAttempt: nextAttempt, now: now, connection)
         }
     }
 
@@ -263,7 +263,7 @@ extension PostgresPaperStore: DeliveryStore {
     ) async throws -> Bool {
         try await transaction { connection in
             // A refusal reported twice (by a node that lost the lease) counts once.
-            let failed = try await self.closeDelivery(subscriberID, date, state: .failed, error: error, nextAttempt: nil, now: now, connection)
+            let failed = try await self.moveOpenDelivery(subscriberID, date, to: .failed, error: error, nextAttempt: nil, now: now, connection)
             guard failed, permanent else { return false }
             try await connection.query(
                 "UPDATE subscribers SET permanent_failures = permanent_failures + 1, last_error = \(error) WHERE id = \(subscriberID)",
@@ -280,11 +280,12 @@ extension PostgresPaperStore: DeliveryStore {
         }
     }
 
-    /// Moves an open delivery to `state`; false when there was none (finished, or not enqueued).
-    private func closeDelivery(
+    /// Moves an open delivery (pending, sending, retry) to `state`; false when there is none:
+    /// finished already, or never enqueued.
+    private func moveOpenDelivery(
         _ subscriberID: Int64,
         _ date: FeedDay,
-        state: DeliveryState,
+        to state: DeliveryState,
         error: String?,
         nextAttempt: Date?,
         now: Date,

@@ -34,6 +34,9 @@ import Testing
         await #expect(throws: AccountError.nameTaken) {
             try await store.createUser(email: "x@example.org", name: "ADA", passwordHash: "h")
         }
+        await #expect(throws: AccountError.emailTaken, "both taken: the address is reported") {
+            try await store.createUser(email: "ADA@example.org", name: "Ada", passwordHash: "h")
+        }
         let found = try #require(try await store.credentials(email: "ADA@example.org"))
         #expect(found.reader == ada)
         #expect(found.passwordHash == "hash")
@@ -54,6 +57,50 @@ import Testing
         #expect(try await store.session(tokenHash: "old", now: now + 60) == nil, "expired")
         try await store.deleteSession(tokenHash: "live")
         #expect(try await store.session(tokenHash: "live", now: now) == nil)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func aNewPasswordEndsEveryOtherSessionAndANewSessionSweepsExpiredOnes(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
+        let ada = try await store.createUser(email: "a@example.org", name: "a", passwordHash: "old")
+        let bob = try await store.createUser(email: "b@example.org", name: "b", passwordHash: "h")
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        for (token, reader) in [("here", ada), ("elsewhere", ada), ("bob", bob)] {
+            try await store.createSession(tokenHash: token, readerID: reader.id, csrfToken: "c", expiresAt: now + 3600, now: now)
+        }
+        try await store.changePassword(of: ada.id, to: "new", keepingSession: "here")
+        #expect(try await store.passwordHash(of: ada.id) == "new")
+        #expect(try await store.session(tokenHash: "here", now: now)?.reader == ada)
+        #expect(try await store.session(tokenHash: "elsewhere", now: now) == nil)
+        #expect(try await store.session(tokenHash: "bob", now: now)?.reader == bob, "other readers stay logged in")
+
+        try await store.createSession(tokenHash: "later", readerID: nil, csrfToken: "c", expiresAt: now + 7200, now: now + 3601)
+        #expect(try await store.session(tokenHash: "here", now: now) == nil, "swept once expired")
+        #expect(try await store.session(tokenHash: "later", now: now + 3601) != nil)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func aTokenNamesItsReaderUntilItsOwnerRevokesIt(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
+        let ada = try await store.createUser(email: "a@example.org", name: "a", passwordHash: "h")
+        let bob = try await store.createUser(email: "b@example.org", name: "b", passwordHash: "h")
+        let first = try await store.createToken(for: ada.id, name: "laptop", tokenHash: "t1")
+        let second = try await store.createToken(for: ada.id, name: "ci", tokenHash: "t2")
+        #expect(try await store.reader(forTokenHash: "t1") == ada)
+        #expect(try await store.reader(forTokenHash: "unknown") == nil)
+
+        #expect(try await store.revokeToken(id: first.id, of: bob.id) == false, "not bob's")
+        #expect(try await store.revokeToken(id: first.id, of: ada.id))
+        #expect(try await store.revokeToken(id: first.id, of: ada.id) == false, "already revoked")
+        #expect(try await store.reader(forTokenHash: "t1") == nil)
+        #expect(try await store.reader(forTokenHash: "t2") == ada)
+        let tokens = try await store.tokens(of: ada.id)
+        #expect(tokens.map(\.name) == ["ci", "laptop"], "newest first")
+        #expect(tokens.map(\.revoked) == [false, true])
+        #expect(tokens.first == second)
+        #expect(try await store.tokens(of: bob.id).isEmpty)
     }
 
     @Test(arguments: StoreBackend.implemented)

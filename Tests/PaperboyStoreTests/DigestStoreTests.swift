@@ -36,6 +36,26 @@ import Testing
     }
 
     @Test(arguments: StoreBackend.allCases)
+    func aSubscriptionIsFoundByItsAccountOrElseByItsAddress(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
+        let ada = try await store.createUser(email: "ada@example.org", name: "ada", passwordHash: "h")
+        let bob = try await store.createUser(email: "bob@example.org", name: "bob", passwordHash: "h")
+        let linked = try await store.subscribe(email: "digest@example.org", userID: ada.id, now: now)
+        #expect(linked.userID == ada.id)
+        #expect(try await store.subscribe(email: "DIGEST@example.org", userID: bob.id, now: now).userID == ada.id, "the first account keeps it")
+        #expect(try await store.subscriber(forUser: ada.id, email: "ada@example.org")?.id == linked.id)
+        let byAddress = try await store.subscribe(email: "bob@example.org", userID: nil, now: now)
+        #expect(try await store.subscriber(forUser: bob.id, email: "Bob@example.org")?.id == byAddress.id)
+        #expect(try await store.subscriber(forUser: bob.id, email: "nobody@example.org") == nil)
+
+        try await store.markConfirmationSent(subscriberID: linked.id, at: now)
+        #expect(try await store.subscriber(id: linked.id)?.confirmationSentAt != nil)
+        try await store.markConfirmationSent(subscriberID: linked.id, at: nil)
+        #expect(try await store.subscribersOwedConfirmation(limit: 10).map(\.id) == [linked.id, byAddress.id], "owed again")
+    }
+
+    @Test(arguments: StoreBackend.allCases)
     func importMarksAddressesConfirmedAndCountsWhatChanged(_ backend: StoreBackend) async throws {
         let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
