@@ -169,6 +169,7 @@ enum PostgresMigrations {
             expires_at TEXT NOT NULL
         );
         CREATE INDEX sessions_by_user ON sessions(user_id);
+        CREATE INDEX sessions_by_expiry ON sessions(expires_at);      -- every new session sweeps the expired
 
         CREATE TABLE upvotes (
             user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,

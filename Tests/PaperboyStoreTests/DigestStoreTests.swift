@@ -1,16 +1,16 @@
 import Foundation
 import PaperboyCore
 import PaperboyStore
-import PaperboyStoreSQLite
 import Testing
 
 @Suite struct DigestStoreTests {
     let day = FeedDay("2024-05-28")!
     let now = Date(timeIntervalSince1970: 1_716_883_200)
 
-    @Test func subscribingIsDoubleOptInAndOnePerAddressWhateverItsCase() async throws {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
+    @Test(arguments: StoreBackend.allCases)
+    func subscribingIsDoubleOptInAndOnePerAddressWhateverItsCase(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
         let first = try await store.subscribe(email: "Ada@Example.org", userID: nil, now: now)
         #expect(first.state == .pending)
         #expect(first.confirmationSentAt == nil, "the confirmation is owed")
@@ -35,9 +35,30 @@ import Testing
         #expect(back.email == "Ada@Example.org", "the address keeps the case it was first given")
     }
 
-    @Test func importMarksAddressesConfirmedAndCountsWhatChanged() async throws {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
+    @Test(arguments: StoreBackend.allCases)
+    func aSubscriptionIsFoundByItsAccountOrElseByItsAddress(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
+        let ada = try await store.createUser(email: "ada@example.org", name: "ada", passwordHash: "h")
+        let bob = try await store.createUser(email: "bob@example.org", name: "bob", passwordHash: "h")
+        let linked = try await store.subscribe(email: "digest@example.org", userID: ada.id, now: now)
+        #expect(linked.userID == ada.id)
+        #expect(try await store.subscribe(email: "DIGEST@example.org", userID: bob.id, now: now).userID == ada.id, "the first account keeps it")
+        #expect(try await store.subscriber(forUser: ada.id, email: "ada@example.org")?.id == linked.id)
+        let byAddress = try await store.subscribe(email: "bob@example.org", userID: nil, now: now)
+        #expect(try await store.subscriber(forUser: bob.id, email: "Bob@example.org")?.id == byAddress.id)
+        #expect(try await store.subscriber(forUser: bob.id, email: "nobody@example.org") == nil)
+
+        try await store.markConfirmationSent(subscriberID: linked.id, at: now)
+        #expect(try await store.subscriber(id: linked.id)?.confirmationSentAt != nil)
+        try await store.markConfirmationSent(subscriberID: linked.id, at: nil)
+        #expect(try await store.subscribersOwedConfirmation(limit: 10).map(\.id) == [linked.id, byAddress.id], "owed again")
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func importMarksAddressesConfirmedAndCountsWhatChanged(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
         _ = try await store.subscribe(email: "pending@example.org", userID: nil, now: now)
         let result = try await store.importConfirmedSubscribers(
             ["new@example.org", "PENDING@example.org", "other@example.org"],
@@ -53,9 +74,10 @@ import Testing
         #expect(try await store.subscriberCounts() == [.confirmed: 3])
     }
 
-    @Test func theDeliveryLogEnqueuesConfirmedReadersOnceAndRemembersSentPapers() async throws {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
+    @Test(arguments: StoreBackend.allCases)
+    func theDeliveryLogEnqueuesConfirmedReadersOnceAndRemembersSentPapers(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
         _ = try await store.importConfirmedSubscribers(["a@example.org", "b@example.org"], now: now)
         _ = try await store.subscribe(email: "pending@example.org", userID: nil, now: now)
         #expect(try await store.enqueueDigest(date: day, now: now) == 2)
@@ -89,9 +111,10 @@ import Testing
         #expect(try await store.deliveryCounts(date: day) == [.sent: 1, .sending: 1])
     }
 
-    @Test func retriesComeDueLaterAndRefusalsDisableTheAddress() async throws {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
+    @Test(arguments: StoreBackend.allCases)
+    func retriesComeDueLaterAndRefusalsDisableTheAddress(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
         _ = try await store.importConfirmedSubscribers(["a@example.org"], now: now)
         _ = try await store.enqueueDigest(date: day, now: now)
         let id = try #require(try await store.dueDeliveries(date: day, now: now, limit: 1).first).subscriberID
@@ -115,9 +138,10 @@ import Testing
         #expect(try await store.enqueueDigest(date: day.adding(days: 2), now: now) == 0, "disabled addresses get nothing")
     }
 
-    @Test func readersWhoLeaveAfterBeingEnqueuedAreSkipped() async throws {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
+    @Test(arguments: StoreBackend.allCases)
+    func readersWhoLeaveAfterBeingEnqueuedAreSkipped(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
         _ = try await store.importConfirmedSubscribers(["a@example.org", "b@example.org"], now: now)
         _ = try await store.enqueueDigest(date: day, now: now)
         let a = try #require(try await store.subscriber(email: "a@example.org"))
@@ -127,9 +151,10 @@ import Testing
         #expect(try await store.deliveries(date: day).map(\.state) == [.skipped, .pending])
     }
 
-    @Test func aLeaseHasOneHolderUntilItExpiresOrIsReleased() async throws {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
+    @Test(arguments: StoreBackend.allCases)
+    func aLeaseHasOneHolderUntilItExpiresOrIsReleased(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
         #expect(try await store.acquireLease(name: "digest", holder: "A", until: now + 60, now: now, stealFrom: nil) == "A")
         #expect(try await store.acquireLease(name: "digest", holder: "B", until: now + 60, now: now + 1, stealFrom: nil) == "A")
         #expect(try await store.acquireLease(name: "digest", holder: "A", until: now + 90, now: now + 30, stealFrom: nil) == "A", "renewal")
@@ -151,11 +176,13 @@ import Testing
         #expect(try await store.acquireLease(name: "digest", holder: "D", until: now + 300, now: now + 93, stealFrom: nil) == "D")
     }
 
-    @Test func theInstanceSecretIsMadeOnceAndKept() async throws {
-        let temporary = try TemporaryStore()
-        let first = try await temporary.store.instanceSecret(named: "k")
+    @Test(arguments: StoreBackend.allCases)
+    func theInstanceSecretIsMadeOnceAndKept(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
+        let first = try await store.instanceSecret(named: "k")
         #expect(first.count == 64)
-        #expect(try await temporary.store.instanceSecret(named: "k") == first)
-        #expect(try await temporary.store.instanceSecret(named: "other") != first)
+        #expect(try await store.instanceSecret(named: "k") == first)
+        #expect(try await store.instanceSecret(named: "other") != first)
     }
 }

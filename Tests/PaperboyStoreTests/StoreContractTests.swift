@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PaperboyCore
 import PaperboyStore
 import PaperboyStoreFactory
@@ -27,13 +28,22 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
         clock: any WallClock = SystemClock(),
         random: any RandomSource = SystemRandomSource()
     ) async throws -> (store: any AppStore, cleanUp: @Sendable () -> Void) {
+        let made = try await makeLocatedStore(clock: clock, random: random)
+        return (made.store, made.cleanUp)
+    }
+
+    /// A new, empty store, its location (for `strings(_:in:)`) and a clean-up for it.
+    func makeLocatedStore(
+        clock: any WallClock = SystemClock(),
+        random: any RandomSource = SystemRandomSource()
+    ) async throws -> (store: any AppStore, location: String, cleanUp: @Sendable () -> Void) {
         switch self {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-contract-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let location = "sqlite:" + directory.appendingPathComponent("store.sqlite").path
             let store = try await StoreFactory.open(location, clock: clock, random: random)
-            return (store, { try? FileManager.default.removeItem(at: directory) })
+            return (store, location, { try? FileManager.default.removeItem(at: directory) })
         case .postgres:
             let cluster = try PostgresCluster.shared.get()
             let url = try cluster.makeDatabase()
@@ -42,6 +52,7 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
             // uses the database.
             return (
                 store,
+                url,
                 {
                     Task {
                         await store.close()
@@ -51,11 +62,34 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
             )
         }
     }
+
+    /// The first column of each row of `sql`, as text, read straight from the database at
+    /// `location`: what the protocols do not show, such as the stamps a store writes.
+    func strings(_ sql: String, in location: String) async throws -> [String] {
+        switch self {
+        case .sqlite:
+            let path = String(location.dropFirst("sqlite:".count))
+            return try await DatabaseQueue(path: path).read { db in try String.fetchAll(db, sql: sql) }
+        case .postgres:
+            // psql's \copy writes the rows to a file here; it takes one line of SQL.
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-rows-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let query = sql.split(whereSeparator: \.isNewline).joined(separator: " ")
+            try PostgresCluster.shared.get().psql("\\copy (\(query)) TO '\(file)'", database: Self.databaseName(location))
+            return try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+                .dropLast().map(String.init)
+        }
+    }
+
+    /// The database a `postgres://` URL names.
+    static func databaseName(_ url: String) -> String {
+        String(URLComponents(string: url)?.path.dropFirst() ?? "")
+    }
 }
 
 /// What any store must do, whatever keeps the data.
 @Suite struct StoreContractTests {
-    @Test(arguments: StoreBackend.implemented)
+    @Test(arguments: StoreBackend.allCases)
     func rowsAreDatedByTheInjectedClockAndSecretsComeFromTheInjectedRandomness(_ backend: StoreBackend) async throws {
         let (store, cleanUp) = try await backend.makeStore(clock: FixedClock(FeedDay("2024-05-28")!, hour: 12), random: SeededRandomSource(seed: 42))
         defer { cleanUp() }
@@ -177,7 +211,7 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
         #expect(try await store.paper(id: "2405.00001")?.totalUpvotes == 7)
     }
 
-    @Test(arguments: StoreBackend.implemented)
+    @Test(arguments: StoreBackend.allCases)
     func sessionsExpireAndEnd(_ backend: StoreBackend) async throws {
         let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
