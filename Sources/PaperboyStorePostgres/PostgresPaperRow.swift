@@ -39,11 +39,14 @@ enum PostgresPaperRow {
 
     /// Inserts the papers not stored yet, in the order given (id order: two transactions
     /// inserting the same papers then wait for each other rather than deadlock, and the later
-    /// one inserts nothing). Returns the papers inserted, as stored.
-    static func insertNew(_ papers: [StoredPaper], revision: Int, on connection: PostgresConnection, logger: Logger) async throws
-        -> [String: StoredPaper]
-    {
-        var inserted: [String: StoredPaper] = [:]
+    /// one inserts nothing). Returns the ids of those inserted.
+    static func insertNew(
+        _ papers: [StoredPaper],
+        revision: Int,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> Set<String> {
+        var inserted: Set<String> = []
         for chunk in papers.chunks(of: rowsPerStatement) {
             var binds = PostgresBindings(capacity: chunk.count * columns.count)
             for paper in chunk { bind(paper, revision: revision, into: &binds) }
@@ -51,11 +54,10 @@ enum PostgresPaperRow {
                 INSERT INTO papers (\(columns.map(\.name).joined(separator: ", ")))
                 VALUES \(valuesList(rows: chunk.count, columns: columns))
                 ON CONFLICT (id) DO NOTHING
-                RETURNING *
+                RETURNING id
                 """
-            for row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).collect() {
-                let stored = try decodeStored(row.makeRandomAccess())
-                inserted[stored.paper.id] = stored
+            for try await id in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(String.self) {
+                inserted.insert(id)
             }
         }
         return inserted

@@ -191,9 +191,13 @@ extension PostgresPaperStore: CurationStore {
     }
 
     /// Adds a row to the admin log, inside the transaction of the change it records.
-    private func log(_ kind: AdminAction.Kind, target: String, detail: String?, by actor: AdminActor, on connection: PostgresConnection)
-        async throws
-    {
+    private func log(
+        _ kind: AdminAction.Kind,
+        target: String,
+        detail: String?,
+        by actor: AdminActor,
+        on connection: PostgresConnection
+    ) async throws {
         try await connection.query(
             """
             INSERT INTO admin_actions (actor_id, actor, action, target, detail, created_at)

@@ -58,9 +58,7 @@ extension PostgresPaperStore: PaperStore {
 
     /// Writes incoming papers as SQLite does one after another — a new paper is stored as it
     /// comes, a known one becomes what `merge` makes of it (nil: nothing to write) — in a few
-    /// statements per batch. New papers are inserted first and known ones locked after, each
-    /// in id order: two nodes importing the same papers wait for each other instead of both
-    /// inserting one or deadlocking. Returns each incoming paper's outcome, in order.
+    /// statements per batch. Returns each incoming paper's outcome, in order.
     func mergePapers(
         _ incoming: [StoredPaper],
         revision: Int,
@@ -69,13 +67,7 @@ extension PostgresPaperStore: PaperStore {
     ) async throws -> [UpsertOutcome] {
         var firsts: [String: StoredPaper] = [:]
         for candidate in incoming where firsts[candidate.paper.id] == nil { firsts[candidate.paper.id] = candidate }
-        let fresh = firsts.values.sorted { $0.paper.id < $1.paper.id }
-        var current = try await PostgresPaperRow.insertNew(fresh, revision: revision, on: connection, logger: logger)
-        var awaitingInsertOutcome = Set(current.keys)
-        let known = firsts.keys.filter { current[$0] == nil }
-        for stored in try await PostgresPaperRow.lock(ids: known, on: connection, logger: logger) {
-            current[stored.paper.id] = stored
-        }
+        var (current, awaitingInsertOutcome) = try await insertOrLock(firsts, revision: revision, on: connection)
         var outcomes: [UpsertOutcome] = []
         var changed: Set<String> = []
         var retexted: Set<String> = []
@@ -101,6 +93,35 @@ extension PostgresPaperStore: PaperStore {
             try await connection.query("DELETE FROM paper_embeddings WHERE paper_id = ANY(\(Array(retexted)))", logger: logger)
         }
         return outcomes
+    }
+
+    /// Stores the papers that are new and locks the known ones: new ones are inserted first
+    /// and known ones locked after, each in id order, so two nodes importing the same papers
+    /// wait for each other instead of both inserting one or deadlocking. Returns every paper
+    /// as stored now, and the ids this transaction inserted.
+    private func insertOrLock(
+        _ papers: [String: StoredPaper],
+        revision: Int,
+        on connection: PostgresConnection
+    ) async throws -> (current: [String: StoredPaper], inserted: Set<String>) {
+        // Papers known already are not sent to be inserted, or a re-import would send the
+        // batch twice. (One stored meanwhile by another node still meets ON CONFLICT.)
+        var known: Set<String> = []
+        let ids = Array(papers.keys)
+        for try await id in try await connection.query("SELECT id FROM papers WHERE id = ANY(\(ids))", logger: logger).decode(String.self) {
+            known.insert(id)
+        }
+        let new = papers.values.filter { !known.contains($0.paper.id) }.sorted { $0.paper.id < $1.paper.id }
+        let inserted = try await PostgresPaperRow.insertNew(new, revision: revision, on: connection, logger: logger)
+        var current: [String: StoredPaper] = [:]
+        for var paper in new where inserted.contains(paper.paper.id) {
+            // As a read would find it: local votes live in the upvote table, none yet.
+            paper.paper.localUpvotes = 0
+            current[paper.paper.id] = paper
+        }
+        let locked = try await PostgresPaperRow.lock(ids: ids.filter { !inserted.contains($0) }, on: connection, logger: logger)
+        for paper in locked { current[paper.paper.id] = paper }
+        return (current, inserted)
     }
 
     /// Stores feed entries as SQLite does one after another: the same capture again is left

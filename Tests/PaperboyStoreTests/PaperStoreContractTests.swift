@@ -312,9 +312,12 @@ import Testing
 /// never skips a write that commits late), and on the shared test cluster other tests'
 /// transactions hold that back for a moment; SQLite answers at once. Waits until at least
 /// `count` papers come back, or 30 seconds have passed, and returns what came back last.
-func settledPapers(_ store: any PaperStore, after position: RevisionPosition, limit: Int, atLeast count: Int) async throws
-    -> [RevisedPaper]
-{
+func settledPapers(
+    _ store: any PaperStore,
+    after position: RevisionPosition,
+    limit: Int,
+    atLeast count: Int
+) async throws -> [RevisedPaper] {
     let deadline = ContinuousClock.now + .seconds(30)
     while true {
         let papers = try await store.papers(after: position, limit: limit)

@@ -103,13 +103,14 @@ struct PostgresStoreTests {
         let papers = (0..<600).map { Paper(id: String(format: "2405.%05d", $0), title: "P\($0)", categories: ["cs.CL"], source: .arxiv) }
         let day = FeedDay("2024-05-27")!
         let entries = papers.prefix(200).map { entry($0.id, day: "2024-05-27", upvotes: 1) }
-        // Each node in its own order, in several batches: inserts of one may wait for the other's.
+        // Each node in its own order, in batches big enough to overlap: inserts of one wait for
+        // the other's, and out of id order they could deadlock.
         let counts = try await withThrowingTaskGroup(of: ImportCounts.self) { group in
             for (index, node) in nodes.enumerated() {
                 group.addTask {
                     var counts = ImportCounts()
                     var generator = SplitMix64(seed: UInt64(index))
-                    for batch in papers.shuffled(using: &generator).chunked(into: 150) {
+                    for batch in papers.shuffled(using: &generator).chunked(into: 300) {
                         counts += try await node.importArxivPapers(Array(batch))
                     }
                     counts += try await node.importFeedDay(day, entries: entries.shuffled(using: &generator))
