@@ -33,8 +33,9 @@ extension PostgresPaperStore: CurationStore {
         try await scalar("SELECT is_admin FROM users WHERE id = \(readerID)", as: Int.self).map { $0 != 0 } ?? false
     }
 
+    /// By name in byte order, as SQLite sorts it, whatever the server's locale.
     public func admins() async throws -> [Reader] {
-        try await rows("SELECT id, email, name FROM users WHERE is_admin <> 0 ORDER BY name").map(Self.reader)
+        try await rows(#"SELECT id, email, name FROM users WHERE is_admin <> 0 ORDER BY name COLLATE "C""#).map(Self.reader)
     }
 
     // MARK: - Hiding and featuring
@@ -137,6 +138,7 @@ extension PostgresPaperStore: CurationStore {
 
     // MARK: - What editors look at
 
+    /// Entries without a submission time come last within their day, as SQLite sorts NULLs.
     public func recentEntries(limit: Int) async throws -> [CuratedEntry] {
         try await rows(
             """
@@ -144,7 +146,7 @@ extension PostgresPaperStore: CurationStore {
                 e.submitter_avatar, e.upvotes AS entry_upvotes, e.num_comments, e.thumbnail,
                 e.hidden_at IS NOT NULL AS entry_hidden, p.hidden_at IS NOT NULL AS paper_hidden
             FROM daily_entries e JOIN papers p ON p.id = e.paper_id
-            ORDER BY e.day DESC, e.submitted_at DESC, p.id
+            ORDER BY e.day DESC, e.submitted_at DESC NULLS LAST, p.id
             LIMIT \(limit)
             """
         ).map { row in

@@ -90,7 +90,15 @@ extension PostgresPaperStore: PaperStore {
         try await PostgresPaperRow.update(changed.sorted().compactMap { current[$0] }, revision: revision, on: connection, logger: logger)
         if !retexted.isEmpty {
             // An embedding of text that changed no longer describes the paper: recomputed later.
-            try await connection.query("DELETE FROM paper_embeddings WHERE paper_id = ANY(\(Array(retexted)))", logger: logger)
+            // Locked in id order first, the order `saveEmbeddings` writes in, or the two could
+            // deadlock.
+            try await connection.query(
+                """
+                DELETE FROM paper_embeddings WHERE paper_id IN (
+                    SELECT paper_id FROM paper_embeddings WHERE paper_id = ANY(\(Array(retexted))) ORDER BY paper_id FOR UPDATE)
+                """,
+                logger: logger
+            )
         }
         return outcomes
     }
@@ -375,7 +383,13 @@ extension PostgresPaperStore: PaperStore {
     }
 
     public func deleteEmbeddings(model: String) async throws {
-        try await execute("DELETE FROM paper_embeddings WHERE model = \(model)")
+        // Locked in id order first, as `saveEmbeddings` writes.
+        try await execute(
+            """
+            DELETE FROM paper_embeddings WHERE paper_id IN (
+                SELECT paper_id FROM paper_embeddings WHERE model = \(model) ORDER BY paper_id FOR UPDATE)
+            """
+        )
     }
 }
 

@@ -43,8 +43,9 @@ extension PostgresPaperStore: SyncStore {
         try await firstRow("SELECT * FROM harvest_checkpoints WHERE source = \(source)").map(Self.checkpoint)
     }
 
+    /// By source in byte order, as SQLite sorts it, whatever the server's locale.
     public func harvestCheckpoints() async throws -> [HarvestCheckpoint] {
-        try await rows("SELECT * FROM harvest_checkpoints ORDER BY source").map(Self.checkpoint)
+        try await rows(#"SELECT * FROM harvest_checkpoints ORDER BY source COLLATE "C""#).map(Self.checkpoint)
     }
 
     public func importHarvestPage(_ papers: [Paper], checkpoint: HarvestCheckpoint) async throws -> ImportCounts {

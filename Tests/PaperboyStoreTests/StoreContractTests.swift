@@ -320,6 +320,33 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
         #expect(try await store.curation(of: "2405.00001")?.hiddenDays == [])
         #expect(try await store.adminActions(limit: 10).map(\.kind) == [.hidePaper, .feature, .hideEntry, .feature])
     }
+    @Test(arguments: StoreBackend.allCases)
+    func editorsSeeTheLatestDayFirstAndTheLatestSubmittedWithinIt(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
+        func submitted(_ id: String, day: String, at time: String?) -> DailyEntry {
+            var item = entry(id, day: day, upvotes: 1)
+            item.submittedAt = time.map { "\(day)T\($0):00.000Z" }
+            return item
+        }
+        _ = try await store.importFeedDay(
+            FeedDay("2024-05-27")!,
+            entries: [
+                submitted("2405.00001", day: "2024-05-27", at: nil), submitted("2405.00002", day: "2024-05-27", at: "08:00"),
+                submitted("2405.00003", day: "2024-05-27", at: "10:00"),
+            ]
+        )
+        _ = try await store.importFeedDay(FeedDay("2024-05-28")!, entries: [submitted("2405.00004", day: "2024-05-28", at: "07:00")])
+        let recent = try await store.recentEntries(limit: 10)
+        #expect(recent.map(\.entry.paper.id) == ["2405.00004", "2405.00003", "2405.00002", "2405.00001"], "no submission time: last of its day")
+        #expect(try await store.recentEntries(limit: 2).count == 2)
+
+        let editor = AdminActor(readerID: nil, name: "editor")
+        _ = try await store.setPaperHidden("2405.00002", true, by: editor)
+        _ = try await store.setPaperHidden("2405.00003", true, by: editor)
+        #expect(Set(try await store.hiddenPapers(limit: 10).map(\.id)) == ["2405.00002", "2405.00003"])
+        #expect(try await store.hiddenPapers(limit: 1).count == 1)
+    }
 }
 
 extension FeedDay {
