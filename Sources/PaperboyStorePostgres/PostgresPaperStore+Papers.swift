@@ -122,13 +122,13 @@ extension PostgresPaperStore: PaperStore {
         let new = papers.values.filter { !known.contains($0.paper.id) }.sorted { $0.paper.id < $1.paper.id }
         let inserted = try await PostgresPaperRow.insertNew(new, revision: revision, on: connection, logger: logger)
         var current: [String: StoredPaper] = [:]
-        for var paper in new where inserted.contains(paper.paper.id) {
+        for var stored in new where inserted.contains(stored.paper.id) {
             // As a read would find it: local votes live in the upvote table, none yet.
-            paper.paper.localUpvotes = 0
-            current[paper.paper.id] = paper
+            stored.paper.localUpvotes = 0
+            current[stored.paper.id] = stored
         }
         let locked = try await PostgresPaperRow.lock(ids: ids.filter { !inserted.contains($0) }, on: connection, logger: logger)
-        for paper in locked { current[paper.paper.id] = paper }
+        for stored in locked { current[stored.paper.id] = stored }
         return (current, inserted)
     }
 
