@@ -99,8 +99,10 @@ enum PostgresMigrations {
         CREATE TRIGGER changes_notify AFTER INSERT ON changes
             FOR EACH STATEMENT EXECUTE FUNCTION paperboy_notify_change();
 
+        -- Paper ids compare byte for byte, as in SQLite: keyset pages and (revision, id) order
+        -- come out the same on both backends whatever the server's locale.
         CREATE TABLE papers (
-            id TEXT PRIMARY KEY,
+            id TEXT COLLATE "C" PRIMARY KEY,
             title TEXT NOT NULL,
             summary TEXT NOT NULL DEFAULT '',
             authors TEXT NOT NULL DEFAULT '[]',              -- JSON array of names, in order
@@ -128,7 +130,7 @@ enum PostgresMigrations {
 
         CREATE TABLE daily_entries (
             day TEXT NOT NULL,                               -- YYYY-MM-DD
-            paper_id TEXT NOT NULL REFERENCES papers(id),
+            paper_id TEXT COLLATE "C" NOT NULL REFERENCES papers(id),
             submitted_at TEXT,
             submitter_name TEXT,
             submitter_fullname TEXT,
@@ -145,7 +147,7 @@ enum PostgresMigrations {
         CREATE INDEX daily_entries_by_submitter ON daily_entries(submitter_name, day);
 
         CREATE TABLE paper_embeddings (
-            paper_id TEXT PRIMARY KEY REFERENCES papers(id),
+            paper_id TEXT COLLATE "C" PRIMARY KEY REFERENCES papers(id),
             model TEXT NOT NULL,
             vector BYTEA NOT NULL,                           -- little-endian float32 values
             passages BYTEA                                   -- per sentence a float32 scale and int8 values

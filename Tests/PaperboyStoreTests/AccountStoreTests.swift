@@ -4,7 +4,7 @@ import PaperboyStore
 import Testing
 
 @Suite struct AccountStoreTests {
-    @Test(arguments: StoreBackend.implemented)
+    @Test(arguments: StoreBackend.allCases)
     func accountsVotesAndTokensAreDatedByTheInjectedClock(_ backend: StoreBackend) async throws {
         let (store, location, cleanUp) = try await backend.makeLocatedStore(clock: FixedClock(FeedDay("2024-05-28")!, hour: 12))
         defer { cleanUp() }
@@ -103,7 +103,7 @@ import Testing
         #expect(try await store.tokens(of: bob.id).isEmpty)
     }
 
-    @Test(arguments: StoreBackend.implemented)
+    @Test(arguments: StoreBackend.allCases)
     func oneUpvotePerReaderAddedToTheImportedCount(_ backend: StoreBackend) async throws {
         let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }

@@ -51,4 +51,118 @@ struct PostgresStoreTests {
         #expect(abs(refilled.remaining - 1.0 / 12) < 0.001, "5 s gave 5/6 of a token, 1.5 s more 1/4: one taken, 1/12 left")
         for node in nodes { await node.close() }
     }
+
+    @Test func aSearchIndexNeverSkipsAWriteThatCommitsLate() async throws {
+        let cluster = try PostgresCluster.shared.get()
+        let url = try cluster.makeDatabase()
+        let database = String(try #require(URLComponents(string: url)).path.dropFirst())
+        let writer = try await StoreFactory.open(url)
+        let index = try await StoreFactory.open(url)
+        defer {
+            Task {
+                await writer.close()
+                await index.close()
+                cluster.dropDatabase(url: url)
+            }
+        }
+        _ = try await writer.importArxivPapers([Paper(id: "2405.00001", title: "Early", source: .arxiv)])
+        let built = try await settledPapers(index, after: RevisionPosition(revision: 0), limit: 10, atLeast: 1)
+        let position = try #require(built.last?.position)
+
+        // Another node's slow write takes its revision (its transaction id), then waits to be let go.
+        try cluster.psql("CREATE TABLE test_release (go INT)", database: database)
+        // Let go whatever happens, or the slow write would hold the test forever.
+        defer { try? cluster.psql("INSERT INTO test_release VALUES (1)", database: database) }
+        async let slowWrite: Void = onThread {
+            try cluster.psql(
+                """
+                BEGIN;
+                INSERT INTO changes DEFAULT VALUES;
+                INSERT INTO papers (id, title, source, revision) VALUES ('2405.00002', 'Slow', 'arxiv', paperboy_xid());
+                DO $$ BEGIN
+                    WHILE NOT EXISTS (SELECT 1 FROM test_release) LOOP PERFORM pg_sleep(0.01); END LOOP;
+                END $$;
+                COMMIT;
+                """,
+                database: "dbname=\(database) application_name=slow-writer"
+            )
+        }
+        try await onThread {
+            try cluster.psql(
+                """
+                DO $$ BEGIN
+                    WHILE NOT EXISTS (SELECT 1 FROM pg_stat_activity
+                        WHERE application_name = 'slow-writer' AND backend_xid IS NOT NULL) LOOP
+                        PERFORM pg_sleep(0.01);
+                        PERFORM pg_stat_clear_snapshot();
+                    END LOOP;
+                END $$
+                """,
+                database: database
+            )
+        }
+
+        // A quick write after it commits first, with a higher revision.
+        _ = try await writer.importArxivPapers([Paper(id: "2405.00003", title: "Quick", source: .arxiv)])
+        #expect(try await index.paper(id: "2405.00003") != nil, "committed and readable")
+        #expect(
+            try await index.papers(after: position, limit: 10).isEmpty,
+            "not handed to the index while a lower revision may still commit"
+        )
+
+        try cluster.psql("INSERT INTO test_release VALUES (1)", database: database)
+        try await slowWrite
+        let resumed = try await settledPapers(index, after: position, limit: 10, atLeast: 2)
+        #expect(resumed.map(\.paper.id) == ["2405.00002", "2405.00003"], "the late commit comes first: its revision is the lower")
+        #expect(resumed.map(\.revision) == resumed.map(\.revision).sorted())
+        #expect(try #require(resumed.first?.revision) > position.revision)
+    }
+
+    @Test func twoNodesImportingTheSamePapersAtOnceStoreEachOnce() async throws {
+        let cluster = try PostgresCluster.shared.get()
+        let url = try cluster.makeDatabase()
+        let nodes = [try await StoreFactory.open(url), try await StoreFactory.open(url)]
+        defer {
+            Task {
+                for node in nodes { await node.close() }
+                cluster.dropDatabase(url: url)
+            }
+        }
+        let papers = (0..<600).map { Paper(id: String(format: "2405.%05d", $0), title: "P\($0)", categories: ["cs.CL"], source: .arxiv) }
+        let day = FeedDay("2024-05-27")!
+        let entries = papers.prefix(200).map { entry($0.id, day: "2024-05-27", upvotes: 1) }
+        // Each node in its own order, in batches big enough to overlap: inserts of one wait for
+        // the other's, and out of id order they could deadlock.
+        let counts = try await withThrowingTaskGroup(of: ImportCounts.self) { group in
+            for (index, node) in nodes.enumerated() {
+                group.addTask {
+                    var counts = ImportCounts()
+                    var generator = SplitMix64(seed: UInt64(index))
+                    for batch in papers.shuffled(using: &generator).chunked(into: 300) {
+                        counts += try await node.importArxivPapers(Array(batch))
+                    }
+                    counts += try await node.importFeedDay(day, entries: entries.shuffled(using: &generator))
+                    return counts
+                }
+            }
+            return try await group.reduce(into: ImportCounts()) { $0 += $1 }
+        }
+        #expect(counts.papers == 2 * (600 + 200))
+        #expect(counts.new == 600 + 200, "each paper and each entry is new once, on one node")
+        #expect(try await nodes[0].statistics() == StoreStatistics(papers: 600, feedDays: 1, entries: 200))
+        #expect(try await nodes[1].feedEntries(FeedQuery(days: day...day, limit: 1000)).count == 200)
+    }
+}
+
+/// Runs blocking work (`psql`) on a thread of its own, not on one the tests' tasks share.
+private func onThread(_ body: @escaping @Sendable () throws -> Void) async throws {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+extension Array {
+    fileprivate func chunked(into size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
 }

@@ -10,7 +10,7 @@ import Testing
         Paper(id: id, title: title, summary: "Abstract.", authors: ["A"], categories: ["cs.CL"], source: .arxiv, listingUpdatedAt: version)
     }
 
-    @Test(arguments: StoreBackend.implemented)
+    @Test(arguments: StoreBackend.allCases)
     func syncedDaysAreRecordedOncePerDayAndTheLatestIsKnown(_ backend: StoreBackend) async throws {
         let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
@@ -27,7 +27,7 @@ import Testing
         #expect(try await store.syncedDays(in: FeedDay("2024-05-01")!...FeedDay("2024-05-31")!) == [sunday, again])
     }
 
-    @Test(arguments: StoreBackend.implemented)
+    @Test(arguments: StoreBackend.allCases)
     func aHarvestPageLandsWithItsCheckpoint(_ backend: StoreBackend) async throws {
         let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
@@ -54,7 +54,7 @@ import Testing
         #expect(try await store.harvestCheckpoints() == [done])
     }
 
-    @Test(arguments: StoreBackend.implemented)
+    @Test(arguments: StoreBackend.allCases)
     func aNewVersionFromAHarvestUpdatesTheTextAndKeepsTheVotes(_ backend: StoreBackend) async throws {
         let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
@@ -72,7 +72,7 @@ import Testing
         #expect(try await store.paper(id: "2405.00001")?.title == "Version 2")
     }
 
-    @Test(arguments: StoreBackend.implemented)
+    @Test(arguments: StoreBackend.allCases)
     func theRunLogKeepsTheLatestRunsTheLatestFailureAndTheNextRun(_ backend: StoreBackend) async throws {
         let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }
