@@ -1,4 +1,5 @@
 import Foundation
+import PaperboyCore
 
 /// Everything the application keeps, behind the protocols of this module.
 public typealias AppStore = PaperStore & AccountStore & DigestStore & BackupStore & SyncStore & CurationStore & StoreConnection
@@ -84,4 +85,12 @@ public protocol SharedRateLimits: Sendable {
     /// Takes one token from the bucket `key` of `policy`, which refills at `quota` tokens per
     /// `window` seconds up to `quota`. Returns whether one was taken, and the tokens left.
     func takeToken(policy: String, key: String, quota: Int, window: Double, now: Double) async throws -> (taken: Bool, remaining: Double)
+}
+
+/// Stores several nodes embed from at once (PostgreSQL): each paper missing an embedding is
+/// claimed by one node, so it is embedded once, not once per node.
+public protocol EmbeddingClaims: Sendable {
+    /// Up to `limit` papers without an embedding for `model` that no live claim holds, now
+    /// claimed by `holder` until `until`. Claims of a node that died expire and are taken over.
+    func claimPapersWithoutEmbedding(model: String, limit: Int, holder: String, until: Date, now: Date) async throws -> [Paper]
 }

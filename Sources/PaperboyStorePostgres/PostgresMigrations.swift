@@ -294,5 +294,12 @@ enum PostgresMigrations {
             taken BOOLEAN NOT NULL,                          -- whether the latest take got a token
             PRIMARY KEY (policy, key)
         );
+
+        -- Which node is embedding which paper, until when (seconds since 1970).
+        CREATE TABLE embedding_claims (
+            paper_id TEXT PRIMARY KEY REFERENCES papers(id) ON DELETE CASCADE,
+            holder TEXT NOT NULL,
+            expires_at DOUBLE PRECISION NOT NULL
+        );
         """
 }

@@ -1,8 +1,9 @@
 import Foundation
+import PaperboyCore
 import PaperboyStore
 import PostgresNIO
 
-/// What nodes share beyond the data: rate-limit buckets.
+/// What nodes share beyond the data: rate-limit buckets and embedding claims.
 extension PostgresPaperStore: SharedRateLimits {
     /// One statement, so two nodes taking from the same bucket at once queue on its row and
     /// each sees the other's take. The table is UNLOGGED: buckets need no crash safety, and a
@@ -31,5 +32,41 @@ extension PostgresPaperStore: SharedRateLimits {
             try await execute("DELETE FROM rate_limit_buckets WHERE updated_at < \(now - 86_400)")
         }
         return (try row["taken"].decode(Bool.self), try row["tokens"].decode(Double.self))
+    }
+}
+
+extension PostgresPaperStore: EmbeddingClaims {
+    /// Candidates are locked with SKIP LOCKED, so nodes claiming at the same moment take
+    /// different papers instead of waiting for each other; the claim rows outlive the
+    /// transaction and keep the papers from other nodes until they expire.
+    public func claimPapersWithoutEmbedding(model: String, limit: Int, holder: String, until: Date, now: Date) async throws -> [Paper] {
+        let now = now.timeIntervalSince1970
+        let expires = until.timeIntervalSince1970
+        let rows = try await transaction { connection in
+            try await connection.query(
+                """
+                WITH candidates AS (
+                    SELECT p.id FROM papers p
+                    WHERE NOT EXISTS (
+                            SELECT 1 FROM paper_embeddings e
+                            WHERE e.paper_id = p.id AND e.model = \(model) AND e.passages IS NOT NULL)
+                        AND NOT EXISTS (
+                            SELECT 1 FROM embedding_claims c
+                            WHERE c.paper_id = p.id AND c.expires_at > \(now) AND c.holder <> \(holder))
+                    ORDER BY p.id
+                    LIMIT \(limit)
+                    FOR UPDATE OF p SKIP LOCKED
+                ), claimed AS (
+                    INSERT INTO embedding_claims (paper_id, holder, expires_at)
+                    SELECT id, \(holder), \(expires) FROM candidates
+                    ON CONFLICT (paper_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+                    RETURNING paper_id
+                )
+                SELECT p.* FROM papers p JOIN claimed c ON c.paper_id = p.id ORDER BY p.id
+                """,
+                logger: logger
+            ).collect()
+        }
+        return try rows.map { try PostgresPaperRow.decode($0.makeRandomAccess()) }
     }
 }

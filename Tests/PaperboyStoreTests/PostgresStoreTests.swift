@@ -52,6 +52,45 @@ struct PostgresStoreTests {
         for node in nodes { await node.close() }
     }
 
+    @Test func nodesClaimDifferentPapersToEmbedAndTakeOverTheClaimsOfOneThatDied() async throws {
+        let cluster = try PostgresCluster.shared.get()
+        let url = try cluster.makeDatabase()
+        defer { cluster.dropDatabase(url: url) }
+        var nodes: [any EmbeddingClaims & PaperStore & StoreConnection] = []
+        for _ in 0..<3 { nodes.append(try #require(try await StoreFactory.open(url) as? any EmbeddingClaims & PaperStore & StoreConnection)) }
+        let ids = (0..<90).map { String(format: "2405.%05d", $0) }
+        _ = try await nodes[0].importArxivPapers(ids.map { Paper(id: $0, title: "Paper \($0)", source: .arxiv) })
+        try await nodes[0].saveEmbeddings(
+            [PaperEmbedding(paperID: ids[0], vector: [1, 0], passages: [[1, 0]])],
+            model: "m"
+        )
+        let now = Date(timeIntervalSince1970: 1_000)
+        let later = Date(timeIntervalSince1970: 1_300)
+        // Three nodes claim 40 each at the same moment: 89 papers lack an embedding.
+        let claimed = try await withThrowingTaskGroup(of: [String].self) { group in
+            for (index, node) in nodes.enumerated() {
+                group.addTask {
+                    try await node.claimPapersWithoutEmbedding(model: "m", limit: 40, holder: "node\(index)", until: later, now: now).map(\.id)
+                }
+            }
+            return try await group.reduce(into: [[String]]()) { $0.append($1) }
+        }
+        let all = claimed.flatMap { $0 }
+        #expect(all.count == 89)
+        #expect(Set(all) == Set(ids.dropFirst()), "each paper claimed once; the embedded one by nobody")
+        // Nothing is left to claim until the claims expire; then another node takes them over.
+        #expect(try await nodes[0].claimPapersWithoutEmbedding(model: "m", limit: 40, holder: "node3", until: later, now: now).isEmpty)
+        let afterExpiry = try await nodes[1].claimPapersWithoutEmbedding(
+            model: "m",
+            limit: 100,
+            holder: "node4",
+            until: Date(timeIntervalSince1970: 2_000),
+            now: Date(timeIntervalSince1970: 1_301)
+        )
+        #expect(afterExpiry.count == 89)
+        for node in nodes { await node.close() }
+    }
+
     @Test func aSearchIndexNeverSkipsAWriteThatCommitsLate() async throws {
         let cluster = try PostgresCluster.shared.get()
         let url = try cluster.makeDatabase()

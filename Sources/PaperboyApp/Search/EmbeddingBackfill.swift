@@ -35,6 +35,11 @@ public struct EmbeddingBackfill: Service {
     var batchSize = 32
     /// How long to wait before looking for new papers again when everything is embedded.
     var idleInterval: Duration = .seconds(10)
+    /// Who claims papers when several nodes embed from one store (`EmbeddingClaims`).
+    var holder = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UInt32.random(in: 0...UInt32.max))"
+    /// How long a claim keeps other nodes off its papers: far longer than a batch takes, so
+    /// only a node that died loses its claims.
+    var claimDuration = 300.0
 
     public init(
         store: any PaperStore,
@@ -76,7 +81,7 @@ public struct EmbeddingBackfill: Service {
         let started = ContinuousClock.now
         var lastLog: ContinuousClock.Instant?
         while !Task.isCancelled {
-            let papers = try await store.papersWithoutEmbedding(model: embedder.modelName, limit: batchSize)
+            let papers = try await nextBatch()
             guard !papers.isEmpty else { break }
             progress.update { $0.running = true }
             let embedder = self.embedder
@@ -105,6 +110,24 @@ public struct EmbeddingBackfill: Service {
         progress.update { $0.running = false }
         if done > 0 { logger.info("embeddings up to date", metadata: ["embedded": "\(done)"]) }
         return done
+    }
+}
+
+extension EmbeddingBackfill {
+    /// Papers to embed next: claimed, where several nodes share the store, so that no two
+    /// embed the same paper.
+    func nextBatch() async throws -> [Paper] {
+        guard let claims = store as? any EmbeddingClaims else {
+            return try await store.papersWithoutEmbedding(model: embedder.modelName, limit: batchSize)
+        }
+        let now = clock.now
+        return try await claims.claimPapersWithoutEmbedding(
+            model: embedder.modelName,
+            limit: batchSize,
+            holder: holder,
+            until: Date(timeIntervalSince1970: now + claimDuration),
+            now: Date(timeIntervalSince1970: now)
+        )
     }
 }
 
