@@ -94,3 +94,19 @@ public protocol EmbeddingClaims: Sendable {
     /// claimed by `holder` until `until`. Claims of a node that died expire and are taken over.
     func claimPapersWithoutEmbedding(model: String, limit: Int, holder: String, until: Date, now: Date) async throws -> [Paper]
 }
+
+/// Stores where another node may compute embeddings (PostgreSQL): each node's search index
+/// picks up the vectors others saved. Embeddings carry their own revisions, so that saving
+/// them does not count as a change to the data (caches stay warm during a backfill).
+public protocol EmbeddingFeed: Sendable {
+    /// Where a reader that has loaded every embedding committed so far starts.
+    func embeddingPosition() async throws -> RevisionPosition
+
+    /// Embeddings of `model` saved after `position`, in (revision, paper id) order, with the
+    /// position of the last one; only those whose transactions have all finished.
+    func embeddings(
+        model: String,
+        after position: RevisionPosition,
+        limit: Int
+    ) async throws -> (embeddings: [PaperEmbedding], position: RevisionPosition)
+}

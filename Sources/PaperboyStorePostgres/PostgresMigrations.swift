@@ -295,6 +295,15 @@ enum PostgresMigrations {
             PRIMARY KEY (policy, key)
         );
 
+        -- Embeddings carry the transaction id that saved them, so every node's search index
+        -- loads the vectors another node computed (without counting as a change to the data).
+        ALTER TABLE paper_embeddings ADD COLUMN revision BIGINT NOT NULL DEFAULT 0;
+        CREATE INDEX paper_embeddings_by_revision ON paper_embeddings(revision, paper_id);
+        CREATE FUNCTION paperboy_stamp_revision() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN NEW.revision := paperboy_xid(); RETURN NEW; END $$;
+        CREATE TRIGGER paper_embeddings_revision BEFORE INSERT OR UPDATE ON paper_embeddings
+            FOR EACH ROW EXECUTE FUNCTION paperboy_stamp_revision();
+
         -- Which node is embedding which paper, until when (seconds since 1970).
         CREATE TABLE embedding_claims (
             paper_id TEXT PRIMARY KEY REFERENCES papers(id) ON DELETE CASCADE,

@@ -70,3 +70,40 @@ extension PostgresPaperStore: EmbeddingClaims {
         return try rows.map { try PostgresPaperRow.decode($0.makeRandomAccess()) }
     }
 }
+
+extension PostgresPaperStore: EmbeddingFeed {
+    public func embeddingPosition() async throws -> RevisionPosition {
+        RevisionPosition(revision: (try await scalar("SELECT paperboy_horizon() - 1", as: Int.self)) ?? 0)
+    }
+
+    public func embeddings(
+        model: String,
+        after position: RevisionPosition,
+        limit: Int
+    ) async throws -> (embeddings: [PaperEmbedding], position: RevisionPosition) {
+        let after: PostgresQuery =
+            if let id = position.id {
+                """
+                SELECT paper_id, vector, passages, revision FROM paper_embeddings
+                WHERE model = \(model) AND (revision, paper_id) > (\(position.revision), \(id))
+                    AND revision < paperboy_horizon()
+                ORDER BY revision, paper_id LIMIT \(limit)
+                """
+            } else {
+                """
+                SELECT paper_id, vector, passages, revision FROM paper_embeddings
+                WHERE model = \(model) AND revision > \(position.revision) AND revision < paperboy_horizon()
+                ORDER BY revision, paper_id LIMIT \(limit)
+                """
+            }
+        var last = position
+        let embeddings = try await rows(after).map { row in
+            let id = try row["paper_id"].decode(String.self)
+            let vector = VectorBlob.decode(try row["vector"].decode(Data.self))
+            let passages = try row["passages"].decode(Data?.self).map { PassageBlob.decode($0, dimension: vector.count) }
+            last = RevisionPosition(revision: try row["revision"].decode(Int.self), id: id)
+            return PaperEmbedding(paperID: id, vector: vector, passages: passages)
+        }
+        return (embeddings, last)
+    }
+}

@@ -55,9 +55,12 @@ struct Serve: AsyncParsableCommand {
             logger.warning("semantic search is off: \(error)")
         }
         let search = SearchEngine(store: store, embedder: embedder, logger: logger)
+        // Read before loading: embeddings other nodes save while this one loads are not missed.
+        var embeddingFeed: (feed: any EmbeddingFeed, start: RevisionPosition)?
+        if let feed = store as? any EmbeddingFeed { embeddingFeed = (feed, try await feed.embeddingPosition()) }
         try await search.load()
         let progress = EmbeddingProgress()
-        let refresher = SearchIndexRefresher(engine: search, store: store, logger: logger)
+        let refresher = SearchIndexRefresher(engine: search, store: store, embeddingFeed: embeddingFeed, logger: logger)
         var services: [any Service] = [refresher]
         // Several nodes on one PostgreSQL: each hears the others' commits at once.
         var changes: StoreChanges?

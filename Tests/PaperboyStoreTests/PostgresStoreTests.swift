@@ -91,6 +91,29 @@ struct PostgresStoreTests {
         for node in nodes { await node.close() }
     }
 
+    @Test func embeddingsSavedByOneNodeReachTheOthersWithoutCountingAsAChange() async throws {
+        let cluster = try PostgresCluster.shared.get()
+        let url = try cluster.makeDatabase()
+        defer { cluster.dropDatabase(url: url) }
+        let embedding = try await StoreFactory.open(url)
+        let reading = try #require(try await StoreFactory.open(url) as? any EmbeddingFeed & PaperStore & StoreConnection)
+        _ = try await embedding.importArxivPapers([Paper(id: "2405.00001", title: "One", source: .arxiv)])
+        let start = try await reading.embeddingPosition()
+        let counter = try await reading.changeCounter()
+        try await embedding.saveEmbeddings([PaperEmbedding(paperID: "2405.00001", vector: [0.5, -1], passages: [[1, 0]])], model: "m")
+        #expect(try await reading.changeCounter() == counter, "caches stay warm while papers are embedded")
+        var page = try await reading.embeddings(model: "m", after: start, limit: 10)
+        for _ in 0..<3000 where page.embeddings.isEmpty {  // other tests' transactions may hold the horizon back
+            try await Task.sleep(for: .milliseconds(10))
+            page = try await reading.embeddings(model: "m", after: start, limit: 10)
+        }
+        #expect(page.embeddings == [PaperEmbedding(paperID: "2405.00001", vector: [0.5, -1], passages: [[1, 0]])])
+        #expect(try await reading.embeddings(model: "m", after: page.position, limit: 10).embeddings.isEmpty)
+        #expect(try await reading.embeddings(model: "other", after: start, limit: 10).embeddings.isEmpty)
+        await embedding.close()
+        await reading.close()
+    }
+
     @Test func aSearchIndexNeverSkipsAWriteThatCommitsLate() async throws {
         let cluster = try PostgresCluster.shared.get()
         let url = try cluster.makeDatabase()

@@ -178,6 +178,19 @@ public final class SearchEngine: Sendable {
         }
     }
 
+    /// Adds the embeddings saved after `position` (by any node); returns the position after
+    /// the last one.
+    public func addEmbeddings(from feed: any EmbeddingFeed, after position: RevisionPosition) async throws -> RevisionPosition {
+        guard let embedder else { return position }
+        var position = position
+        while true {
+            let page = try await feed.embeddings(model: embedder.modelName, after: position, limit: 2000)
+            guard !page.embeddings.isEmpty else { return position }
+            addEmbeddings(page.embeddings)
+            position = page.position
+        }
+    }
+
     /// Adds (or replaces) paper embeddings in the dense index.
     public func addEmbeddings(_ embeddings: [PaperEmbedding]) {
         writer.withLock { _ in
