@@ -23,7 +23,8 @@ os.environ["PAPERBOY_ARXIV_SYNC_TIME"] = "off"
 
 
 def paperboy_binary() -> str:
-    return os.environ.get("PAPERBOY_BIN", str(ROOT / ".build" / "debug" / "paperboy"))
+    # Absolute: some servers start in a directory of their own.
+    return os.path.abspath(os.environ.get("PAPERBOY_BIN", str(ROOT / ".build" / "debug" / "paperboy")))
 
 
 def free_port() -> int:
