@@ -358,9 +358,3 @@ extension PostgresPaperStore: CurationStore {
         throw PostgresPending.notYet(#function)
     }
 }
-
-extension PostgresPaperStore: BackupStore {
-    public func backup(to path: String) async throws -> BackupReport {
-        throw PostgresPending.notYet(#function)
-    }
-}
