@@ -21,7 +21,7 @@ public enum StoreFactory {
         case .sqlite(let path):
             return try SQLitePaperStore(path: path, clock: clock, random: random)
         case .postgres(let url):
-            // Its backups are SQLite files: the copier writes them, which knows both backends.
+            // Its backups are SQLite files, which the copier writes: it knows both backends.
             if let logger {
                 return try await PostgresPaperStore.open(
                     url: url,
