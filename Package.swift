@@ -70,11 +70,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Opens a store from its location (sqlite:PATH, a path, or postgres://…).
+        // Opens a store from its location (sqlite:PATH, a path, or postgres://…), and copies
+        // one store into another (`db copy`, a PostgreSQL store's backup).
         .target(
             name: "PaperboyStoreFactory",
             dependencies: [
                 "PaperboyCore", "PaperboyStore", "PaperboyStoreSQLite", "PaperboyStorePostgres",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -21,10 +21,17 @@ public enum StoreFactory {
         case .sqlite(let path):
             return try SQLitePaperStore(path: path, clock: clock, random: random)
         case .postgres(let url):
+            // Its backups are SQLite files, which the copier writes: it knows both backends.
             if let logger {
-                return try await PostgresPaperStore.open(url: url, clock: clock, random: random, logger: logger)
+                return try await PostgresPaperStore.open(
+                    url: url,
+                    clock: clock,
+                    random: random,
+                    logger: logger,
+                    backupWriter: StoreCopier.sqliteFileWriter
+                )
             }
-            return try await PostgresPaperStore.open(url: url, clock: clock, random: random)
+            return try await PostgresPaperStore.open(url: url, clock: clock, random: random, backupWriter: StoreCopier.sqliteFileWriter)
         }
     }
 

@@ -21,6 +21,8 @@ public final class PostgresPaperStore: StoreConnection {
     /// Where instance secrets come from.
     let random: any RandomSource
     let logger: Logger
+    /// Writes the SQLite file `backup(to:)` makes (the factory's: it knows both backends).
+    let backupWriter: SQLiteCopyWriter?
     private let running: Task<Void, Never>
     /// Where the store lives, the password left out (errors and `/healthz`).
     public let displayURL: String
@@ -29,11 +31,12 @@ public final class PostgresPaperStore: StoreConnection {
     let maximumConnections: Int
     let location: PostgresLocation
 
-    private init(location: PostgresLocation, clock: any WallClock, random: any RandomSource, logger: Logger) {
+    private init(location: PostgresLocation, clock: any WallClock, random: any RandomSource, logger: Logger, backupWriter: SQLiteCopyWriter?) {
         self.clock = clock
         self.random = random
         self.logger = logger
         self.location = location
+        self.backupWriter = backupWriter
         self.displayURL = location.displayURL
         self.applicationName = location.applicationName
         self.maximumConnections = location.maximumConnections
@@ -43,12 +46,14 @@ public final class PostgresPaperStore: StoreConnection {
     }
 
     /// Connects to the database `url` names and brings its schema up to date (one node at a
-    /// time: the migrations run under an advisory lock).
+    /// time: the migrations run under an advisory lock). Without `backupWriter`, `backup(to:)`
+    /// is refused.
     public static func open(
         url: String,
         clock: any WallClock = SystemClock(),
         random: any RandomSource = SystemRandomSource(),
-        logger: Logger = Logger(label: "paperboy.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "paperboy.postgres", factory: { _ in SwiftLogNoOpLogHandler() }),
+        backupWriter: SQLiteCopyWriter? = nil
     ) async throws -> PostgresPaperStore {
         let location = try PostgresLocation(url)
         // One connection of its own first: an unreachable server or a wrong password fails
@@ -70,7 +75,7 @@ public final class PostgresPaperStore: StoreConnection {
         } catch {
             throw StoreError.cannotOpen(path: location.displayURL, reason: PostgresErrorText.describe(error))
         }
-        return PostgresPaperStore(location: location, clock: clock, random: random, logger: logger)
+        return PostgresPaperStore(location: location, clock: clock, random: random, logger: logger, backupWriter: backupWriter)
     }
 
     public var backendName: String { "postgres" }

@@ -6,7 +6,7 @@ import PaperboyStore
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Copy the database to FILE while the server keeps serving (SQLite online backup; FILE is replaced only by a complete, checked copy)."
+            "Copy the database to FILE, a SQLite file, while the server keeps serving (SQLite: online backup; PostgreSQL: one snapshot copied table by table; FILE is replaced only by a complete, checked copy)."
     )
 
     @OptionGroup var options: StoreOptions
@@ -16,9 +16,9 @@ struct Backup: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try await options.settings()
-        // Opening a store creates a missing database; backing up an empty new one would hide a typo.
-        guard FileManager.default.fileExists(atPath: settings.databasePath) else {
-            throw CommandFailure("no database at \(settings.databasePath)")
+        // Opening a SQLite store creates a missing file; backing up an empty new one would hide a typo.
+        if case .sqlite(let path) = try? StoreLocation(settings.databasePath), !FileManager.default.fileExists(atPath: path) {
+            throw CommandFailure("no database at \(path)")
         }
         let store = try await settings.openStore()
         let started = Date()

@@ -7,7 +7,7 @@ struct Paperboy: AsyncParsableCommand {
         abstract: "A self-hosted research-paper hub: daily feed, trending, search, JSON API, daily digest.",
         subcommands: [
             Serve.self, Import.self, Fetch.self, Sync.self, Embed.self, Eval.self, Bench.self, Digest.self, Subscribers.self, Admin.self,
-            Backup.self,
+            Backup.self, Database.self,
             ConfigCommand.self,
         ]
     )
