@@ -30,6 +30,9 @@ public struct AppConfiguration: Sendable {
     /// When the digest service sends the day's digest, in minutes after midnight UTC; nil: the
     /// server does not send digests (the `paperboy digest send` command still does).
     public var digestSendAt: Int?
+    /// How often the digest service looks whether the digest is due (or left unfinished by a
+    /// node that died).
+    public var digestCheckInterval: Duration = .seconds(60)
     /// Subscribe requests per client address.
     public var subscribeRateLimit: RateLimiter.Policy
     public var deliveryPolicy: DeliveryPolicy

@@ -141,7 +141,16 @@ public func buildApplication(
             metrics: metrics,
             logger: logger
         )
-        services.append(DigestScheduler(sender: sender, subscriptions: subscriptions, sendAt: sendAt, clock: clock, logger: logger))
+        services.append(
+            DigestScheduler(
+                sender: sender,
+                subscriptions: subscriptions,
+                sendAt: sendAt,
+                interval: configuration.digestCheckInterval,
+                clock: clock,
+                logger: logger
+            )
+        )
     }
     TokenRoutes(accounts: accountService, forms: accounts, renderer: renderer, publicURL: links).register(on: router)
     ForYouRoutes(forYou: ForYouService(store: store, engine: search), accounts: accountService, renderer: renderer).register(on: router)

@@ -129,6 +129,7 @@ extension EffectiveSettings {
         )
         configuration.metricsToken = optionalString(.metricsToken).flatMap { $0.isEmpty ? nil : $0 }
         configuration.metricsPort = optionalInt(.metricsPort)
+        configuration.digestCheckInterval = .seconds(int(.digestCheckInterval))
         applyLimits(to: &configuration)
         return configuration
     }

@@ -6,6 +6,9 @@ struct ServeOptions: ParsableArguments {
     @Option(name: Setting.digestTime.names, help: Setting.digestTime.help)
     var digestTime: String?
 
+    @Option(name: Setting.digestCheckInterval.names, help: Setting.digestCheckInterval.help)
+    var digestCheckInterval: Int?
+
     @Option(name: Setting.hostname.names, help: Setting.hostname.help)
     var hostname: String?
 
@@ -44,6 +47,7 @@ struct ServeOptions: ParsableArguments {
             integers: [
                 .port: port, .apiRateLimit: apiRateLimit, .loginRateLimit: loginRateLimit,
                 .submissionMaxAgeDays: submissionMaxAgeDays, .submissionsPerDay: submissionsPerDay, .metricsPort: metricsPort,
+                .digestCheckInterval: digestCheckInterval,
             ],
             texts: [
                 .digestTime: digestTime, .hostname: hostname, .arxivAPIURL: arxivAPIURL, .publicURL: publicURL,

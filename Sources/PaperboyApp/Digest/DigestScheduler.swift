@@ -14,12 +14,22 @@ public struct DigestScheduler: Service {
     let sendAt: Int
     let clock: any WallClock
     let logger: Logger
-    var interval: Duration = .seconds(60)
+    /// Between ticks: how soon a due digest starts, and how soon another node resumes the run
+    /// of one that died.
+    let interval: Duration
 
-    public init(sender: DigestSender, subscriptions: SubscriptionService, sendAt: Int, clock: any WallClock, logger: Logger) {
+    public init(
+        sender: DigestSender,
+        subscriptions: SubscriptionService,
+        sendAt: Int,
+        interval: Duration = .seconds(60),
+        clock: any WallClock,
+        logger: Logger
+    ) {
         self.sender = sender
         self.subscriptions = subscriptions
         self.sendAt = sendAt
+        self.interval = interval
         self.clock = clock
         self.logger = logger
     }

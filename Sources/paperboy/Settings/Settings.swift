@@ -11,7 +11,7 @@ extension Setting {
         hostname, port, publicURL, allowedHosts, trustedProxies,
         apiRateLimit, loginRateLimit, submissionMaxAgeDays, submissionsPerDay, arxivAPIURL, arxivTimeout,
         headerTimeout, bodyTimeout, idleTimeout, maxConnections, searchConcurrency, searchQueue,
-        smtpURL, mailFrom, smtpCAFile, smtpConnections, digestPapers, digestTime,
+        smtpURL, mailFrom, smtpCAFile, smtpConnections, digestPapers, digestTime, digestCheckInterval,
         metricsToken, metricsPort,
         hfEndpoint, hfToken, hfSyncInterval, hfFirstSyncDays, arxivSyncTime, arxivSets, oaiEndpoint, oaiMetadataPrefix,
     ]
@@ -37,7 +37,8 @@ extension Setting {
         .text,
         default: "paperboy.sqlite",
         usedBy: [.every],
-        help: "The store: a SQLite file path or sqlite:PATH"
+        help:
+            "The store: a SQLite file path, sqlite:PATH, or postgres://USER:PASSWORD@HOST:PORT/DATABASE (?sslmode=disable|prefer|require|verify-full, ?pool=connections, default 20) for several nodes on one PostgreSQL"
     )
     static let logLevel = Setting(
         "log-level",
@@ -241,6 +242,15 @@ extension Setting {
         usedBy: [.serve],
         check: .text { name, text in text == "off" || Serve.minutes(text) != nil ? nil : "\(name) must be HH:MM (UTC) or off" },
         help: "When serve sends the daily digest, HH:MM UTC, or off; needs --smtp-url"
+    )
+    static let digestCheckInterval = Setting(
+        "digest-check-interval",
+        .integer,
+        default: 60,
+        usedBy: [.serve],
+        check: .within(1...3600),
+        help:
+            "Seconds between a node's checks whether the digest is due; also how soon a node takes over the run of a node that died (with several nodes, one sends at a time)"
     )
 
     // MARK: Metrics
