@@ -1,5 +1,6 @@
 """One node on PostgreSQL: the same answers as SQLite for the same data, and no SQLite file."""
 import json
+import re
 import os
 import subprocess
 import urllib.request
@@ -71,3 +72,29 @@ def test_database_locations_that_cannot_work_are_one_line_errors(tmp_path):
         assert "secret" not in result.stderr
         assert os.listdir(tmp_path) == [], f"{location} left files behind"
 
+
+
+def test_db_copy_moves_an_installation_into_postgres_and_a_backup_brings_it_back(postgres, demo_database, tmp_path):
+    import sqlite3
+    database, url = postgres.create_database()
+    copied = run_paperboy("db", "copy", "--from", str(demo_database), "--to", url)
+    assert copied.returncode == 0, copied.stderr
+    assert re.search(r"^copied=\d+ tables=17 checked=yes seconds=[\d.]+$", copied.stdout.strip().splitlines()[-1]), copied.stdout
+    with sqlite3.connect(demo_database) as source:
+        for table in ("papers", "daily_entries"):
+            expected = source.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            assert postgres.psql(f"SELECT count(*) FROM {table}", database=database) == str(expected)
+            assert re.search(rf"^{table}\s+{expected}\s+[0-9a-f]{{16}}\s", copied.stdout, re.M), copied.stdout
+
+    again = run_paperboy("db", "copy", "--from", str(demo_database), "--to", url)
+    assert again.returncode != 0
+    assert "the target already holds data (papers, daily_entries); nothing was written; --force replaces it" in again.stderr
+    assert run_paperboy("db", "copy", "--from", str(demo_database), "--to", url, "--force").returncode == 0
+
+    backup = tmp_path / "backup.sqlite"
+    result = run_paperboy("backup", "--to", str(backup), "--database", url)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(f"file:{backup}?mode=ro", uri=True) as copy, sqlite3.connect(demo_database) as source:
+        assert copy.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        for table in ("papers", "daily_entries"):
+            assert copy.execute(f"SELECT count(*) FROM {table}").fetchone() == source.execute(f"SELECT count(*) FROM {table}").fetchone()
