@@ -160,37 +160,7 @@ extension PostgresPaperStore: VoteStore {
             SELECT p.* FROM upvotes v JOIN papers p ON p.id = v.paper_id
             WHERE v.user_id = \(readerID) ORDER BY v.created_at DESC, p.id LIMIT \(limit)
             """
-        ).map(Self.votedPaper)
-    }
-
-    /// A paper from its `papers` row, as SQLite's `PaperRow.decode` reads it.
-    private static func votedPaper(_ row: PostgresRandomAccessRow) throws -> Paper {
-        let organizationName = try row["organization_name"].decode(String?.self)
-        return Paper(
-            id: try row["id"].decode(String.self),
-            title: try row["title"].decode(String.self),
-            summary: try row["summary"].decode(String.self),
-            authors: JSONList.decode(try row["authors"].decode(String.self)),
-            publishedAt: try row["published_at"].decode(String?.self),
-            categories: JSONList.decode(try row["categories"].decode(String.self)),
-            githubRepo: try row["github_repo"].decode(String?.self),
-            githubStars: try row["github_stars"].decode(Int?.self),
-            projectPage: try row["project_page"].decode(String?.self),
-            aiSummary: try row["ai_summary"].decode(String?.self),
-            aiKeywords: JSONList.decode(try row["ai_keywords"].decode(String.self)),
-            organization: try organizationName.map {
-                Organization(
-                    name: $0,
-                    fullname: try row["organization_fullname"].decode(String?.self),
-                    avatar: try row["organization_avatar"].decode(String?.self)
-                )
-            },
-            discussionID: try row["discussion_id"].decode(String?.self),
-            upvotes: try row["upvotes"].decode(Int.self),
-            localUpvotes: try row["local_upvotes"].decode(Int.self),
-            source: PaperSource(rawValue: try row["source"].decode(String.self)) ?? .arxiv,
-            listingUpdatedAt: try row["listing_updated_at"].decode(String?.self)
-        )
+        ).map(PostgresPaperRow.decode)
     }
 
     /// Every reader vote, for benchmarks and health.

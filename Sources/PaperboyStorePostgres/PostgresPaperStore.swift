@@ -59,12 +59,7 @@ public final class PostgresPaperStore: StoreConnection {
         // One connection of its own first: an unreachable server or a wrong password fails
         // here at once (the pool would keep retrying), and the migrations run on it.
         do {
-            let connection = try await PostgresConnection.connect(
-                on: PostgresClient.defaultEventLoopGroup.next(),
-                configuration: try location.connectionConfiguration(),
-                id: 0,
-                logger: logger
-            ).get()
+            let connection = try await location.connect(id: 0, logger: logger)
             do {
                 try await PostgresMigrations.migrate(connection, logger: logger)
                 try? await connection.close()
@@ -196,12 +191,7 @@ extension PostgresPaperStore: ChangeNotifying {
         var reconnecting = false
         while !Task.isCancelled {
             do {
-                let connection = try await PostgresConnection.connect(
-                    on: PostgresClient.defaultEventLoopGroup.next(),
-                    configuration: try location.connectionConfiguration(),
-                    id: 1,
-                    logger: logger
-                ).get()
+                let connection = try await location.connect(id: 1, logger: logger)
                 defer { Task { try? await connection.close() } }
                 try await connection.listen(on: "paperboy_changes") { notifications in
                     if reconnecting {
@@ -295,6 +285,16 @@ struct PostgresLocation: Sendable {
         configuration.options.connectTimeout = .seconds(5)
         configuration.options.additionalStartupParameters = [("application_name", applicationName)]
         return configuration
+    }
+
+    /// A connection outside the pool (the one that migrates, the one that listens).
+    func connect(id: Int, logger: Logger) async throws -> PostgresConnection {
+        try await PostgresConnection.connect(
+            on: PostgresClient.defaultEventLoopGroup.next(),
+            configuration: try connectionConfiguration(),
+            id: id,
+            logger: logger
+        ).get()
     }
 
     /// One connection's configuration (the first connection, which migrates).
