@@ -162,7 +162,7 @@ struct PostgresConcurrencyTests {
 
         init(papers: [String] = [], seeded: Bool = false) async throws {
             let server = try PostgresCluster.shared.get()
-            url = try server.makeDatabase()
+            url = try await server.makeDatabase()
             var stores: [any AppStore] = []
             for index in 0..<PostgresConcurrencyTests.nodeCount {
                 let random: any RandomSource = seeded ? SeededRandomSource(seed: UInt64(index)) : SystemRandomSource()

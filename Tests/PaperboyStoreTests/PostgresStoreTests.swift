@@ -11,7 +11,7 @@ import Testing
 struct PostgresStoreTests {
     @Test func severalNodesStartingAtOnceMigrateOnce() async throws {
         let cluster = try PostgresCluster.shared.get()
-        let url = try cluster.makeDatabase()
+        let url = try await cluster.makeDatabase()
         defer { cluster.dropDatabase(url: url) }
         let stores = try await withThrowingTaskGroup(of: (any AppStore).self) { group in
             for _ in 0..<4 { group.addTask { try await StoreFactory.open(url) } }
@@ -26,7 +26,7 @@ struct PostgresStoreTests {
 
     @Test func aRateLimitHoldsAcrossNodes() async throws {
         let cluster = try PostgresCluster.shared.get()
-        let url = try cluster.makeDatabase()
+        let url = try await cluster.makeDatabase()
         defer { cluster.dropDatabase(url: url) }
         var nodes: [any AppStore] = []
         for _ in 0..<3 { nodes.append(try await StoreFactory.open(url)) }
@@ -54,7 +54,7 @@ struct PostgresStoreTests {
 
     @Test func nodesClaimDifferentPapersToEmbedAndTakeOverTheClaimsOfOneThatDied() async throws {
         let cluster = try PostgresCluster.shared.get()
-        let url = try cluster.makeDatabase()
+        let url = try await cluster.makeDatabase()
         defer { cluster.dropDatabase(url: url) }
         var nodes: [any EmbeddingClaims & PaperStore & StoreConnection] = []
         for _ in 0..<3 { nodes.append(try #require(try await StoreFactory.open(url) as? any EmbeddingClaims & PaperStore & StoreConnection)) }
@@ -93,7 +93,7 @@ struct PostgresStoreTests {
 
     @Test func embeddingsSavedByOneNodeReachTheOthersWithoutCountingAsAChange() async throws {
         let cluster = try PostgresCluster.shared.get()
-        let url = try cluster.makeDatabase()
+        let url = try await cluster.makeDatabase()
         defer { cluster.dropDatabase(url: url) }
         let embedding = try await StoreFactory.open(url)
         let reading = try #require(try await StoreFactory.open(url) as? any EmbeddingFeed & PaperStore & StoreConnection)
@@ -116,7 +116,7 @@ struct PostgresStoreTests {
 
     @Test func aSearchIndexNeverSkipsAWriteThatCommitsLate() async throws {
         let cluster = try PostgresCluster.shared.get()
-        let url = try cluster.makeDatabase()
+        let url = try await cluster.makeDatabase()
         let database = String(try #require(URLComponents(string: url)).path.dropFirst())
         let writer = try await StoreFactory.open(url)
         let index = try await StoreFactory.open(url)
@@ -182,7 +182,7 @@ struct PostgresStoreTests {
 
     @Test func twoNodesImportingTheSamePapersAtOnceStoreEachOnce() async throws {
         let cluster = try PostgresCluster.shared.get()
-        let url = try cluster.makeDatabase()
+        let url = try await cluster.makeDatabase()
         let nodes = [try await StoreFactory.open(url), try await StoreFactory.open(url)]
         defer {
             Task {

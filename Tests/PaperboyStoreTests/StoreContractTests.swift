@@ -43,7 +43,7 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
             return (store, location, { try? FileManager.default.removeItem(at: directory) })
         case .postgres:
             let cluster = try PostgresCluster.shared.get()
-            let url = try cluster.makeDatabase()
+            let url = try await cluster.makeDatabase()
             let store = try await StoreFactory.open(url, clock: clock, random: random)
             // Closed and dropped in the background: `defer` cannot wait, and nothing else
             // uses the database.

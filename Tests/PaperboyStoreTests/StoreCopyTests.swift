@@ -81,7 +81,7 @@ import Testing
 struct PostgresStoreCopyTests {
     @Test func sqliteToPostgresToSQLiteKeepsEveryRow() async throws {
         let cluster = try PostgresCluster.shared.get()
-        let url = try cluster.makeDatabase()
+        let url = try await cluster.makeDatabase()
         defer { cluster.dropDatabase(url: url) }
         let source = try TemporaryStore()
         try await fillEveryTable(source.store)
@@ -154,7 +154,7 @@ struct PostgresStoreCopyTests {
 
     @Test func aNonEmptyPostgresTargetIsRefusedAndReplacedWithForceInOneTransaction() async throws {
         let cluster = try PostgresCluster.shared.get()
-        let url = try cluster.makeDatabase()
+        let url = try await cluster.makeDatabase()
         defer { cluster.dropDatabase(url: url) }
         let small = try TemporaryStore()
         _ = try await small.store.importFeedDay(FeedDay("2023-01-02")!, entries: [entry("2301.00001", day: "2023-01-02", upvotes: 9)])
@@ -178,7 +178,7 @@ struct PostgresStoreCopyTests {
 
     @Test func textAndBlobsSurviveCopyByteForByte() async throws {
         let cluster = try PostgresCluster.shared.get()
-        let url = try cluster.makeDatabase()
+        let url = try await cluster.makeDatabase()
         defer { cluster.dropDatabase(url: url) }
         let source = try TemporaryStore()
         let awkward = [
@@ -233,7 +233,7 @@ struct PostgresStoreCopyTests {
 
     @Test func aPostgresBackupIsASQLiteFileThatOpensAsTheStore() async throws {
         let cluster = try PostgresCluster.shared.get()
-        let url = try cluster.makeDatabase()
+        let url = try await cluster.makeDatabase()
         defer { cluster.dropDatabase(url: url) }
         let source = try TemporaryStore()
         try await fillEveryTable(source.store)

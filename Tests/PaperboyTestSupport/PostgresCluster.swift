@@ -35,6 +35,7 @@ public final class PostgresCluster: Sendable {
     public static var required: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
     /// The cluster of this process, started on first use.
+    /// (Started synchronously, once: the few seconds of initdb are paid by one test.)
     public static let shared: Result<PostgresCluster, PostgresClusterError> = Result { () throws(PostgresClusterError) in try PostgresCluster.start()
     }
 
@@ -46,16 +47,26 @@ public final class PostgresCluster: Sendable {
     }
 
     /// A new empty database; returns its URL.
-    public func makeDatabase() throws -> String {
+    public func makeDatabase() async throws -> String {
         let name = "paperboy_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
-        try psql("CREATE DATABASE \(name) STRATEGY FILE_COPY")
+        try await offThePool { try self.psql("CREATE DATABASE \(name) STRATEGY FILE_COPY") }
         return "\(serverURL)/\(name)?sslmode=disable"
     }
 
-    /// Drops a database `makeDatabase` made, closing any connection still open to it.
+    /// Drops a database `makeDatabase` made, closing any connection still open to it; in the
+    /// background, since a `defer` cannot wait.
     public func dropDatabase(url: String) {
         guard let name = URLComponents(string: url)?.path.dropFirst(), name.hasPrefix("paperboy_test_") else { return }
-        try? psql("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        DispatchQueue.global().async { try? self.psql("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+    }
+
+    /// Runs blocking work (a child process and its wait) on a thread of its own: blocking the
+    /// few threads of Swift's cooperative pool stalls every test of the process, and once
+    /// stalled a test in the middle of a COPY made a DROP DATABASE wait for it forever.
+    private func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
     }
 
     /// Runs one statement through `psql` as the cluster's superuser.
