@@ -268,7 +268,7 @@ import Testing
         let admission = SearchAdmission(limits: .init(concurrent: 1, queued: 1))
         let (running, releaser) = await Self.occupySlot(of: admission)
         let queued = Task { try await admission.run { 2 } }
-        while admission.statistics.waiting < 1 { await Task.yield() }
+        while admission.statistics.waiting < 1 { try await Task.sleep(for: .milliseconds(1)) }
         await #expect(throws: DomainError.busy("Search is busy right now. Try again in a second.", retryAfter: 1)) {
             try await admission.run { 3 }
         }

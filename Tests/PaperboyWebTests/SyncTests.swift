@@ -343,11 +343,11 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
 
     /// Lets the scheduler make its `count`-th run: waits for the runs before it and for the
     /// sleep that precedes it, then moves the clock to its deadline.
-    static func advance(toRun count: Int, runs: Locked<[Double]>, clock: TestClock) async {
-        while runs.withLock({ $0.count }) < count - 1 { await Task.yield() }
+    static func advance(toRun count: Int, runs: Locked<[Double]>, clock: TestClock) async throws {
+        while runs.withLock({ $0.count }) < count - 1 { try await Task.sleep(for: .milliseconds(1)) }
         await clock.sleepers(atLeast: 1)
         clock.advanceToNextDeadline()
-        while runs.withLock({ $0.count }) < count { await Task.yield() }
+        while runs.withLock({ $0.count }) < count { try await Task.sleep(for: .milliseconds(1)) }
     }
 
     static func scheduler(
@@ -373,7 +373,7 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
             let runs = Locked<[Double]>([])
             let job = Self.job("hf-daily", .every(.seconds(1800)), jitter: .seconds(180), runs: runs, clock: clock)
             let running = Task { try await Self.scheduler([job], store: store, clock: clock).run() }
-            for turn in 1...4 { await Self.advance(toRun: turn, runs: runs, clock: clock) }
+            for turn in 1...4 { try await Self.advance(toRun: turn, runs: runs, clock: clock) }
             let times = runs.withLock { $0 }
             #expect(times[0] >= Self.start && times[0] <= Self.start + 180)
             for (earlier, later) in zip(times, times.dropFirst()) {
@@ -394,7 +394,7 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
             let runs = Locked<[Double]>([])
             let job = Self.job("arxiv", .daily(minutesUTC: 3 * 60 + 30), runs: runs, clock: clock)
             let running = Task { try await Self.scheduler([job], store: store, clock: clock).run() }
-            while runs.withLock({ $0.isEmpty }) { await Task.yield() }
+            while runs.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(1)) }
             #expect(runs.withLock { $0 } == [Self.start], "never run: at once")
             await clock.sleepers(atLeast: 1)
             #expect(clock.deadlines == [Self.start + 2.5 * 3600], "then today at 03:30")
@@ -440,7 +440,7 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
             let running = Task { try await Self.scheduler([job], store: store, clock: clock, logger: Logger(label: "test") { _ in handler }).run() }
             for turn in 2...5 {  // the first run is at once (no jitter)
                 if turn == 4 { outage.withLock { $0 = false } }
-                await Self.advance(toRun: turn, runs: runs, clock: clock)
+                try await Self.advance(toRun: turn, runs: runs, clock: clock)
             }
             await clock.sleepers(atLeast: 1)
             let logged = handler.messages(atLeast: .notice)
