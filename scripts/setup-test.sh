@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests need, and nothing when it is already there:
 # a Python virtualenv with huggingface_hub, pytest, schemathesis and aiosmtpd (.venv/), Debian's
-# chromium, openssl (the mail tests make a self-signed certificate), nginx (the reverse-proxy test)
-# and postgresql-15 (the PostgreSQL store's tests).
+# chromium, openssl (the mail tests make a self-signed certificate), nginx (the reverse-proxy and
+# node tests), wrk (load while a node is killed) and postgresql-15 (the PostgreSQL store's tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +20,8 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium fonts-dejavu-core)
 if [ ! -f /usr/include/zlib.h ]; then need_apt+=(zlib1g-dev); fi
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need_apt+=(nginx)
+# wrk: load through the balancer while a node is killed (tests/e2e/test_nodes.py).
+command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 # PostgreSQL: the store contract suite starts a throwaway cluster of its own (PostgresCluster).
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql-15)
 if [ ${#need_apt[@]} -gt 0 ]; then

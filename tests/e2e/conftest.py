@@ -53,9 +53,11 @@ def wait_until_healthy(url: str, process: subprocess.Popen, deadline_s: float = 
 
 
 class Server:
-    def __init__(self, database: pathlib.Path | str, *extra_args: str, cwd=None):
-        self.port = free_port()
+    def __init__(self, database: pathlib.Path | str, *extra_args: str, cwd=None, port=None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.arguments = (database, *extra_args)
+        self.cwd = cwd
         self.process = subprocess.Popen(
             [paperboy_binary(), "serve", "--port", str(self.port), "--database", str(database), *extra_args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
@@ -64,6 +66,10 @@ class Server:
     def stop(self) -> int:
         self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout=30)
+
+    def again(self) -> "Server":
+        """The same server started anew on the same port (after it stopped or was killed)."""
+        return Server(*self.arguments, cwd=self.cwd, port=self.port)
 
 
 @pytest.fixture(scope="session")
