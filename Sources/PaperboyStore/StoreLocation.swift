@@ -85,6 +85,19 @@ public protocol SharedRateLimits: Sendable {
     /// Takes one token from the bucket `key` of `policy`, which refills at `quota` tokens per
     /// `window` seconds up to `quota`. Returns whether one was taken, and the tokens left.
     func takeToken(policy: String, key: String, quota: Int, window: Double, now: Double) async throws -> (taken: Bool, remaining: Double)
+
+    /// Reports tokens taken by this node since its last report (`takes`: key and count; a
+    /// count of 0 only asks) in one statement, for limits that each node enforces from its own
+    /// view between reports. A bucket may go into debt, down to `-quota`: tokens taken at once
+    /// on several nodes are paid back by refills. Returns each bucket's tokens after the report.
+    func reportTokens(
+        policy: String,
+        takes: [(key: String, count: Int)],
+        quota: Int,
+        window: Double,
+        now: Double
+    ) async throws
+        -> [String: Double]
 }
 
 /// Stores several nodes embed from at once (PostgreSQL): each paper missing an embedding is

@@ -33,6 +33,39 @@ extension PostgresPaperStore: SharedRateLimits {
         }
         return (try row["taken"].decode(Bool.self), try row["tokens"].decode(Double.self))
     }
+
+    public func reportTokens(
+        policy: String,
+        takes: [(key: String, count: Int)],
+        quota: Int,
+        window: Double,
+        now: Double
+    ) async throws
+        -> [String: Double]
+    {
+        guard !takes.isEmpty else { return [:] }
+        let quota = Double(quota)
+        let rate = quota / window
+        let keys = takes.map(\.key)
+        let counts = takes.map { Double($0.count) }
+        // A new bucket starts full less the count; the count of an existing one is quota less
+        // what the new row would have held (`excluded.tokens`).
+        let rows = try await self.rows(
+            """
+            INSERT INTO rate_limit_buckets AS b (policy, key, tokens, updated_at, taken)
+            SELECT \(policy), t.key, greatest(-\(quota), \(quota) - t.count), \(now), t.count <= \(quota)
+            FROM unnest(\(keys)::text[], \(counts)::float8[]) AS t(key, count)
+            ON CONFLICT (policy, key) DO UPDATE SET
+                tokens = greatest(-\(quota),
+                    least(\(quota), b.tokens + greatest(0, \(now) - b.updated_at) * \(rate)) - (\(quota) - excluded.tokens)),
+                updated_at = greatest(b.updated_at, \(now))
+            RETURNING key, tokens
+            """
+        )
+        var tokens: [String: Double] = [:]
+        for row in rows { tokens[try row["key"].decode(String.self)] = try row["tokens"].decode(Double.self) }
+        return tokens
+    }
 }
 
 extension PostgresPaperStore: EmbeddingClaims {

@@ -66,7 +66,7 @@ public struct AppConfiguration: Sendable {
         secureCookies: Bool? = nil,
         bcryptCost: UInt8 = 12,
         loginRateLimit: RateLimiter.Policy = .init(name: "login", quota: 10, window: 60),
-        apiRateLimit: RateLimiter.Policy = .init(name: "api", quota: 600, window: 60),
+        apiRateLimit: RateLimiter.Policy = .init(name: "api", quota: 600, window: 60, sharing: .reported(interval: 0.25)),
         arxivAPIURL: String = "https://export.arxiv.org/api/query",
         submissionMaxAgeDays: Int = 14,
         submissionsPerDay: Int = 5,

@@ -78,12 +78,8 @@ public func buildApplication(
             $0.method == .post && ($0.uri.path == "/login" || $0.uri.path == "/signup")
         }
     )
-    router.add(
-        middleware: RateLimitMiddleware(limiter: RateLimiter(policy: configuration.apiRateLimit, clock: clock, shared: sharedLimits, logger: logger))
-        {
-            $0.uri.path.hasPrefix("/api/")
-        }
-    )
+    let apiLimiter = RateLimiter(policy: configuration.apiRateLimit, clock: clock, shared: sharedLimits, logger: logger)
+    router.add(middleware: RateLimitMiddleware(limiter: apiLimiter) { $0.uri.path.hasPrefix("/api/") })
     router.add(
         middleware: RateLimitMiddleware(
             limiter: RateLimiter(policy: configuration.subscribeRateLimit, clock: clock, shared: sharedLimits, logger: logger)
@@ -129,6 +125,7 @@ public func buildApplication(
         clock: clock
     ).register(on: router)
     var services = services
+    if sharedLimits != nil, case .reported = configuration.apiRateLimit.sharing { services.append(apiLimiter) }
     if let mail, let sendAt = configuration.digestSendAt {
         let sender = DigestSender(
             store: store,

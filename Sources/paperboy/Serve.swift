@@ -120,7 +120,7 @@ extension EffectiveSettings {
             logLevel: level,
             publicURL: optionalString(.publicURL),
             loginRateLimit: .init(name: "login", quota: int(.loginRateLimit), window: 60),
-            apiRateLimit: .init(name: "api", quota: int(.apiRateLimit), window: 60),
+            apiRateLimit: .init(name: "api", quota: int(.apiRateLimit), window: 60, sharing: .reported(interval: 0.25)),
             arxivAPIURL: string(.arxivAPIURL),
             submissionMaxAgeDays: int(.submissionMaxAgeDays),
             submissionsPerDay: int(.submissionsPerDay),
