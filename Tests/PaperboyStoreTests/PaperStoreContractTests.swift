@@ -6,6 +6,44 @@ import Testing
 /// The papers part of the contract on every backend: feeds, imports and their merge rules,
 /// listings, and what the search index reads.
 @Suite struct PaperStoreContractTests {
+    /// A bulk import (PostgreSQL sends it by COPY) and a small one (one INSERT) store every
+    /// field as given, text that COPY must escape included.
+    @Test(arguments: StoreBackend.allCases)
+    func bulkAndSmallImportsStoreEveryFieldAsGiven(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
+        let awkward = "tab\there, new\nline, carriage\rreturn, back\\slash \\N, quote \" ', NUL-free Ünïcödé 🚀 and \\x00"
+        func paper(_ number: Int) -> Paper {
+            let full = number.isMultiple(of: 2)
+            return Paper(
+                id: String(format: "2406.%05d", number),
+                title: "Paper \(number): \(awkward)",
+                summary: full ? awkward + "\n\nSecond paragraph." : "",
+                authors: full ? ["Åsa Öberg", "O'Brien\tTab"] : [],
+                publishedAt: full ? "2024-06-0\(number % 9 + 1)T00:00:00.000Z" : nil,
+                categories: ["cs.CL", "cs.LG"],
+                githubRepo: full ? "https://github.com/a/b" : nil,
+                githubStars: full ? number : nil,
+                projectPage: full ? "https://example.org/\(number)?a=1&b=2" : nil,
+                aiSummary: full ? awkward : nil,
+                aiKeywords: full ? ["k\\1", "k\t2"] : [],
+                organization: full ? Organization(name: "org", fullname: "Org \\ Inc.\t", avatar: nil) : nil,
+                discussionID: full ? "abc\(number)" : nil,
+                upvotes: number,
+                source: .arxiv,
+                listingUpdatedAt: full ? "2024-06-10" : nil
+            )
+        }
+        let bulk = (0..<250).map(paper)
+        let small = (250..<253).map(paper)
+        #expect(try await store.importArxivPapers(bulk) == ImportCounts(papers: 250, new: 250))
+        #expect(try await store.importArxivPapers(small) == ImportCounts(papers: 3, new: 3))
+        let stored = try await store.papers(ids: (bulk + small).map(\.id))
+        #expect(stored.sorted { $0.id < $1.id } == bulk + small)
+        // Again: nothing changes, nothing is inserted twice.
+        #expect(try await store.importArxivPapers(bulk) == ImportCounts(papers: 250))
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func storesAFeedDayAndReadsItBackMostUpvotedFirst(_ backend: StoreBackend) async throws {
         let (store, cleanUp) = try await backend.makeStore()
