@@ -18,6 +18,20 @@ public struct ImportCounts: Equatable, Sendable {
         self.rejected = rejected
     }
 
+    /// One feed day's counts from what happened to each entry's paper and to the entry: new
+    /// when either was inserted, updated when either changed.
+    public init(feedDay outcomes: [(paper: UpsertOutcome, entry: UpsertOutcome)]) {
+        self.init(days: 1)
+        for (paper, entry) in outcomes {
+            papers += 1
+            if paper == .inserted || entry == .inserted {
+                new += 1
+            } else if paper == .updated || entry == .updated {
+                updated += 1
+            }
+        }
+    }
+
     public static func += (lhs: inout ImportCounts, rhs: ImportCounts) {
         lhs.days += rhs.days
         lhs.papers += rhs.papers

@@ -7,7 +7,9 @@ extension PostgresPaperStore: PaperStore {
     // MARK: - Writes
 
     public func importFeedDay(_ day: FeedDay, entries: [DailyEntry]) async throws -> ImportCounts {
-        try await transaction { connection in
+        // The outcomes come out of the transaction and are counted here: counted inside the
+        // closure, the release build (Swift 6.3.1, -O) returned garbage in `updated`.
+        let (paperOutcomes, entryOutcomes) = try await transaction { connection in
             let revision = try await self.nextRevision(connection)
             let incoming = entries.map { StoredPaper(paper: $0.paper, upvotesDay: day) }
             let paperOutcomes = try await self.mergePapers(incoming, revision: revision, on: connection) { stored, paper in
@@ -18,17 +20,9 @@ extension PostgresPaperStore: PaperStore {
                 return StoredPaper(paper: merged, upvotesDay: day)
             }
             let entryOutcomes = try await self.mergeEntries(entries, on: connection)
-            var counts = ImportCounts(days: 1)
-            for outcomes in zip(paperOutcomes, entryOutcomes) {
-                counts.papers += 1
-                switch outcomes {
-                case (.inserted, _), (_, .inserted): counts.new += 1
-                case (.updated, _), (_, .updated): counts.updated += 1
-                default: break
-                }
-            }
-            return counts
+            return (paperOutcomes, entryOutcomes)
         }
+        return ImportCounts(feedDay: zip(paperOutcomes, entryOutcomes).map { (paper: $0, entry: $1) })
     }
 
     public func importArxivPapers(_ papers: [Paper]) async throws -> ImportCounts {

@@ -37,21 +37,16 @@ public final class SQLitePaperStore: PaperStore {
     // MARK: - Writes
 
     public func importFeedDay(_ day: FeedDay, entries: [DailyEntry]) async throws -> ImportCounts {
-        try await pool.write { db in
+        let outcomes = try await pool.write { db in
             let revision = try Self.nextRevision(db)
-            var counts = ImportCounts(days: 1)
-            for entry in entries {
-                let paperOutcome = try Self.upsertFeedPaper(entry.paper, day: day, revision: revision, db: db)
-                let entryOutcome = try Self.upsertEntry(entry, db: db)
-                counts.papers += 1
-                switch (paperOutcome, entryOutcome) {
-                case (.inserted, _), (_, .inserted): counts.new += 1
-                case (.updated, _), (_, .updated): counts.updated += 1
-                default: break
-                }
+            return try entries.map { entry in
+                (
+                    paper: try Self.upsertFeedPaper(entry.paper, day: day, revision: revision, db: db),
+                    entry: try Self.upsertEntry(entry, db: db)
+                )
             }
-            return counts
         }
+        return ImportCounts(feedDay: outcomes)
     }
 
     public func importArxivPapers(_ papers: [Paper]) async throws -> ImportCounts {
