@@ -11,6 +11,12 @@ public enum DisplayText {
         return "\(monthNames[month - 1].prefix(3)) \(dayOfMonth), \(year)"
     }
 
+    /// "1 comment", "3 comments", "0 upvotes": a count and its noun in the right number
+    /// (`plural` for nouns that do not take an "s").
+    public static func counted(_ count: Int, _ noun: String, plural: String? = nil) -> String {
+        "\(count) \(count == 1 ? noun : plural ?? noun + "s")"
+    }
+
     /// The first three authors, then "et al.".
     public static func shortAuthors(_ authors: [String]) -> String {
         let shown = authors.prefix(3).joined(separator: ", ")

@@ -220,6 +220,28 @@ struct Visitor {
         }
     }
 
+    @Test func aProfileListsEachUpvotedPaperOnce() async throws {
+        try await TestApp.withApp { client in
+            var ada = Visitor(client: client)
+            _ = try await ada.signUp()
+            let empty = try await ada.get("/u/ada")
+            #expect(empty.body.contains("No upvotes yet."))
+            #expect(empty.body.contains("No submissions yet."))
+            let ids = ["2405.15738", "2405.14906", "2405.14908"]
+            for id in ids {
+                let page = try await ada.get("/papers/\(id)")
+                let vote = try await ada.post("/papers/\(id)/upvote", ["csrf": try Visitor.csrf(in: page), "action": "add"])
+                #expect(vote.status == .seeOther || vote.status == .ok)
+            }
+            let profile = try await ada.get("/u/ada").body
+            for id in ids {
+                #expect(profile.components(separatedBy: "href=\"/papers/\(id)\"").count - 1 == 1, "\(id) listed once")
+            }
+            #expect(profile.components(separatedBy: "<ul class=\"related\">").count - 1 == 1, "one list")
+            #expect(!profile.contains("No upvotes yet."))
+        }
+    }
+
     @Test func logInIsRateLimitedWith429AndHeaders() async throws {
         let configuration = AppConfiguration(port: 0, bcryptCost: 4, loginRateLimit: .init(name: "login", quota: 3, window: 60))
         try await TestApp.withApp(configuration: configuration) { client in

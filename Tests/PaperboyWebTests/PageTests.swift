@@ -23,6 +23,24 @@ import Testing
         }
     }
 
+    @Test func countsReadInTheRightNumber() async throws {
+        #expect(DisplayText.counted(1, "comment") == "1 comment")
+        #expect(DisplayText.counted(0, "upvote") == "0 upvotes")
+        #expect(DisplayText.counted(2, "entry", plural: "entries") == "2 entries")
+        try await TestApp.withApp { client in
+            let day = try await client.get("/papers/date/2024-05-27").body
+            #expect(!day.contains("1 comments"))
+            func card(_ id: String) throws -> String {
+                let start = try #require(day.range(of: "href=\"/papers/\(id)\""))
+                return String(day[start.lowerBound...].prefix(1200))
+            }
+            #expect(try card("2405.15574").contains("<span>1 comment</span>"), "one comment on this card")
+            #expect(try card("2405.14979").contains("<span>2 comments</span>"))
+            let paper = try await client.get("/papers/2405.14906").body
+            #expect(paper.contains("7 upvotes"))
+        }
+    }
+
     @Test func dayWeekAndMonthPagesHaveNeighbourLinks() async throws {
         try await TestApp.withApp { client in
             let day = try await client.get("/papers/date/2024-05-27")

@@ -229,7 +229,7 @@ public struct DigestContent {
         func add(_ papers: [Paper]) {
             for (index, paper) in papers.enumerated() {
                 lines.append("\(index + 1). \(paper.title.collapsingWhitespace())")
-                lines.append("   \(DisplayText.shortAuthors(paper.authors)) · \(paper.totalUpvotes) upvotes")
+                lines.append("   \(DisplayText.shortAuthors(paper.authors)) · \(DisplayText.counted(paper.totalUpvotes, "upvote"))")
                 lines.append("   \(Self.shortAbstract(paper.summary))")
                 lines.append("   \(siteURL)/papers/\(paper.id)")
                 lines.append("")

@@ -105,6 +105,7 @@ public struct PageRenderer: Sendable {
             "authors": paper.authors,
             "published": paper.publishedDay.map(DisplayText.longDate),
             "upvotes": paper.totalUpvotes,
+            "upvotesText": DisplayText.counted(paper.totalUpvotes, "upvote"),
             "organization": paper.organization.map { $0.fullname ?? $0.name },
             "categories": paper.categories,
             "absURL": paper.arxivAbsURL,
@@ -146,6 +147,9 @@ public struct PageRenderer: Sendable {
         let context: [String: Any] = [
             "pageTitle": reader.name, "profileName": reader.name,
             "upvoted": links(upvoted), "submissions": links(submissions),
+            // A list as its own section tag repeats the section once per item: the lists are
+            // shown under flags instead.
+            "hasUpvoted": !upvoted.isEmpty, "hasSubmissions": !submissions.isEmpty,
         ]
         let viewing = viewer.flatMap { viewer in csrf.map { Viewer(reader: viewer, csrf: $0) } }
         return try render("profile", context, viewer: viewing)
@@ -185,7 +189,7 @@ public struct PageRenderer: Sendable {
             card["githubRepo"] = repo
             if let stars = paper.githubStars { card["githubStars"] = stars }
         }
-        if entry.numComments > 0 { card["numComments"] = entry.numComments }
+        if entry.numComments > 0 { card["comments"] = DisplayText.counted(entry.numComments, "comment") }
         if let viewer {
             card["viewerCSRF"] = viewer.csrf
             if viewer.upvoted.contains(paper.id) { card["upvoted"] = true }

@@ -52,7 +52,8 @@ struct SubmissionRoutes: Sendable {
             return Response(status: .seeOther, headers: [.location: "/login?next=/submit"])
         }
         var page: [String: Any] = [
-            "pageTitle": "Submit a paper", "input": input, "maxAge": submissions.maximumAgeDays, "limit": submissions.dailyLimit,
+            "pageTitle": "Submit a paper", "input": input, "maxAge": DisplayText.counted(submissions.maximumAgeDays, "day"),
+            "limit": submissions.dailyLimit,
         ]
         if let error { page["error"] = error }
         let html = try renderer.render("submit", page, viewer: PageRenderer.Viewer(reader: reader, csrf: session.csrfToken))
