@@ -66,14 +66,46 @@ import Testing
             #expect(try await client.get("/papers/week/2024-W99").status == .badRequest)
             #expect(try await client.get("/papers/month/May").status == .badRequest)
 
+            // A past day without papers (a Sunday) is a page with links to the nearest days.
             let empty = try await client.get("/papers/date/2024-05-26")
-            #expect(empty.status == .notFound)
-            #expect(empty.body.contains("No papers were featured in May 26, 2024"))
-            #expect(empty.body.contains("href=\"/papers/date/2024-05-27\""), "an empty day still links onwards")
+            #expect(empty.status == .ok)
+            #expect(empty.body.contains("No papers featured on May 26, 2024."))
+            #expect(empty.body.contains("href=\"/papers/date/2024-05-27\""), "an empty day links to the next day with papers")
+            #expect(!empty.body.contains("<article class=\"card\">"))
+            let emptyWeek = try await client.get("/papers/week/2024-W10")
+            #expect(emptyWeek.status == .ok)
+            #expect(emptyWeek.body.contains("No papers featured in 2024-W10."))
+            // The future is not there yet.
+            let future = try await client.get("/papers/date/2024-06-10")
+            #expect(future.status == .notFound)
+            #expect(future.body.contains("No papers were featured in Jun 10, 2024"))
+            #expect(future.body.contains("href=\"/papers/date/2024-05-28\""), "the latest day before it")
 
             let nowhere = try await client.get("/no/such/page")
             #expect(nowhere.status == .notFound)
             #expect(nowhere.body.contains("<!doctype html>"))
+        }
+    }
+
+    @Test func huggingFaceAddressesLeadToTheSamePages() async throws {
+        try await TestApp.withApp { client in
+            let cases = [
+                ("/papers", "/"),
+                ("/papers?date=2024-05-27", "/papers/date/2024-05-27"),
+                ("/papers?week=2024-W22", "/papers/week/2024-W22"),
+                ("/papers?month=2024-05", "/papers/month/2024-05"),
+                ("/papers?q=vision%20language", "/search?q=vision%20language"),
+                ("/papers?q=c%2B%2B%20%26%20more", "/search?q=c%2B%2B%20%26%20more"),
+            ]
+            for (address, location) in cases {
+                let response = try await client.get(address)
+                #expect(response.status == .movedPermanently, "\(address)")
+                #expect(response.headers[.location] == location, "\(address)")
+                #expect(try await client.get(location).status == .ok, "\(location)")
+            }
+            let bad = try await client.get("/papers?date=yesterday")
+            #expect(bad.status == .badRequest)
+            #expect(bad.body.contains("is not a date"))
         }
     }
 

@@ -38,6 +38,11 @@ struct PageRoutes: Sendable {
             }
             return try await html(request, context) { try await periodPage(month, $0) }
         }
+        // Hugging Face's own addresses (/papers, ?date=, ?week=, ?month=, ?q=) lead to the same
+        // page here, so links and habits from huggingface.co/papers work.
+        router.get("/papers") { request, _ in
+            Response(status: .movedPermanently, headers: [.location: try Self.paperboyLocation(forHuggingFace: request.uri.queryParameters)])
+        }
         router.get("/papers/trending") { request, context in
             try await html(request, context) { viewerFor in
                 let entries = try await feed.trendingEntries(limit: 50).map(\.entry)
@@ -56,6 +61,36 @@ struct PageRoutes: Sendable {
         }
     }
 
+    /// Where a Hugging Face papers address leads: the search for `q`, the period of `date`,
+    /// `week` or `month`, or else the latest day.
+    static func paperboyLocation(forHuggingFace query: some Collection<(key: Substring, value: Substring)>) throws -> String {
+        func value(_ name: String) -> String? {
+            query.first { $0.key == name }.map { String($0.value).removingPercentEncoding ?? String($0.value) }.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        if let text = value("q") {
+            // Only unreserved characters stay as they are: a `+` would read as a space.
+            let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+            return "/search?q=" + (text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? "")
+        }
+        if let text = value("date") {
+            guard let day = FeedDay(text) else { throw DomainError.invalid("“\(text.prefix(40))” is not a date: use YYYY-MM-DD, e.g. 2024-05-27.") }
+            return FeedPeriod.day(day).path
+        }
+        if let text = value("week") {
+            guard let week = FeedPeriod.parseWeek(text) else {
+                throw DomainError.invalid("“\(text.prefix(40))” is not an ISO week: use YYYY-Www, e.g. 2024-W22.")
+            }
+            return week.path
+        }
+        if let text = value("month") {
+            guard let month = FeedPeriod.parseMonth(text) else {
+                throw DomainError.invalid("“\(text.prefix(40))” is not a month: use YYYY-MM, e.g. 2024-05.")
+            }
+            return month.path
+        }
+        return "/"
+    }
+
     func latestPage(_ viewerFor: ViewerFor) async throws -> String {
         guard let latest = try await feed.latestDay() else {
             let empty = FeedService.FeedPage(period: .day(FeedDay(daysSinceEpoch: 0)), entries: [], neighbours: .init(before: nil, after: nil))
@@ -67,7 +102,10 @@ struct PageRoutes: Sendable {
 
     func periodPage(_ period: FeedPeriod, _ viewerFor: ViewerFor) async throws -> String {
         let page = try await feed.feed(for: period)
-        guard !page.entries.isEmpty else {
+        // A past day (or week, month) without papers is a page like any other, pointing to the
+        // nearest days that have some; only the future is not found.
+        let today = FeedDay(daysSinceEpoch: Int((feed.clock.now / 86_400).rounded(.down)))
+        guard !page.entries.isEmpty || period.days.lowerBound <= today else {
             let links = renderer.pager(period: period, neighbours: page.neighbours)
             throw DomainError.notFound(
                 "No papers were featured in \(renderer.label(for: period)).",

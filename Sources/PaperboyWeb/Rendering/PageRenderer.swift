@@ -71,7 +71,10 @@ public struct PageRenderer: Sendable {
             "pageTitle": latest ? "Daily Papers" : heading(for: period),
             "heading": latest ? "Daily Papers · \(DisplayText.longDate(anchor))" : heading(for: period),
             "cards": page.entries.map { card($0, viewer: viewer) },
-            "emptyMessage": "No papers were featured in this period.",
+            "emptyMessage": {
+                if case .day = period { return "No papers featured on \(label(for: period))." }
+                return "No papers featured in \(label(for: period))."
+            }(),
             "dayURL": FeedPeriod.day(period.days.upperBound).path,
             "weekURL": FeedPeriod.week(containing: anchor).path,
             "monthURL": FeedPeriod.month(containing: anchor).path,
