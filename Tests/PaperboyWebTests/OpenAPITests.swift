@@ -67,7 +67,8 @@ import Testing
 
     @Test func requestsUnderAPIAlwaysGetJSONErrors() async throws {
         try await TestApp.withApp { client in
-            for uri in ["/api/papers/search", "/api/papers/not-an-id", "/api/daily_papers?limit=0", "/api/papers/2405.15738/related?limit=x"] {
+            for uri in ["/api/papers/search?limit=0", "/api/papers/not-an-id", "/api/daily_papers?limit=0", "/api/papers/2405.15738/related?limit=x"]
+            {
                 let response = try await client.get(uri)
                 #expect([400, 404].contains(response.status.code), "\(uri)")
                 #expect(response.headers[.contentType] == "application/json; charset=utf-8", "\(uri)")

@@ -105,12 +105,43 @@ import Testing
             #expect(items.first?["title"] as? String == paper["title"] as? String)
             #expect(items.count <= 3)
 
-            for query in ["q=", "limit=5", "q=x&limit=0", "q=x&limit=121", "q=\(String(repeating: "a", count: 251))", "q=x&mode=magic"] {
+            for query in ["q=x&limit=0", "limit=-1", "q=x&limit=many", "q=\(String(repeating: "a", count: 251))", "q=x&mode=magic"] {
                 let bad = try await client.get("/api/papers/search?\(query)")
                 #expect(bad.status == .badRequest, "\(query)")
                 #expect((try json(bad.body) as? [String: Any])?["error"] is String)
             }
             #expect(try await client.get("/api/papers/search?q=\(String(repeating: "a", count: 250))").status == .ok)
+        }
+    }
+
+    /// huggingface_hub's `list_papers()` sends no `q` without a query, and any `limit`.
+    @Test func noQueryListsTheNewestPapersAndABigLimitIsTheMost() async throws {
+        try await TestApp.withApp { client in
+            for query in ["", "?q=", "?q=%20%20", "?limit=5"] {
+                let response = try await client.get("/api/papers/search\(query)")
+                #expect(response.status == .ok, "\(query)")
+                let items = try #require(try json(response.body) as? [[String: Any]], "\(query)")
+                let ids = items.compactMap { ($0["paper"] as? [String: Any])?["id"] as? String }
+                // The newest day (2024-05-28) first, most upvoted first: 2405.17247 has 33.
+                #expect(ids.first == "2405.17247", "\(query)")
+                #expect(ids.count == (query == "?limit=5" ? 5 : 28), "\(query): all 28 featured papers, or the limit")
+                #expect(items.first?["title"] as? String == "An Introduction to Vision-Language Modeling")
+            }
+        }
+        let day = FeedDay("2024-05-20")!
+        let many = (0..<130).map { number in
+            DailyEntry(
+                day: day,
+                paper: Paper(id: String(format: "2405.9%04d", number), title: "Zebrafish study \(number)", upvotes: 1, source: .huggingFace),
+                upvotes: 1
+            )
+        }
+        try await TestApp.withApp(extraEntries: many) { client in
+            for query in ["q=zebrafish&limit=500", "limit=500", "q=zebrafish&limit=100000"] {
+                let response = try await client.get("/api/papers/search?\(query)")
+                #expect(response.status == .ok, "\(query)")
+                #expect((try json(response.body) as? [[String: Any]])?.count == 120, "\(query): the most a search gives")
+            }
         }
     }
 

@@ -93,3 +93,18 @@ def test_list_papers_searches(server):
     assert papers, "a paper's own title finds it"
     assert papers[0].id == item["paper"]["id"]
     assert papers[0].title == title
+
+
+def test_list_papers_without_a_query_and_with_a_big_limit(server):
+    """huggingface_hub treats the query as optional and passes any limit: no query lists the
+    newest featured papers (newest day first, most upvoted first), a limit above 120 gives 120."""
+    days = demo_items()
+    newest = sorted(days[sorted(days)[-1]], key=lambda item: -item["paper"]["upvotes"])
+    api = HfApi(endpoint=server.url)
+    papers = list(api.list_papers())
+    assert len(papers) == 50
+    top = max(item["paper"]["upvotes"] for item in newest)
+    assert papers[0].id in {item["paper"]["id"] for item in newest if item["paper"]["upvotes"] == top}
+    assert {paper.id for paper in papers[:len(newest)]} == {item["paper"]["id"] for item in newest}
+    assert len(list(api.list_papers(limit=500))) == 120
+    assert len(list(api.list_papers(query="model", limit=500))) <= 120

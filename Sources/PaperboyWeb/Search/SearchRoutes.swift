@@ -16,8 +16,14 @@ struct SearchRoutes: Sendable {
         router.get("/search") { request, context in try await searchPage(request, context) }
         router.get("/api/papers/search") { request, _ in
             let parameters = QueryString(request)
+            // As huggingface_hub's `list_papers()` allows: no query lists the newest featured
+            // papers, and a limit past the most this server gives is that most.
+            let limit = min(try APIRoutes.integer(parameters, "limit", default: 50, range: 1...100_000), 120)
+            guard let text = parameters.get("q"), !text.trimmingWhitespace().isEmpty else {
+                let entries = try await feed.dailyPapers(.init(limit: limit))
+                return try JSONResponse.make(entries.map { HFAPI.SearchItem($0.paper) })
+            }
             let query = try Self.requiredQuery(parameters)
-            let limit = try APIRoutes.integer(parameters, "limit", default: 50, range: 1...120)
             let filters = try Self.filters(parameters)
             let mode = try Self.mode(parameters)
             let papers: [Paper]
