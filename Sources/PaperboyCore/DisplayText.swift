@@ -17,6 +17,16 @@ public enum DisplayText {
         "\(count) \(count == 1 ? noun : plural ?? noun + "s")"
     }
 
+    /// "May 27 – 31, 2024", "May 27 – Jun 2, 2024", "Dec 30, 2024 – Jan 5, 2025".
+    public static func dateRange(_ days: ClosedRange<FeedDay>) -> String {
+        let (firstYear, firstMonth, firstDay) = days.lowerBound.components
+        let (lastYear, lastMonth, lastDay) = days.upperBound.components
+        let first = "\(monthNames[firstMonth - 1].prefix(3)) \(firstDay)"
+        if firstYear != lastYear { return "\(first), \(firstYear) – \(longDate(days.upperBound))" }
+        if firstMonth != lastMonth { return "\(first) – \(monthNames[lastMonth - 1].prefix(3)) \(lastDay), \(lastYear)" }
+        return "\(first) – \(lastDay), \(lastYear)"
+    }
+
     /// The first three authors, then "et al.".
     public static func shortAuthors(_ authors: [String]) -> String {
         let shown = authors.prefix(3).joined(separator: ", ")

@@ -52,6 +52,10 @@ import Testing
             #expect(week.status == .ok)
             #expect(week.body.components(separatedBy: "<article class=\"card\">").count - 1 == 28)
 
+            #expect(week.body.contains("<h1>Papers of the week of May 27 – Jun 2, 2024 · 2024-W22</h1>"))
+            #expect(DisplayText.dateRange(FeedDay("2024-12-30")!...FeedDay("2025-01-05")!) == "Dec 30, 2024 – Jan 5, 2025")
+            #expect(DisplayText.dateRange(FeedDay("2024-07-01")!...FeedDay("2024-07-07")!) == "Jul 1 – 7, 2024")
+
             let month = try await client.get("/papers/month/2024-05")
             #expect(month.status == .ok)
             #expect(month.body.contains("Papers of May 2024"))
@@ -106,6 +110,55 @@ import Testing
             let bad = try await client.get("/papers?date=yesterday")
             #expect(bad.status == .badRequest)
             #expect(bad.body.contains("is not a date"))
+        }
+    }
+
+    @Test func thumbnailsSubmittersAndCommentsShowOnCardsAndPaperPages() async throws {
+        let day = FeedDay("2024-05-28")!
+        let thumbnail = "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2405.99001.png"
+        let entries = [
+            DailyEntry(
+                day: day,
+                paper: Paper(id: "2405.99001", title: "Pictured <paper>", upvotes: 1, source: .huggingFace),
+                submitter: Submitter(name: "taesiri", fullname: "Mohammad Reza Taesiri"),
+                upvotes: 1,
+                numComments: 1,
+                thumbnail: thumbnail
+            ),
+            DailyEntry(
+                day: day,
+                paper: Paper(
+                    id: "2405.99002",
+                    title: "Elsewhere",
+                    githubRepo: "https://github.com/a/b",
+                    githubStars: 0,
+                    upvotes: 1,
+                    source: .huggingFace
+                ),
+                upvotes: 1,
+                thumbnail: "https://tracker.example/pixel.png"
+            ),
+        ]
+        try await TestApp.withApp(extraEntries: entries) { client in
+            let home = try await client.get("/")
+            let card = try #require(home.body.range(of: "href=\"/papers/2405.99001\"")).lowerBound
+            let cardHTML = String(home.body[card...].prefix(2500))
+            #expect(
+                cardHTML.contains(
+                    "<img src=\"\(thumbnail)\" alt=\"Thumbnail of “Pictured &lt;paper&gt;”\" width=\"200\" height=\"108\" loading=\"lazy\""
+                )
+            )
+            #expect(!home.body.contains("tracker.example"), "an image from a host the policy does not allow is left out")
+            #expect(!home.body.contains("★ 0"), "no stars is not a count to show")
+            #expect(!(try await client.get("/papers/2405.99002").body.contains("★ 0")))
+            #expect(home.headers[.contentSecurityPolicy]?.contains("img-src 'self' data: https://cdn-thumbnails.huggingface.co;") == true)
+
+            let page = try await client.get("/papers/2405.99001").body
+            #expect(page.contains("<img class=\"paper-thumb\" src=\"\(thumbnail)\""))
+            #expect(page.contains("loading=\"lazy\""))
+            #expect(page.contains("Submitted by <strong>Mohammad Reza Taesiri</strong>"))
+            #expect(page.contains("<span>1 comment</span>"))
+            #expect(page.contains("<span class=\"count\" data-noun=\"upvote\">1 upvote</span>"))
         }
     }
 

@@ -114,7 +114,7 @@ public struct PageRenderer: Sendable {
             "absURL": paper.arxivAbsURL,
             "pdfURL": paper.arxivPDFURL,
             "githubRepo": Self.safeURL(paper.githubRepo),
-            "githubStars": paper.githubStars,
+            "githubStars": paper.githubStars.flatMap { $0 > 0 ? $0 : nil },
             "projectPage": Self.safeURL(paper.projectPage),
             "markdownURL": "/papers/\(paper.id).md",
             "aiSummary": paper.aiSummary,
@@ -129,6 +129,11 @@ public struct PageRenderer: Sendable {
             "hasRelated": !related.isEmpty,
         ]
         var values = context.compactMapValues { $0 }
+        if let entry = detail.latestEntry {
+            if let submitter = entry.submitter { values["submitter"] = submitter.fullname ?? submitter.name }
+            if entry.numComments > 0 { values["comments"] = DisplayText.counted(entry.numComments, "comment") }
+            if let thumbnail = Self.mediaURL(entry.thumbnail) { values["thumbnail"] = thumbnail }
+        }
         values["id"] = paper.id
         values["returnTo"] = "/papers/\(paper.id)"
         if viewer?.upvoted.contains(paper.id) == true { values["upvoted"] = true }
@@ -190,9 +195,10 @@ public struct PageRenderer: Sendable {
         if let submitter = entry.submitter { card["submitter"] = submitter.fullname ?? submitter.name }
         if let repo = Self.safeURL(paper.githubRepo) {
             card["githubRepo"] = repo
-            if let stars = paper.githubStars { card["githubStars"] = stars }
+            if let stars = paper.githubStars, stars > 0 { card["githubStars"] = stars }
         }
         if entry.numComments > 0 { card["comments"] = DisplayText.counted(entry.numComments, "comment") }
+        if let thumbnail = Self.mediaURL(entry.thumbnail) { card["thumbnail"] = thumbnail }
         if let viewer {
             card["viewerCSRF"] = viewer.csrf
             if viewer.upvoted.contains(paper.id) { card["upvoted"] = true }
@@ -261,7 +267,7 @@ public struct PageRenderer: Sendable {
     func heading(for period: FeedPeriod) -> String {
         switch period {
         case .day(let day): return "Daily Papers · \(DisplayText.longDate(day))"
-        case .week: return "Papers of the week \(period.identifier)"
+        case .week: return "Papers of the week of \(DisplayText.dateRange(period.days)) · \(period.identifier)"
         case .month(let year, let month): return "Papers of \(DisplayText.monthNames[month - 1]) \(year)"
         }
     }
@@ -272,6 +278,17 @@ public struct PageRenderer: Sendable {
         case .week: return period.identifier
         case .month(let year, let month): return "\(DisplayText.monthNames[month - 1]) \(year)"
         }
+    }
+
+    /// Where pages may load images from (the Content-Security-Policy's `img-src` allows them):
+    /// Hugging Face's thumbnail service.
+    static let mediaHosts = ["https://cdn-thumbnails.huggingface.co/"]
+
+    /// An image URL from imported data, when it is on an allowed host; other images are left
+    /// out rather than shown broken by the policy.
+    static func mediaURL(_ url: String?) -> String? {
+        guard let url, mediaHosts.contains(where: { url.hasPrefix($0) }), !url.contains("\"") else { return nil }
+        return url
     }
 
     /// Only http(s) links reach an `href`: a `javascript:` URL in imported data must not.

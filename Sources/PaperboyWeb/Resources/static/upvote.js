@@ -15,8 +15,13 @@
         action.value = state.upvoted ? "remove" : "add";
         button.setAttribute("aria-pressed", state.upvoted ? "true" : "false");
         button.classList.toggle("voted", state.upvoted);
+        if (button.textContent.indexOf("Upvote") >= 0) button.textContent = state.upvoted ? "▲ Upvoted" : "▲ Upvote";
         var count = form.parentNode.querySelector(".count");
-        if (count) count.textContent = state.upvotes;
+        if (count && count.dataset.noun) {
+          count.textContent = state.upvotes + " " + count.dataset.noun + (state.upvotes === 1 ? "" : "s");
+        } else if (count) {
+          count.textContent = state.upvotes;
+        }
       })
       .catch(function () { form.submit(); });
   });
