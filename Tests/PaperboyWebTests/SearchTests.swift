@@ -20,6 +20,34 @@ import Testing
         }
     }
 
+    @Test func theSearchPageHasOneSearchBox() async throws {
+        try await TestApp.withApp { client in
+            let page = try await client.get("/search?q=vision").body
+            #expect(page.components(separatedBy: "role=\"search\"").count - 1 == 1)
+            let home = try await client.get("/").body
+            #expect(home.components(separatedBy: "role=\"search\"").count - 1 == 1, "the header's box elsewhere")
+        }
+    }
+
+    @Test func anUnknownArxivIdOffersToSubmitItInsteadOfUnrelatedPapers() async throws {
+        try await TestApp.withApp { client in
+            let anonymous = try await client.get("/search?q=arXiv:2405.99999v2").body
+            #expect(anonymous.contains("arXiv 2405.99999 is not in Paperboy yet"))
+            #expect(!anonymous.contains("<article class=\"card result\">"), "no unrelated papers")
+            #expect(anonymous.contains("href=\"/login?next=/search%3Fq%3D2405.99999\""))
+
+            var ada = Visitor(client: client)
+            _ = try await ada.signUp()
+            let response = try await ada.get("/search?q=2405.99999")
+            let page = response.body
+            let form = try #require(page.range(of: "<form method=\"post\" action=\"/submit\" class=\"submit-offer\">"))
+            let offer = String(page[form.lowerBound...].prefix(600))
+            #expect(offer.contains("name=\"id\" value=\"2405.99999\""))
+            #expect(offer.contains("name=\"csrf\" value=\"\(try Visitor.csrf(in: response))\""))
+            #expect(offer.contains("Submit arXiv 2405.99999 to today&#39;s feed") || offer.contains("Submit arXiv 2405.99999 to today's feed"))
+        }
+    }
+
     @Test(arguments: ["2405.15738", "https://arxiv.org/abs/2405.15738v2", "arxiv.org/pdf/2405.15738.pdf", "  arXiv:2405.15738  "])
     func anArxivIdOrURLGoesStraightToThePaper(_ query: String) async throws {
         try await TestApp.withApp { client in

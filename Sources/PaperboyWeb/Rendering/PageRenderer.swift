@@ -214,10 +214,12 @@ public struct PageRenderer: Sendable {
         mode: SearchMode,
         analyzer: Analyzer,
         notice: String?,
+        missingArxivID: String? = nil,
         viewer: Viewer? = nil,
         pageURL: (Int) -> String
     ) throws -> String {
         var context: [String: Any] = [
+            "onSearchPage": true,  // the page's own form is the search box: the header's is left out
             "pageTitle": query.isEmpty ? "Search" : "Search: \(query.prefix(80))",
             "searchQuery": query,
             "query": query,
@@ -229,6 +231,7 @@ public struct PageRenderer: Sendable {
             "modes": SearchMode.allCases.map { ["value": $0.rawValue, "label": $0.rawValue.capitalized, "selected": $0 == mode] },
         ]
         if let notice { context["notice"] = notice }
+        if let missingArxivID { context["missingID"] = missingArxivID }
         if let results {
             let highlighter = Highlighter(analyzer: analyzer, terms: results.terms)
             context["results"] = results.papers.map { hit -> [String: Any] in

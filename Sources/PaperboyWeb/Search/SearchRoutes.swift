@@ -55,16 +55,20 @@ struct SearchRoutes: Sendable {
         let mode = try Self.mode(parameters)
         var notice: String?
         var results: SearchService.Results?
+        var missing: String?
         switch try await search.search(query, filters: filters, mode: mode, page: page) {
         case .paper(let id):
             return Response(status: .seeOther, headers: [.location: "/papers/\(id)"])
         case .results(let found):
-            results = found
-            if mode != .lexical && search.engine.embeddedCount == 0 && !query.isEmpty {
-                notice = "Semantic ranking is warming up: these results are keyword matches only."
-            }
             if let id = ArxivID(query.trimmingWhitespace()) {
-                notice = "arXiv \(id.base) is not in Paperboy yet."
+                // An id we do not have: papers that share words with it are no answer; the
+                // reader is offered to submit it instead.
+                missing = id.base
+            } else {
+                results = found
+                if mode != .lexical && search.engine.embeddedCount == 0 && !query.isEmpty {
+                    notice = "Semantic ranking is warming up: these results are keyword matches only."
+                }
             }
         }
         let html = try renderer.searchPage(
@@ -74,6 +78,7 @@ struct SearchRoutes: Sendable {
             mode: mode,
             analyzer: search.engine.analyzer,
             notice: notice,
+            missingArxivID: missing,
             viewer: context.session.flatMap { session in session.reader.map { PageRenderer.Viewer(reader: $0, csrf: session.csrfToken) } }
         ) { target in
             var items = [URLQueryItem(name: "q", value: query), URLQueryItem(name: "page", value: String(target))]
