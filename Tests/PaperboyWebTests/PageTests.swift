@@ -199,6 +199,30 @@ import Testing
             let positionOfTop28 = try #require(page.body.range(of: "An Introduction to Vision-Language Modeling")).lowerBound
             let positionOfTop27 = try #require(page.body.range(of: "ConvLLaVA")).lowerBound
             #expect(positionOfTop28 < positionOfTop27)
+            #expect(!page.body.contains("score ="), "the formula is on the help page, not shown to readers")
+            #expect(page.body.contains("href=\"/help/trending\""))
+        }
+    }
+
+    @Test func trendingOffersTheDayTheWeekAndTheMonth() async throws {
+        try await TestApp.withApp { client in
+            let day = try await client.get("/papers/trending?period=day")
+            #expect(day.status == .ok)
+            #expect(day.body.contains("<h1>Trending papers of the day</h1>"))
+            #expect(day.body.contains("<a href=\"/papers/trending?period=day\" aria-current=\"page\">Day</a>"))
+            #expect(day.body.contains("An Introduction to Vision-Language Modeling"), "the latest day's papers")
+            #expect(!day.body.contains("ConvLLaVA"), "not the day before")
+            let week = try await client.get("/papers/trending?period=week").body
+            #expect(week.contains("ConvLLaVA") && week.contains("An Introduction to Vision-Language Modeling"))
+            #expect(week.contains("<a href=\"/papers/trending?period=week\" aria-current=\"page\">Week</a>"))
+            #expect(try await client.get("/papers/trending?period=month").status == .ok)
+            let bad = try await client.get("/papers/trending?period=year")
+            #expect(bad.status == .badRequest)
+            #expect(bad.body.contains("period must be day, week or month"))
+            let help = try await client.get("/help/trending")
+            #expect(help.status == .ok)
+            #expect(help.body.contains("score = upvotes ÷ (hours since featured + 2)<sup>1.5</sup>"))
+            #expect(help.body.contains("the last 7 feed days"))
         }
     }
 

@@ -44,10 +44,21 @@ struct PageRoutes: Sendable {
             Response(status: .movedPermanently, headers: [.location: try Self.paperboyLocation(forHuggingFace: request.uri.queryParameters)])
         }
         router.get("/papers/trending") { request, context in
-            try await html(request, context) { viewerFor in
-                let entries = try await feed.trendingEntries(limit: 50).map(\.entry)
+            let span = try TrendingSpan(QueryString(request).get("period"))
+            return try await html(request, context) { viewerFor in
+                let days = try await feed.latestDay().map { span.days(endingOn: $0, defaultDays: feed.trendingWindowDays) }
+                let entries = days == nil ? [] : try await feed.trendingEntries(in: days, limit: 50).map(\.entry)
                 let viewer = try await viewerFor(entries.map(\.paper.id))
-                return try renderer.trendingPage(entries, windowDays: feed.trendingWindowDays, viewer: viewer)
+                return try renderer.trendingPage(entries, span: span, viewer: viewer)
+            }
+        }
+        router.get("/help/trending") { request, context in
+            try await html(request, context) { viewerFor in
+                try renderer.render(
+                    "help-trending",
+                    ["pageTitle": "How trending works", "windowDays": DisplayText.counted(feed.trendingWindowDays, "feed day")],
+                    viewer: try await viewerFor([])
+                )
             }
         }
         router.get("/papers/:id") { request, context in
@@ -186,5 +197,33 @@ enum Responses {
             guard fields.first?.lowercased() == "gzip" else { return false }
             return !fields.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" }
         }
+    }
+}
+
+/// Which feed days the trending page ranks: the last day, week or month of the feed, or the
+/// server's trending window when no period is asked for.
+enum TrendingSpan: String, CaseIterable, Sendable {
+    case window, day, week, month
+
+    init(_ text: String?) throws {
+        guard let text, !text.isEmpty else {
+            self = .window
+            return
+        }
+        guard let span = TrendingSpan(rawValue: text), span != .window else {
+            throw DomainError.invalid("period must be day, week or month")
+        }
+        self = span
+    }
+
+    func days(endingOn latest: FeedDay, defaultDays: Int) -> ClosedRange<FeedDay> {
+        let count =
+            switch self {
+            case .window: defaultDays
+            case .day: 1
+            case .week: 7
+            case .month: 30
+            }
+        return latest.adding(days: 1 - count)...latest
     }
 }

@@ -88,10 +88,20 @@ public struct PageRenderer: Sendable {
         return try render("feed", context, viewer: viewer)
     }
 
-    func trendingPage(_ entries: [DailyEntry], windowDays: Int, viewer: Viewer? = nil) throws -> String {
-        try render(
+    func trendingPage(_ entries: [DailyEntry], span: TrendingSpan, viewer: Viewer? = nil) throws -> String {
+        let periods = [(TrendingSpan.day, "Day"), (.week, "Week"), (.month, "Month")].map { period, label in
+            ["url": "/papers/trending?period=\(period.rawValue)", "label": label, "current": period == span]
+        }
+        let heading =
+            switch span {
+            case .window: "Trending papers"
+            case .day: "Trending papers of the day"
+            case .week: "Trending papers of the week"
+            case .month: "Trending papers of the month"
+            }
+        return try render(
             "trending",
-            ["pageTitle": "Trending", "cards": entries.map { card($0, viewer: viewer) }, "windowDays": windowDays],
+            ["pageTitle": "Trending", "heading": heading, "cards": entries.map { card($0, viewer: viewer) }, "periods": periods],
             viewer: viewer
         )
     }
