@@ -122,7 +122,8 @@ public func buildApplication(
         accounts: accounts,
         renderer: renderer,
         signer: signer,
-        clock: clock
+        clock: clock,
+        publicURL: links
     ).register(on: router)
     var services = services
     if sharedLimits != nil, case .reported = configuration.apiRateLimit.sharing { services.append(apiLimiter) }
@@ -149,7 +150,8 @@ public func buildApplication(
             )
         )
     }
-    TokenRoutes(accounts: accountService, forms: accounts, renderer: renderer, publicURL: links).register(on: router)
+    TokenRoutes(accounts: accountService, forms: accounts, renderer: renderer, publicURL: links, canSendMail: mail != nil)
+        .register(on: router)
     ForYouRoutes(forYou: ForYouService(store: store, engine: search), accounts: accountService, renderer: renderer).register(on: router)
     SubmissionRoutes(submissions: submissions, accounts: accountService, forms: accounts, renderer: renderer).register(on: router)
     APIRoutes(feed: feed, cache: cache, publicURL: links).register(on: router)

@@ -288,4 +288,42 @@ func linkToken(_ path: String, in text: String) throws -> String {
             #expect(try await client.get("/digest/preview?date=yesterday").status == .badRequest)
         }
     }
+
+    /// Months after the newest feed day (a feed that stopped syncing, or the demo data), a
+    /// logged-in reader's preview still has the picks /papers/for-you shows, and the plain-text
+    /// preview links to full addresses even without --public-url.
+    @Test func aLoggedInPreviewHasThePicksForYouHasAndAbsoluteLinks() async throws {
+        try await TestApp.withApp(clock: FixedClock(FeedDay("2024-09-01")!, hour: 12), semantic: true, mail: nil) { client, _ in
+            var ada = Visitor(client: client)
+            _ = try await ada.signUp()
+            let page = try await ada.get("/papers/2405.17247")
+            _ = try await ada.post("/papers/2405.17247/upvote", ["csrf": try Visitor.csrf(in: page), "action": "add"])
+            let forYou = try await ada.get("/papers/for-you").body
+            #expect(forYou.contains("<h2><a href=\"/papers/2405.17399\">"))
+            let preview = try await ada.get("/digest/preview").body
+            #expect(preview.contains("Picked for you"))
+            let text = try await ada.get("/digest/preview?format=text").body
+            #expect(text.contains("Picked for you, from the papers you upvoted"))
+            let links = text.split(whereSeparator: \.isWhitespace).filter { $0.contains("/papers/") }
+            #expect(!links.isEmpty)
+            #expect(links.allSatisfy { $0.hasPrefix("http://") || $0.hasPrefix("https://") }, "\(links)")
+        }
+    }
+
+    @Test func aLoggedInReaderIsNotAskedForTheirEmailAgain() async throws {
+        try await TestApp.withApp(mail: nil) { client, _ in
+            #expect(try await client.get("/").body.contains("name=\"email\""), "visitors get the footer form")
+            var ada = Visitor(client: client)
+            _ = try await ada.signUp()
+            let home = try await ada.get("/").body
+            #expect(!home.contains("<form class=\"subscribe\""))
+            #expect(home.contains("href=\"/settings#digest\""))
+            // Subscribing from the settings with no mail server says what happens instead.
+            let settings = try await ada.get("/settings")
+            _ = try await ada.post("/settings/digest", ["csrf": try Visitor.csrf(in: settings), "action": "subscribe"])
+            let after = try await ada.get("/settings").body
+            #expect(after.contains("This server cannot send email yet"))
+            #expect(!after.contains("follow the link we emailed"))
+        }
+    }
 }

@@ -37,6 +37,9 @@ public struct DigestEdition: Sendable {
     /// still receive a full digest of papers new to them.
     var trending: [Paper]
     var papers: [String: Paper]
+    /// The newest feed day on or before `date`: picks are papers of the weeks before it, as on
+    /// `/papers/for-you` (a feed that lags the calendar still has picks).
+    var latestFeedDay: FeedDay?
 }
 
 /// Decides what each reader gets and renders it as a multipart email.
@@ -84,7 +87,8 @@ public struct DigestComposer: Sendable {
         return DigestEdition(
             date: date,
             trending: papers,
-            papers: Dictionary(papers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            papers: Dictionary(papers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),
+            latestFeedDay: latest
         )
     }
 
@@ -107,7 +111,7 @@ public struct DigestComposer: Sendable {
                 picks = engine.recommendations(
                     forUpvoted: upvoted,
                     excluding: excluded,
-                    since: edition.date.adding(days: -picksWindowDays),
+                    since: (edition.latestFeedDay ?? edition.date).adding(days: -picksWindowDays),
                     limit: settings.picksCount
                 ).map(\.id)
             }

@@ -12,6 +12,8 @@ struct TokenRoutes: Sendable {
     let forms: AccountRoutes
     let renderer: PageRenderer
     let publicURL: LinkBase
+    /// Whether a mail server is configured: without one, a pending subscription waits for it.
+    var canSendMail = true
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/settings") { request, context in try await settingsPage(request, context) }
@@ -70,7 +72,9 @@ struct TokenRoutes: Sendable {
         ]
         switch settings.digest {
         case .confirmed: page["digestConfirmed"] = true
-        case .pending: page["digestPending"] = true
+        case .pending:
+            page["digestPending"] = true
+            if !canSendMail { page["mailOff"] = true }
         case .disabled: page["digestDisabled"] = true
         case .unsubscribed, nil: page["digestOff"] = true
         }

@@ -15,6 +15,8 @@ struct DigestRoutes: Sendable {
     let renderer: PageRenderer
     let signer: LinkSigner
     let clock: any WallClock
+    /// Absolute links in the preview when no --public-url is set (the request's own host).
+    let publicURL: LinkBase
 
     func register(on router: Router<AppRequestContext>) {
         router.post("/digest/subscribe") { request, context in try await subscribe(request, context) }
@@ -136,7 +138,7 @@ struct DigestRoutes: Sendable {
                 return day
             } ?? FeedDay(timestamp: clock.now)
         let content = try await composer.preview(date: date, readerID: context.reader?.id)
-        let base = composer.settings.publicURL
+        let base = publicURL.base(for: request)
         if query.get("format") == "text" {
             return Response(
                 status: .ok,
