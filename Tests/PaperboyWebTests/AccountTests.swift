@@ -242,6 +242,60 @@ struct Visitor {
         }
     }
 
+    /// Entries as an import from Hugging Face leaves them: with the captured item.
+    static func imported(_ id: String, by name: String, fullname: String, day: String = "2024-05-28") -> DailyEntry {
+        DailyEntry(
+            day: FeedDay(day)!,
+            paper: Paper(id: id, title: "Paper \(id) from \(name)", upvotes: 2, source: .huggingFace),
+            submitter: Submitter(name: name, fullname: fullname),
+            upvotes: 2,
+            rawItem: Data("{\"paper\":{\"id\":\"\(id)\"}}".utf8)
+        )
+    }
+
+    @Test func importedSubmittersHavePagesAndTheirNamesCannotBeTaken() async throws {
+        let entries = [
+            Self.imported("2405.99101", by: "taesiri", fullname: "Mohammad Reza Taesiri"),
+            Self.imported("2405.99102", by: "taesiri", fullname: "Mohammad Reza Taesiri", day: "2024-05-27"),
+        ]
+        try await TestApp.withApp(extraEntries: entries) { client in
+            let page = try await client.get("/u/taesiri")
+            #expect(page.status == .ok)
+            #expect(page.body.contains("<h1>Mohammad Reza Taesiri</h1>"))
+            #expect(page.body.contains("@taesiri on Hugging Face"))
+            #expect(page.body.contains("submitted 2 papers"))
+            let newer = try #require(page.body.range(of: "href=\"/papers/2405.99101\"")).lowerBound
+            let older = try #require(page.body.range(of: "href=\"/papers/2405.99102\"")).lowerBound
+            #expect(newer < older, "newest first")
+            let home = try await client.get("/").body
+            #expect(home.contains("<a class=\"submitter\" href=\"/u/taesiri?from=huggingface\"><strong>Mohammad Reza Taesiri</strong></a>"))
+            #expect(try await client.get("/u/taesiri?from=huggingface").status == .ok)
+            #expect(try await client.get("/u/nobody-at-all").status == .notFound)
+
+            // A reader here cannot take the name and appear as them.
+            var mallory = Visitor(client: client)
+            let refused = try await mallory.signUp(email: "mallory@example.org", name: "taesiri")
+            #expect(refused.status != .seeOther)
+            #expect(refused.body.contains("That display name is taken"))
+        }
+    }
+
+    @Test func aReaderAndAHuggingFaceSubmitterOfTheSameNameAreNeverOnePage() async throws {
+        try await TestApp.withApp(mail: nil) { client, store in
+            var bob = Visitor(client: client)
+            _ = try await bob.signUp(email: "bob@example.org", name: "bob")
+            // Later a sync brings a paper submitted on Hugging Face by someone else called bob.
+            _ = try await store.importFeedDay(FeedDay("2024-05-28")!, entries: [Self.imported("2405.99201", by: "bob", fullname: "Bob Other")])
+            let local = try await client.get("/u/bob").body
+            #expect(local.contains("<h1>bob</h1>"))
+            #expect(!local.contains("2405.99201"), "the other bob's submission is not the reader's")
+            let other = try await client.get("/u/bob?from=huggingface").body
+            #expect(other.contains("<h1>Bob Other</h1>"))
+            #expect(other.contains("href=\"/papers/2405.99201\""))
+            #expect(try await client.get("/").body.contains("href=\"/u/bob?from=huggingface\""))
+        }
+    }
+
     @Test func logInIsRateLimitedWith429AndHeaders() async throws {
         let configuration = AppConfiguration(port: 0, bcryptCost: 4, loginRateLimit: .init(name: "login", quota: 3, window: 60))
         try await TestApp.withApp(configuration: configuration) { client in

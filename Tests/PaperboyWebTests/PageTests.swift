@@ -156,7 +156,7 @@ import Testing
             let page = try await client.get("/papers/2405.99001").body
             #expect(page.contains("<img class=\"paper-thumb\" src=\"\(thumbnail)\""))
             #expect(page.contains("loading=\"lazy\""))
-            #expect(page.contains("Submitted by <strong>Mohammad Reza Taesiri</strong>"))
+            #expect(page.contains("Submitted by <a class=\"submitter\" href=\"/u/taesiri\"><strong>Mohammad Reza Taesiri</strong></a>"))
             #expect(page.contains("<span>1 comment</span>"))
             #expect(page.contains("<span class=\"count\" data-noun=\"upvote\">1 upvote</span>"))
         }

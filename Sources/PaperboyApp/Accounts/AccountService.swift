@@ -45,6 +45,8 @@ public struct AccountService: Sendable {
 
     public func signUp(email: String, name: String, password: String) async throws -> Reader {
         if let problem = AccountRules.problem(email: email, name: name, password: password) { throw Refusal.invalid(problem) }
+        // A reader here must not appear as a Hugging Face submitter the feed shows.
+        if try await !importedSubmissions(by: name, limit: 1).isEmpty { throw Refusal.nameTaken }
         do {
             return try await store.createUser(email: email, name: name, passwordHash: passwords.hash(password))
         } catch AccountError.emailTaken {
@@ -112,13 +114,38 @@ public struct AccountService: Sendable {
         public var submissions: [Paper]
     }
 
+    /// A reader's page: what they upvoted and submitted here. Entries imported from Hugging
+    /// Face under the same name are another person's and are not listed.
     public func profile(named name: String) async throws -> Profile {
         guard let reader = try await store.reader(named: name) else { throw DomainError.notFound("No reader named “\(name.prefix(40))”.") }
+        let entries = try await store.feedEntries(FeedQuery(submitter: reader.name, order: .newest, limit: 500))
         return Profile(
             reader: reader,
             upvoted: try await store.upvotedPapers(by: reader.id, limit: 100),
-            submissions: try await store.feedEntries(FeedQuery(submitter: reader.name, order: .newest, limit: 100)).map(\.paper)
+            submissions: Array(entries.filter { $0.rawItem == nil }.map(\.paper).prefix(100))
         )
+    }
+
+    /// Someone who submitted papers on Hugging Face, known from the imported feed.
+    public struct ImportedSubmitter: Sendable {
+        public var submitter: Submitter
+        /// Their submissions, newest feed day first.
+        public var entries: [DailyEntry]
+    }
+
+    /// The Hugging Face submitter named `name`, from the feed entries imported with their name
+    /// (local submissions carry no captured item and are not theirs).
+    public func importedSubmitter(named name: String) async throws -> ImportedSubmitter {
+        let entries = try await importedSubmissions(by: name, limit: 100)
+        guard let latest = entries.first?.submitter else {
+            throw DomainError.notFound("Nobody named “\(name.prefix(40))” submitted papers to the feed.")
+        }
+        return ImportedSubmitter(submitter: latest, entries: entries)
+    }
+
+    private func importedSubmissions(by name: String, limit: Int) async throws -> [DailyEntry] {
+        let entries = try await store.feedEntries(FeedQuery(submitter: name, order: .newest, limit: max(limit, 500)))
+        return Array(entries.filter { $0.rawItem != nil }.prefix(limit))
     }
 
     /// Which of `paperIDs` the reader upvoted (for the vote buttons of a page).

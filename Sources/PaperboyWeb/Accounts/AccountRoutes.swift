@@ -21,7 +21,9 @@ struct AccountRoutes: Sendable {
             let (session, _) = try await verifiedForm(TokenOnlyForm.self, request, context)
             return redirect(to: "/", cookie: try await sessions.end(session))
         }
-        router.get("/u/:name") { _, context in try await profile(try context.parameters.require("name"), context) }
+        router.get("/u/:name") { request, context in
+            try await profile(try context.parameters.require("name"), from: QueryString(request).get("from"), context)
+        }
     }
 
     // MARK: - Forms
@@ -96,8 +98,20 @@ struct AccountRoutes: Sendable {
         }
     }
 
-    func profile(_ name: String, _ context: AppRequestContext) async throws -> Response {
-        let profile = try await accounts.profile(named: name)
+    /// A reader's page, or else (or with `?from=huggingface`) the page of the Hugging Face
+    /// submitter of that name: a reader here and an imported submitter are never one page.
+    func profile(_ name: String, from source: String?, _ context: AppRequestContext) async throws -> Response {
+        let viewer = context.reader.flatMap { reader in context.session.map { PageRenderer.Viewer(reader: reader, csrf: $0.csrfToken) } }
+        if source == "huggingface" {
+            return htmlResponse(try renderer.submitterPage(try await accounts.importedSubmitter(named: name), viewer: viewer))
+        }
+        let profile: AccountService.Profile
+        do {
+            profile = try await accounts.profile(named: name)
+        } catch let error as DomainError {
+            guard let imported = try? await accounts.importedSubmitter(named: name) else { throw error }
+            return htmlResponse(try renderer.submitterPage(imported, viewer: viewer))
+        }
         let html = try renderer.profilePage(
             reader: profile.reader,
             upvoted: profile.upvoted,
@@ -105,7 +119,11 @@ struct AccountRoutes: Sendable {
             viewer: context.reader,
             csrf: context.session?.csrfToken
         )
-        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        return htmlResponse(html)
+    }
+
+    private func htmlResponse(_ html: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
     func redirect(to location: String, cookie: String?) -> Response {

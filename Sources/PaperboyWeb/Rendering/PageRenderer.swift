@@ -140,7 +140,10 @@ public struct PageRenderer: Sendable {
         ]
         var values = context.compactMapValues { $0 }
         if let entry = detail.latestEntry {
-            if let submitter = entry.submitter { values["submitter"] = submitter.fullname ?? submitter.name }
+            if let submitter = entry.submitter {
+                values["submitter"] = submitter.fullname ?? submitter.name
+                values["submitterURL"] = Self.submitterURL(submitter, imported: entry.rawItem != nil)
+            }
             if entry.numComments > 0 { values["comments"] = DisplayText.counted(entry.numComments, "comment") }
             if let thumbnail = Self.mediaURL(entry.thumbnail) { values["thumbnail"] = thumbnail }
         }
@@ -173,6 +176,21 @@ public struct PageRenderer: Sendable {
         return try render("profile", context, viewer: viewing)
     }
 
+    func submitterPage(_ imported: AccountService.ImportedSubmitter, viewer: Viewer?) throws -> String {
+        let submitter = imported.submitter
+        let context: [String: Any] = [
+            "pageTitle": submitter.fullname ?? submitter.name,
+            "displayName": submitter.fullname ?? submitter.name,
+            "name": submitter.name,
+            "huggingFaceURL": "https://huggingface.co/" + (submitter.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""),
+            "submissions": imported.entries.map { entry -> [String: String] in
+                ["url": "/papers/\(entry.paper.id)", "title": entry.paper.title, "day": DisplayText.longDate(entry.day)]
+            },
+            "count": DisplayText.counted(imported.entries.count, "paper"),
+        ]
+        return try render("submitter", context, viewer: viewer)
+    }
+
     func errorPage(status: Int, reason: String, message: String, previous: DomainError.Link?, next: DomainError.Link?) throws -> String {
         var context: [String: Any] = ["pageTitle": reason, "status": status, "reason": reason, "message": message]
         if let previous {
@@ -202,7 +220,10 @@ public struct PageRenderer: Sendable {
         ]
         if paper.authors.count > 1 { card["authorCount"] = paper.authors.count }
         if let day = paper.publishedDay { card["published"] = DisplayText.longDate(day) }
-        if let submitter = entry.submitter { card["submitter"] = submitter.fullname ?? submitter.name }
+        if let submitter = entry.submitter {
+            card["submitter"] = submitter.fullname ?? submitter.name
+            card["submitterURL"] = Self.submitterURL(submitter, imported: entry.rawItem != nil)
+        }
         if let repo = Self.safeURL(paper.githubRepo) {
             card["githubRepo"] = repo
             if let stars = paper.githubStars, stars > 0 { card["githubStars"] = stars }
@@ -291,6 +312,13 @@ public struct PageRenderer: Sendable {
         case .week: return period.identifier
         case .month(let year, let month): return "\(DisplayText.monthNames[month - 1]) \(year)"
         }
+    }
+
+    /// A submitter's page: a reader's own, or that of a Hugging Face submitter (marked, so that a
+    /// reader here who has the same name is never taken for them).
+    static func submitterURL(_ submitter: Submitter, imported: Bool) -> String {
+        let name = submitter.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        return imported ? "/u/\(name)?from=huggingface" : "/u/\(name)"
     }
 
     /// Where pages may load images from (the Content-Security-Policy's `img-src` allows them):
