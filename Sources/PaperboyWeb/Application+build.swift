@@ -75,7 +75,7 @@ public func buildApplication(
         middleware: RateLimitMiddleware(
             limiter: RateLimiter(policy: configuration.loginRateLimit, clock: clock, shared: sharedLimits, logger: logger)
         ) {
-            $0.method == .post && ($0.uri.path == "/login" || $0.uri.path == "/signup")
+            $0.method == .post && ["/login", "/signup", "/password/forgot", "/password/reset"].contains($0.uri.path)
         }
     )
     let apiLimiter = RateLimiter(policy: configuration.apiRateLimit, clock: clock, shared: sharedLimits, logger: logger)
@@ -104,6 +104,16 @@ public func buildApplication(
         .register(on: router)
     let accounts = AccountRoutes(accounts: accountService, sessions: sessions, renderer: renderer)
     accounts.register(on: router)
+    let passwordReset = PasswordResetService(
+        store: store,
+        passwords: BcryptPasswordHasher(cost: configuration.bcryptCost),
+        signer: signer,
+        mail: mail,
+        clock: clock,
+        random: random,
+        logger: logger
+    )
+    PasswordResetRoutes(reset: passwordReset, forms: accounts, publicURL: links).register(on: router)
     VoteRoutes(votes: votes, accounts: accountService, forms: accounts).register(on: router)
     let subscriptions = SubscriptionService(store: store, signer: signer, mail: mail, clock: clock, random: random, logger: logger)
     let digestSettings = try mail?.settings ?? DigestSettings(from: try MailAddress("digest@localhost"), publicURL: configuration.publicURL ?? "")

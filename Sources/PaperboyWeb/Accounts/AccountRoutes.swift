@@ -35,6 +35,7 @@ struct AccountRoutes: Sendable {
         _ request: Request,
         _ context: AppRequestContext,
         error: String? = nil,
+        notice: String? = nil,
         values: [String: String] = [:],
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
@@ -47,6 +48,7 @@ struct AccountRoutes: Sendable {
         }
         var page: [String: Any] = ["csrf": csrf, "next": Self.safeNext(QueryString(request).get("next") ?? values["next"])]
         if let error { page["error"] = error }
+        if let notice { page["notice"] = notice }
         for (key, value) in values where key != "password" { page[key] = value }
         let html = try renderer.accountPage(template, context: page, reader: context.reader, csrf: csrf)
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]

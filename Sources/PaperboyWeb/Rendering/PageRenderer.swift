@@ -156,7 +156,8 @@ public struct PageRenderer: Sendable {
 
     func accountPage(_ template: String, context: [String: Any], reader: Reader?, csrf: String?) throws -> String {
         var values = context
-        values["pageTitle"] = template == "signup" ? "Sign up" : "Log in"
+        let titles = ["signup": "Sign up", "password-forgot": "Forgot your password", "password-reset": "Choose a new password"]
+        values["pageTitle"] = titles[template] ?? "Log in"
         let viewer = reader.flatMap { reader in csrf.map { Viewer(reader: reader, csrf: $0) } }
         return try render(template, values, viewer: viewer)
     }

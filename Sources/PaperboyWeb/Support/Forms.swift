@@ -30,6 +30,17 @@ struct LogInForm: CSRFProtectedForm {
     var next: String?
 }
 
+struct ForgotPasswordForm: CSRFProtectedForm {
+    var csrf: String?
+    var email: String?
+}
+
+struct ResetPasswordForm: CSRFProtectedForm {
+    var csrf: String?
+    var token: String?
+    var password: String?
+}
+
 /// The upvote button: `action=remove` takes the vote back, anything else adds it.
 struct VoteForm: CSRFProtectedForm {
     var csrf: String?
