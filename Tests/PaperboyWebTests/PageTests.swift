@@ -162,13 +162,56 @@ import Testing
         }
     }
 
+    @Test func authorsHavePagesAndFeedsWhateverTheirAccentsAndCase() async throws {
+        let day = FeedDay("2024-05-28")!
+        func entry(_ id: String, _ authors: [String], published: String) -> DailyEntry {
+            DailyEntry(
+                day: day,
+                paper: Paper(id: id, title: "Work \(id)", authors: authors, publishedAt: published, upvotes: 1, source: .huggingFace),
+                upvotes: 1
+            )
+        }
+        let entries = [
+            entry("2405.99301", ["Zoë Ålander", "Grace Hopper"], published: "2024-05-20T00:00:00.000Z"),
+            entry("2405.99302", ["Ada Lovelace", "zoe  alander"], published: "2024-05-22T00:00:00.000Z"),
+            entry("2405.99303", ["ZOË ÅLANDER"], published: "2024-05-21T00:00:00.000Z"),
+            entry("2405.99304", ["Zoe Alanders"], published: "2024-05-23T00:00:00.000Z"),
+        ]
+        try await TestApp.withApp(extraEntries: entries) { client in
+            for path in ["/authors/Zo%C3%AB%20%C3%85lander", "/authors/zoe%20alander"] {
+                let page = try await client.get(path)
+                #expect(page.status == .ok, "\(path)")
+                #expect(
+                    page.body.contains("<h1>zoe  alander</h1>") || page.body.contains("<h1>zoe alander</h1>"),
+                    "named as the newest paper writes it"
+                )
+                #expect(page.body.contains("3 papers"))
+                let order = ["2405.99302", "2405.99303", "2405.99301"].map { page.body.range(of: "href=\"/papers/\($0)\"")?.lowerBound }
+                #expect(order.allSatisfy { $0 != nil } && order[0]! < order[1]! && order[1]! < order[2]!, "newest first")
+                #expect(!page.body.contains("2405.99304"), "another name")
+            }
+            let card = try await client.get("/").body
+            #expect(card.contains("<a class=\"author\" href=\"/authors/Zo%C3%AB%20%C3%85lander\">Zoë Ålander</a>"))
+            let paper = try await client.get("/papers/2405.99301").body
+            #expect(paper.contains("<a class=\"author\" href=\"/authors/Grace%20Hopper\">Grace Hopper</a>"))
+
+            let feed = try await client.get("/feeds/author.atom?name=Zo%C3%AB%20%C3%85lander")
+            #expect(feed.status == .ok)
+            #expect(feed.headers[.contentType] == "application/atom+xml; charset=utf-8")
+            #expect(feed.body.components(separatedBy: "<entry>").count - 1 == 3)
+            #expect(feed.body.contains("Papers by zoe"))
+            #expect(try await client.get("/authors/Nobody%20Anywhere").status == .notFound)
+            #expect(try await client.get("/feeds/author.atom").status == .badRequest)
+        }
+    }
+
     @Test func paperPageShowsEverythingWeKnow() async throws {
         try await TestApp.withApp { client in
             let page = try await client.get("/papers/2405.15738")
             #expect(page.status == .ok)
             #expect(page.body.contains("<h1>ConvLLaVA: Hierarchical Backbones as Visual Encoder for Large Multimodal Models</h1>"))
             #expect(page.body.contains("High-resolution Large Multimodal Models (LMMs) encounter the challenges of excessive visual tokens"))
-            #expect(page.body.contains("<span class=\"author\">Chunjiang Ge</span>"))
+            #expect(page.body.contains("<a class=\"author\" href=\"/authors/Chunjiang%20Ge\">Chunjiang Ge</a>"))
             #expect(page.body.contains("href=\"https://arxiv.org/abs/2405.15738\""))
             #expect(page.body.contains("href=\"https://arxiv.org/pdf/2405.15738\""))
             #expect(page.body.contains("href=\"/papers/date/2024-05-27\""), "featured day")

@@ -62,6 +62,23 @@ struct AtomFeedRoutes: Sendable {
                     request
                 )
             }
+            router.get("/feeds/author.\(format.rawValue)") { request, _ in
+                let name = QueryString(request).get("name") ?? ""
+                let author = try await AuthorService(store: feed.store, engine: search.engine).author(named: name, limit: 30)
+                let encoded = "?name=\(QueryString.encode(author.name))"
+                return respond(
+                    Document(
+                        title: "Paperboy · Papers by \(author.name)",
+                        path: "/feeds/author",
+                        query: encoded,
+                        sitePath: PageRenderer.authorPath(author.name),
+                        updated: author.papers.compactMap(\.publishedDay).max(),
+                        entries: author.papers.map { ($0, $0.publishedDay ?? FeedDay(daysSinceEpoch: 0)) }
+                    ),
+                    format,
+                    request
+                )
+            }
             router.get("/feeds/search.\(format.rawValue)") { request, _ in
                 let query = String((QueryString(request).get("q") ?? "").prefix(250))
                 guard !query.trimmingWhitespace().isEmpty else { throw DomainError.invalid("q is required") }

@@ -14,6 +14,7 @@ struct PageRoutes: Sendable {
     let admin: AdminService
     let renderer: PageRenderer
     let cache: ResponseCache
+    var authors: AuthorService { AuthorService(store: feed.store, engine: search.engine) }
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/") { request, context in try await html(request, context) { try await latestPage($0) } }
@@ -59,6 +60,13 @@ struct PageRoutes: Sendable {
                     ["pageTitle": "How trending works", "windowDays": DisplayText.counted(feed.trendingWindowDays, "feed day")],
                     viewer: try await viewerFor([])
                 )
+            }
+        }
+        router.get("/authors/:name") { request, context in
+            let raw = try context.parameters.require("name")
+            let name = raw.removingPercentEncoding ?? raw
+            return try await html(request, context) { viewerFor in
+                try renderer.authorPage(try await authors.author(named: name), viewer: try await viewerFor([]))
             }
         }
         router.get("/papers/:id") { request, context in

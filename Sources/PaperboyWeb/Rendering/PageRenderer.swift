@@ -115,7 +115,7 @@ public struct PageRenderer: Sendable {
         let context: [String: Any?] = [
             "pageTitle": paper.title,
             "title": paper.title,
-            "authors": paper.authors,
+            "authors": Self.authorLinks(paper.authors, first: paper.authors.count),
             "published": paper.publishedDay.map(DisplayText.longDate),
             "upvotes": paper.totalUpvotes,
             "upvotesText": DisplayText.counted(paper.totalUpvotes, "upvote"),
@@ -177,6 +177,33 @@ public struct PageRenderer: Sendable {
         return try render("profile", context, viewer: viewing)
     }
 
+    /// An author's page, `/authors/NAME`.
+    static func authorPath(_ name: String) -> String {
+        "/authors/" + (name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+    }
+
+    /// Author names with links to their pages: the first three, and whether there are more.
+    static func authorLinks(_ authors: [String], first: Int = 3) -> [[String: String]] {
+        authors.prefix(first).map { ["name": $0, "url": authorPath($0)] }
+    }
+
+    func authorPage(_ author: AuthorService.Author, viewer: Viewer?) throws -> String {
+        let context: [String: Any] = [
+            "pageTitle": author.name,
+            "name": author.name,
+            "count": DisplayText.counted(author.papers.count, "paper"),
+            "feedURL": "/feeds/author.atom?name=" + QueryString.encode(author.name),
+            "papers": author.papers.map { paper -> [String: Any] in
+                var item: [String: Any] = [
+                    "url": "/papers/\(paper.id)", "title": paper.title, "authorsShort": DisplayText.shortAuthors(paper.authors),
+                ]
+                if let day = paper.publishedDay { item["published"] = DisplayText.longDate(day) }
+                return item
+            },
+        ]
+        return try render("author", context, viewer: viewer)
+    }
+
     func submitterPage(_ imported: AccountService.ImportedSubmitter, viewer: Viewer?) throws -> String {
         let submitter = imported.submitter
         let context: [String: Any] = [
@@ -215,6 +242,8 @@ public struct PageRenderer: Sendable {
             "url": "/papers/\(paper.id)",
             "title": paper.title,
             "authorsShort": DisplayText.shortAuthors(paper.authors),
+            "authorLinks": Self.authorLinks(paper.authors),
+            "etAl": paper.authors.count > 3,
             "upvotes": paper.totalUpvotes,
             "keywords": Array(paper.aiKeywords.prefix(6)),
             "hasKeywords": !paper.aiKeywords.isEmpty,
