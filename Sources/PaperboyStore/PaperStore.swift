@@ -19,6 +19,10 @@ public protocol PaperStore: Sendable {
     /// (search results, related papers, picks and digests resolve their papers here).
     func papers(ids: [String]) async throws -> [Paper]
 
+    /// The papers of an organisation (Hugging Face's `organization` name, exactly), newest
+    /// published first; hidden ones are left out.
+    func papers(ofOrganization name: String, limit: Int) async throws -> [Paper]
+
     /// The feed days a paper was featured on, oldest first; days whose entry is hidden are left out.
     func featuredDays(of paperID: String) async throws -> [FeedDay]
 

@@ -243,6 +243,16 @@ extension PostgresPaperStore: PaperStore {
         return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map(PostgresPaperRow.decodeEntry)
     }
 
+    public func papers(ofOrganization name: String, limit: Int) async throws -> [Paper] {
+        let ids = try await rows(
+            """
+            SELECT id FROM papers WHERE organization_name = \(name) AND hidden_at IS NULL
+            ORDER BY published_at DESC NULLS LAST, id DESC LIMIT \(limit)
+            """
+        ).map { try $0["id"].decode(String.self) }
+        return try await papers(ids: ids)
+    }
+
     public func latestFeedDay() async throws -> FeedDay? {
         try await scalar(
             "SELECT day FROM daily_entries e WHERE \(unescaped: Self.shownEntry) ORDER BY day DESC LIMIT 1",

@@ -236,6 +236,20 @@ public final class SQLitePaperStore: PaperStore {
         }
     }
 
+    public func papers(ofOrganization name: String, limit: Int) async throws -> [Paper] {
+        let ids = try await pool.read { db in
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM papers WHERE organization_name = ? AND hidden_at IS NULL
+                    ORDER BY published_at DESC, id DESC LIMIT ?
+                    """,
+                arguments: [name, limit]
+            )
+        }
+        return try await papers(ids: ids)
+    }
+
     public func latestFeedDay() async throws -> FeedDay? {
         try await pool.read { db in
             try String.fetchOne(db, sql: "SELECT day FROM daily_entries e WHERE \(Self.shownEntry) ORDER BY day DESC LIMIT 1")

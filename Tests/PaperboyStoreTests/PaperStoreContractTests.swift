@@ -45,6 +45,26 @@ import Testing
     }
 
     @Test(arguments: StoreBackend.allCases)
+    func listsAnOrganisationsPapersNewestFirst(_ backend: StoreBackend) async throws {
+        let (store, cleanUp) = try await backend.makeStore()
+        defer { cleanUp() }
+        let google = Organization(name: "google", fullname: "Google")
+        func paper(_ id: String, _ published: String?, _ organization: Organization?) -> Paper {
+            Paper(id: id, title: id, publishedAt: published, organization: organization, source: .arxiv)
+        }
+        _ = try await store.importArxivPapers([
+            paper("2405.00011", "2024-05-20T00:00:00.000Z", google),
+            paper("2405.00012", "2024-05-22T00:00:00.000Z", google),
+            paper("2405.00013", nil, google),
+            paper("2405.00014", "2024-05-23T00:00:00.000Z", Organization(name: "googleresearch")),
+            paper("2405.00015", "2024-05-24T00:00:00.000Z", nil),
+        ])
+        #expect(try await store.papers(ofOrganization: "google", limit: 10).map(\.id) == ["2405.00012", "2405.00011", "2405.00013"])
+        #expect(try await store.papers(ofOrganization: "google", limit: 1).map(\.id) == ["2405.00012"])
+        #expect(try await store.papers(ofOrganization: "Google", limit: 10).isEmpty, "the handle, exactly")
+    }
+
+    @Test(arguments: StoreBackend.allCases)
     func storesAFeedDayAndReadsItBackMostUpvotedFirst(_ backend: StoreBackend) async throws {
         let (store, cleanUp) = try await backend.makeStore()
         defer { cleanUp() }

@@ -205,6 +205,26 @@ import Testing
         }
     }
 
+    @Test func organisationsShowOnCardsAndHaveAPage() async throws {
+        let day = FeedDay("2024-05-28")!
+        let google = Organization(name: "google", fullname: "Google")
+        let entries = ["2405.99401", "2405.99402"].map { id in
+            DailyEntry(day: day, paper: Paper(id: id, title: "Work \(id)", organization: google, upvotes: 1, source: .huggingFace), upvotes: 1)
+        }
+        try await TestApp.withApp(extraEntries: entries) { client in
+            let home = try await client.get("/").body
+            #expect(home.contains("<a class=\"org\" href=\"/orgs/google\">Google</a>"))
+            let paper = try await client.get("/papers/2405.99401").body
+            #expect(paper.contains("<a class=\"org\" href=\"/orgs/google\">Google</a>"))
+            let page = try await client.get("/orgs/google")
+            #expect(page.status == .ok)
+            #expect(page.body.contains("<h1>Google</h1>"))
+            #expect(page.body.contains("2 papers from google"))
+            #expect(page.body.contains("href=\"/papers/2405.99401\"") && page.body.contains("href=\"/papers/2405.99402\""))
+            #expect(try await client.get("/orgs/nobody").status == .notFound)
+        }
+    }
+
     @Test func paperPageShowsEverythingWeKnow() async throws {
         try await TestApp.withApp { client in
             let page = try await client.get("/papers/2405.15738")

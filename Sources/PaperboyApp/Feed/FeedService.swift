@@ -157,6 +157,15 @@ public struct FeedService: Sendable {
         }
     }
 
+    /// An organisation and its papers, newest published first.
+    public func organization(named name: String, limit: Int = 200) async throws -> (organization: Organization, papers: [Paper]) {
+        let papers = try await store.papers(ofOrganization: name, limit: limit)
+        guard let organization = papers.first?.organization else {
+            throw DomainError.notFound("No paper of an organisation named “\(name.prefix(80))” is in Paperboy.")
+        }
+        return (organization, papers)
+    }
+
     public func listPapers(after cursor: String?, limit: Int) async throws -> [Paper] {
         try await store.papers(after: cursor, limit: limit)
     }

@@ -69,6 +69,14 @@ struct PageRoutes: Sendable {
                 try renderer.authorPage(try await authors.author(named: name), viewer: try await viewerFor([]))
             }
         }
+        router.get("/orgs/:name") { request, context in
+            let raw = try context.parameters.require("name")
+            let name = raw.removingPercentEncoding ?? raw
+            return try await html(request, context) { viewerFor in
+                let (organization, papers) = try await feed.organization(named: name)
+                return try renderer.organizationPage(organization, papers: papers, viewer: try await viewerFor([]))
+            }
+        }
         router.get("/papers/:id") { request, context in
             try await paperResponse(request, context, id: try context.parameters.require("id"))
         }

@@ -120,6 +120,7 @@ public struct PageRenderer: Sendable {
             "upvotes": paper.totalUpvotes,
             "upvotesText": DisplayText.counted(paper.totalUpvotes, "upvote"),
             "organization": paper.organization.map { $0.fullname ?? $0.name },
+            "organizationURL": paper.organization.map(Self.organizationPath),
             "categories": paper.categories,
             "absURL": paper.arxivAbsURL,
             "pdfURL": paper.arxivPDFURL,
@@ -204,6 +205,28 @@ public struct PageRenderer: Sendable {
         return try render("author", context, viewer: viewer)
     }
 
+    static func organizationPath(_ organization: Organization) -> String {
+        "/orgs/" + (organization.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+    }
+
+    func organizationPage(_ organization: Organization, papers: [Paper], viewer: Viewer?) throws -> String {
+        let context: [String: Any] = [
+            "pageTitle": organization.fullname ?? organization.name,
+            "displayName": organization.fullname ?? organization.name,
+            "name": organization.name,
+            "huggingFaceURL": "https://huggingface.co/" + (organization.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""),
+            "count": DisplayText.counted(papers.count, "paper"),
+            "papers": papers.map { paper -> [String: Any] in
+                var item: [String: Any] = [
+                    "url": "/papers/\(paper.id)", "title": paper.title, "authorsShort": DisplayText.shortAuthors(paper.authors),
+                ]
+                if let day = paper.publishedDay { item["published"] = DisplayText.longDate(day) }
+                return item
+            },
+        ]
+        return try render("organization", context, viewer: viewer)
+    }
+
     func submitterPage(_ imported: AccountService.ImportedSubmitter, viewer: Viewer?) throws -> String {
         let submitter = imported.submitter
         let context: [String: Any] = [
@@ -249,6 +272,10 @@ public struct PageRenderer: Sendable {
             "hasKeywords": !paper.aiKeywords.isEmpty,
         ]
         if paper.authors.count > 1 { card["authorCount"] = paper.authors.count }
+        if let organization = paper.organization {
+            card["organization"] = organization.fullname ?? organization.name
+            card["organizationURL"] = Self.organizationPath(organization)
+        }
         if let day = paper.publishedDay { card["published"] = DisplayText.longDate(day) }
         if let submitter = entry.submitter {
             card["submitter"] = submitter.fullname ?? submitter.name
