@@ -188,19 +188,22 @@ public struct PageRenderer: Sendable {
         authors.prefix(first).map { ["name": $0, "url": authorPath($0)] }
     }
 
+    /// A list of papers on author and organisation pages: link, authors, publication day.
+    static func paperList(_ papers: [Paper]) -> [[String: Any]] {
+        papers.map { paper in
+            var item: [String: Any] = ["url": "/papers/\(paper.id)", "title": paper.title, "authorsShort": DisplayText.shortAuthors(paper.authors)]
+            if let day = paper.publishedDay { item["published"] = DisplayText.longDate(day) }
+            return item
+        }
+    }
+
     func authorPage(_ author: AuthorService.Author, viewer: Viewer?) throws -> String {
         let context: [String: Any] = [
             "pageTitle": author.name,
             "name": author.name,
             "count": DisplayText.counted(author.papers.count, "paper"),
             "feedURL": "/feeds/author.atom?name=" + QueryString.encode(author.name),
-            "papers": author.papers.map { paper -> [String: Any] in
-                var item: [String: Any] = [
-                    "url": "/papers/\(paper.id)", "title": paper.title, "authorsShort": DisplayText.shortAuthors(paper.authors),
-                ]
-                if let day = paper.publishedDay { item["published"] = DisplayText.longDate(day) }
-                return item
-            },
+            "papers": Self.paperList(author.papers),
         ]
         return try render("author", context, viewer: viewer)
     }
@@ -216,13 +219,7 @@ public struct PageRenderer: Sendable {
             "name": organization.name,
             "huggingFaceURL": "https://huggingface.co/" + (organization.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""),
             "count": DisplayText.counted(papers.count, "paper"),
-            "papers": papers.map { paper -> [String: Any] in
-                var item: [String: Any] = [
-                    "url": "/papers/\(paper.id)", "title": paper.title, "authorsShort": DisplayText.shortAuthors(paper.authors),
-                ]
-                if let day = paper.publishedDay { item["published"] = DisplayText.longDate(day) }
-                return item
-            },
+            "papers": Self.paperList(papers),
         ]
         return try render("organization", context, viewer: viewer)
     }
