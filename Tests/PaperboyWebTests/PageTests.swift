@@ -151,7 +151,11 @@ import Testing
             #expect(!home.body.contains("tracker.example"), "an image from a host the policy does not allow is left out")
             #expect(!home.body.contains("★ 0"), "no stars is not a count to show")
             #expect(!(try await client.get("/papers/2405.99002").body.contains("★ 0")))
-            #expect(home.headers[.contentSecurityPolicy]?.contains("img-src 'self' data: https://cdn-thumbnails.huggingface.co;") == true)
+            #expect(
+                home.headers[.contentSecurityPolicy]?.contains(
+                    "img-src 'self' data: https://cdn-thumbnails.huggingface.co https://cdn-uploads.huggingface.co; media-src https://cdn-uploads.huggingface.co;"
+                ) == true
+            )
 
             let page = try await client.get("/papers/2405.99001").body
             #expect(page.contains("<img class=\"paper-thumb\" src=\"\(thumbnail)\""))
@@ -202,6 +206,28 @@ import Testing
             #expect(feed.body.contains("Papers by zoe"))
             #expect(try await client.get("/authors/Nobody%20Anywhere").status == .notFound)
             #expect(try await client.get("/feeds/author.atom").status == .badRequest)
+        }
+    }
+
+    @Test func figuresAndVideosHuggingFaceSentShowOnThePaperPage() async throws {
+        let uploads = "https://cdn-uploads.huggingface.co/production/uploads/1/"
+        let item = """
+            {"paper":{"id":"2405.99501"},"mediaUrls":["\(uploads)a.png","\(uploads)b.mp4","https://tracker.example/c.png"]}
+            """
+        let entry = DailyEntry(
+            day: FeedDay("2024-05-28")!,
+            paper: Paper(id: "2405.99501", title: "Shown <work>", upvotes: 1, source: .huggingFace),
+            upvotes: 1,
+            rawItem: Data(item.utf8)
+        )
+        try await TestApp.withApp(extraEntries: [entry]) { client in
+            let page = try await client.get("/papers/2405.99501").body
+            #expect(
+                page.contains("<img src=\"\(uploads)a.png\" alt=\"Figure 1 of “Shown &lt;work&gt;”\" width=\"480\" height=\"270\" loading=\"lazy\"")
+            )
+            #expect(page.contains("<video src=\"\(uploads)b.mp4\" controls preload=\"none\""))
+            #expect(!page.contains("tracker.example"), "only hosts the policy allows")
+            #expect(!(try await client.get("/papers/2405.15738").body.contains("class=\"media\"")), "no media, no box")
         }
     }
 

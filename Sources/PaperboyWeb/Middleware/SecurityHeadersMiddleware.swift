@@ -5,7 +5,7 @@ import Hummingbird
 /// pages, never sniff a content type, and keep the path out of other sites' referrers. On every
 /// response, error pages, feeds, JSON and Markdown included.
 let contentSecurityPolicy =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https://cdn-thumbnails.huggingface.co; connect-src 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https://cdn-thumbnails.huggingface.co https://cdn-uploads.huggingface.co; media-src https://cdn-uploads.huggingface.co; connect-src 'self'; "
     + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {

@@ -147,6 +147,11 @@ public struct PageRenderer: Sendable {
             }
             if entry.numComments > 0 { values["comments"] = DisplayText.counted(entry.numComments, "comment") }
             if let thumbnail = Self.mediaURL(entry.thumbnail) { values["thumbnail"] = thumbnail }
+            let media = Self.media(in: entry.rawItem, title: paper.title)
+            if !media.isEmpty {
+                values["media"] = media
+                values["hasMedia"] = true
+            }
         }
         values["id"] = paper.id
         values["returnTo"] = "/papers/\(paper.id)"
@@ -377,7 +382,20 @@ public struct PageRenderer: Sendable {
 
     /// Where pages may load images from (the Content-Security-Policy's `img-src` allows them):
     /// Hugging Face's thumbnail service.
-    static let mediaHosts = ["https://cdn-thumbnails.huggingface.co/"]
+    static let mediaHosts = ["https://cdn-thumbnails.huggingface.co/", "https://cdn-uploads.huggingface.co/"]
+
+    /// The figures and videos a Hugging Face item carries (`mediaUrls`), from allowed hosts,
+    /// at most six: images lazy-loaded with alt text, videos without preloading.
+    static func media(in rawItem: Data?, title: String) -> [[String: Any]] {
+        guard let rawItem, let item = try? JSONSerialization.jsonObject(with: rawItem) as? [String: Any] else { return [] }
+        let listed = (item["mediaUrls"] as? [Any]) ?? ((item["paper"] as? [String: Any])?["mediaUrls"] as? [Any]) ?? []
+        let urls = listed.compactMap { $0 as? String }.compactMap(mediaURL).prefix(6)
+        return urls.enumerated().map { index, url in
+            let kind = url.split(separator: ".").last.map { $0.lowercased() } ?? ""
+            let video = ["mp4", "webm", "mov", "qt"].contains(kind)
+            return ["url": url, "video": video, "alt": "Figure \(index + 1) of “\(title)”"]
+        }
+    }
 
     /// An image URL from imported data, when it is on an allowed host; other images are left
     /// out rather than shown broken by the policy.
