@@ -126,7 +126,7 @@ struct Visitor {
             var visitor = Visitor(client: client)
             for (email, name, password, message) in [
                 ("not-an-email", "bob", "correct horse battery", "valid email"),
-                ("bob@example.org", "<b>", "correct horse battery", "Display names"),
+                ("bob@example.org", "<b>", "correct horse battery", "User names"),
                 ("bob@example.org", "bob", "short", "at least 10"),
                 ("bob@example.org", "bob", "aaaaaaaaaaaa", "too easy"),
             ] {
@@ -253,6 +253,15 @@ struct Visitor {
         )
     }
 
+    @Test func theSignUpFormSaysTheNameIsAUserName() async throws {
+        try await TestApp.withApp { client in
+            let form = try await client.get("/signup").body
+            #expect(form.contains("<label>User name <input type=\"text\" name=\"name\" aria-describedby=\"name-hint\""))
+            #expect(form.contains("<p class=\"hint\" id=\"name-hint\">Your handle: it is your public page (/u/NAME)"))
+            #expect(!form.contains("Display name"))
+        }
+    }
+
     @Test func importedSubmittersHavePagesAndTheirNamesCannotBeTaken() async throws {
         let entries = [
             Self.imported("2405.99101", by: "taesiri", fullname: "Mohammad Reza Taesiri"),
@@ -276,7 +285,7 @@ struct Visitor {
             var mallory = Visitor(client: client)
             let refused = try await mallory.signUp(email: "mallory@example.org", name: "taesiri")
             #expect(refused.status != .seeOther)
-            #expect(refused.body.contains("That display name is taken"))
+            #expect(refused.body.contains("That user name is taken"))
         }
     }
 

@@ -36,7 +36,7 @@ public struct AccountService: Sendable {
             switch self {
             case .invalid(let message): return message
             case .emailTaken: return "That email cannot be used for a new account. If it is yours, log in."
-            case .nameTaken: return "That display name is taken: choose another."
+            case .nameTaken: return "That user name is taken: choose another."
             case .wrongCredentials: return "Email or password is wrong."
             case .wrongPassword: return "Your current password is not right."
             }
@@ -165,7 +165,7 @@ public enum AccountRules {
         }
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "_-"))
         if !(2...32).contains(name.count) || name.unicodeScalars.contains(where: { !allowed.contains($0) || !$0.isASCII }) {
-            return "Display names are 2 to 32 letters, digits, '-' or '_'."
+            return "User names are 2 to 32 letters, digits, '-' or '_'."
         }
         if password.count < 10 { return "Passwords need at least 10 characters." }
         if password.count > 200 { return "Passwords can be at most 200 characters." }
