@@ -36,6 +36,8 @@ let package = Package(
         // Default trait only (JSON config files): no YAML, no command-line provider.
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // Markdown of comments (rendered, then held to an allowlist by CommentMarkdown).
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         .target(name: "PaperboyCore"),
@@ -126,6 +128,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Ink", package: "Ink"),
             ],
             resources: [.copy("Resources")]
         ),

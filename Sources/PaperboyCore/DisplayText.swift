@@ -11,6 +11,14 @@ public enum DisplayText {
         return "\(monthNames[month - 1].prefix(3)) \(dayOfMonth), \(year)"
     }
 
+    /// "May 27, 2024, 14:05 UTC" from an ISO 8601 UTC stamp ("2024-05-27T14:05:09Z"); the stamp
+    /// itself when it is not one.
+    public static func timestamp(_ iso: String) -> String {
+        guard iso.count >= 16, let day = FeedDay(String(iso.prefix(10))) else { return iso }
+        let time = iso.dropFirst(11).prefix(5)
+        return "\(longDate(day)), \(time) UTC"
+    }
+
     /// "1 comment", "3 comments", "0 upvotes": a count and its noun in the right number
     /// (`plural` for nouns that do not take an "s").
     public static func counted(_ count: Int, _ noun: String, plural: String? = nil) -> String {

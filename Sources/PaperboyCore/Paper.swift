@@ -23,6 +23,9 @@ public struct Paper: Equatable, Sendable {
     public var upvotes: Int
     /// Votes cast by this server's readers (owned by the upvote table, never by imports).
     public var localUpvotes: Int
+    /// Comments of this server's readers that readers can see (not deleted, not hidden),
+    /// owned by the discussion tables, never by imports.
+    public var localComments: Int = 0
     public var source: PaperSource
     /// The date (`YYYY-MM-DD`) of the newest arXiv version a listing told us about; a listing
     /// with a later date brings a new version, whose title, abstract and authors replace ours.
@@ -126,6 +129,9 @@ public struct DailyEntry: Equatable, Sendable {
     public var rawItem: Data?
     /// The item's index in the day's capture: the source's order among equal upvotes.
     public var position: Int?
+
+    /// What readers see everywhere (cards, the API, digests): captured plus local comments.
+    public var totalComments: Int { numComments + paper.localComments }
 
     public init(
         day: FeedDay,

@@ -141,14 +141,17 @@ public struct AdminAction: Sendable, Equatable {
         case unhidePaper = "unhide-paper"
         case hideEntry = "hide-entry"
         case unhideEntry = "unhide-entry"
+        case hideComment = "hide-comment"
+        case unhideComment = "unhide-comment"
+        case dismissReports = "dismiss-reports"
     }
 
     public var id: Int64
     public var actor: AdminActor
     public var kind: Kind
-    /// What it was done to: a paper id, or a reader's email.
+    /// What it was done to: a paper id, a reader's email, or a comment's id.
     public var target: String
-    /// More about it: the feed day of an entry, the reader's name.
+    /// More about it: the feed day of an entry, the reader's name, a comment's paper.
     public var detail: String?
     /// ISO 8601, UTC.
     public var at: String

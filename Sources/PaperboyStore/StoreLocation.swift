@@ -2,7 +2,8 @@ import Foundation
 import PaperboyCore
 
 /// Everything the application keeps, behind the protocols of this module.
-public typealias AppStore = PaperStore & AccountStore & DigestStore & BackupStore & SyncStore & CurationStore & StoreConnection
+public typealias AppStore = PaperStore & AccountStore & DigestStore & BackupStore & SyncStore & CurationStore & DiscussionStore
+    & StoreConnection
 
 /// Which backend a store is and how it ends.
 public protocol StoreConnection: Sendable {

@@ -76,7 +76,8 @@ public struct TransferTable: Sendable, Hashable {
 public enum TransferCatalog {
     public static let tables: [TransferTable] = [
         papers, dailyEntries, paperEmbeddings, users, sessions, upvotes, apiTokens, instanceSettings, subscribers,
-        digestDeliveries, digestSentPapers, leases, syncDays, harvestCheckpoints, syncRuns, syncSchedule, adminActions,
+        digestDeliveries, digestSentPapers, leases, syncDays, harvestCheckpoints, syncRuns, syncSchedule, adminActions, comments,
+        commentReports,
     ]
 
     public static func table(named name: String) -> TransferTable? {
@@ -97,6 +98,25 @@ public enum TransferCatalog {
             // older than any position, so the target's search index loads every copied paper.
             .init("revision", .integer, portableValue: .integer(0)),
             .init("local_upvotes", .integer), .init("listing_updated_at", .text), .init("hidden_at", .text),
+            .init("local_comments", .integer),
+        ]
+    )
+    static let comments = TransferTable(
+        "comments",
+        key: ["id"],
+        identity: "id",
+        [
+            .init("id", .integer), .init("paper_id", .text), .init("parent_id", .integer), .init("user_id", .integer),
+            .init("body", .text), .init("created_at", .text), .init("edited_at", .text), .init("deleted_at", .text),
+            .init("hidden_at", .text),
+        ]
+    )
+    static let commentReports = TransferTable(
+        "comment_reports",
+        key: ["comment_id", "user_id"],
+        [
+            .init("comment_id", .integer), .init("user_id", .integer), .init("reason", .text), .init("created_at", .text),
+            .init("resolved_at", .text),
         ]
     )
     static let dailyEntries = TransferTable(

@@ -213,7 +213,7 @@ enum PostgresPaperRow {
 
     static func decode(_ row: PostgresRandomAccessRow) throws -> Paper {
         let organizationName = try row["organization_name"].decode(String?.self)
-        return Paper(
+        var paper = Paper(
             id: try row["id"].decode(String.self),
             title: try row["title"].decode(String.self),
             summary: try row["summary"].decode(String.self),
@@ -238,6 +238,8 @@ enum PostgresPaperRow {
             source: PaperSource(rawValue: try row["source"].decode(String.self)) ?? .arxiv,
             listingUpdatedAt: try row["listing_updated_at"].decode(String?.self)
         )
+        if row.contains("local_comments") { paper.localComments = try row["local_comments"].decode(Int.self) }
+        return paper
     }
 
     static func decodeStored(_ row: PostgresRandomAccessRow) throws -> StoredPaper {

@@ -193,7 +193,7 @@ extension PostgresPaperStore: CurationStore {
     }
 
     /// Adds a row to the admin log, inside the transaction of the change it records.
-    private func log(
+    func log(
         _ kind: AdminAction.Kind,
         target: String,
         detail: String?,

@@ -279,6 +279,41 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("010-discussions") { db in
+            try db.execute(
+                sql: """
+                    -- Comments on papers and one level of replies (parent_id: the top-level
+                    -- comment). Never removed: deleting and hiding stamp the row.
+                    CREATE TABLE comments (
+                        id INTEGER PRIMARY KEY,
+                        paper_id TEXT NOT NULL REFERENCES papers(id),
+                        parent_id INTEGER REFERENCES comments(id),
+                        user_id INTEGER NOT NULL REFERENCES users(id),
+                        body TEXT NOT NULL,                      -- Markdown, as written
+                        created_at TEXT NOT NULL,
+                        edited_at TEXT,
+                        deleted_at TEXT,                         -- by its author
+                        hidden_at TEXT                           -- by a moderator
+                    );
+                    CREATE INDEX comments_by_paper ON comments(paper_id, id);
+                    CREATE INDEX comments_by_user ON comments(user_id, created_at);
+
+                    -- One report per reader per comment; resolved_at: settled by a moderator.
+                    CREATE TABLE comment_reports (
+                        comment_id INTEGER NOT NULL REFERENCES comments(id),
+                        user_id INTEGER NOT NULL REFERENCES users(id),
+                        reason TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        resolved_at TEXT,
+                        PRIMARY KEY (comment_id, user_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX comment_reports_open ON comment_reports(comment_id) WHERE resolved_at IS NULL;
+
+                    -- Kept equal to the paper's visible comments by the same transactions.
+                    ALTER TABLE papers ADD COLUMN local_comments INTEGER NOT NULL DEFAULT 0;
+                    """
+            )
+        }
         return migrator
     }
 }

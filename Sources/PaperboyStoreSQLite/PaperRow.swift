@@ -43,7 +43,7 @@ enum PaperRow {
 
     static func decode(_ row: Row) throws -> Paper {
         let organizationName: String? = row["organization_name"]
-        return Paper(
+        var paper = Paper(
             id: row["id"],
             title: row["title"],
             summary: row["summary"],
@@ -64,6 +64,8 @@ enum PaperRow {
             source: PaperSource(rawValue: row["source"]) ?? .arxiv,
             listingUpdatedAt: row["listing_updated_at"]
         )
+        paper.localComments = row["local_comments"] ?? 0
+        return paper
     }
 
     /// Decodes a row of `papers` joined with its `daily_entries` columns (`entry_upvotes`,

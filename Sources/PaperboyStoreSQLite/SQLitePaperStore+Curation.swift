@@ -189,7 +189,7 @@ extension SQLitePaperStore: CurationStore {
     }
 
     /// Adds a row to the admin log, inside the transaction of the change it records.
-    private func log(_ kind: AdminAction.Kind, target: String, detail: String?, by actor: AdminActor, db: Database) throws {
+    func log(_ kind: AdminAction.Kind, target: String, detail: String?, by actor: AdminActor, db: Database) throws {
         try db.execute(
             sql: "INSERT INTO admin_actions (actor_id, actor, action, target, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [actor.readerID, actor.name, kind.rawValue, target, detail, nowStamp]

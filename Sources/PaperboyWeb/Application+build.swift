@@ -22,7 +22,7 @@ import ServiceLifecycle
 ///   - metrics: where requests, searches, submissions and digests are counted; `/metrics` shows it.
 public func buildApplication(
     configuration: AppConfiguration,
-    store: any PaperStore & AccountStore & DigestStore & SyncStore & CurationStore & StoreConnection,
+    store: any PaperStore & AccountStore & DigestStore & SyncStore & CurationStore & DiscussionStore & StoreConnection,
     search: SearchEngine,
     clock: any WallClock = SystemClock(),
     random: any RandomSource = SystemRandomSource(),
@@ -100,10 +100,20 @@ public func buildApplication(
         onChange: { cache.invalidate() }
     )
     let admin = AdminService(store: store, submissions: submissions, clock: clock, onChange: { cache.invalidate() })
-    PageRoutes(feed: feed, search: searchService, accounts: accountService, admin: admin, renderer: renderer, cache: cache)
-        .register(on: router)
+    let discussions = DiscussionService(store: store, clock: clock, onChange: { cache.invalidate() })
+    PageRoutes(
+        feed: feed,
+        search: searchService,
+        accounts: accountService,
+        admin: admin,
+        discussions: discussions,
+        renderer: renderer,
+        cache: cache
+    ).register(on: router)
     let accounts = AccountRoutes(accounts: accountService, sessions: sessions, renderer: renderer)
     accounts.register(on: router)
+    DiscussionRoutes(discussions: discussions, accounts: accountService, forms: accounts, renderer: renderer, publicURL: links)
+        .register(on: router)
     let passwordReset = PasswordResetService(
         store: store,
         passwords: BcryptPasswordHasher(cost: configuration.bcryptCost),

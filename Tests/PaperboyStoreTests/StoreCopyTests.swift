@@ -316,6 +316,11 @@ func fillEveryTable(_ store: SQLitePaperStore) async throws {
     _ = try await store.createToken(for: bob.id, name: "ci", tokenHash: "token-hash-2")
     _ = try await store.revokeToken(id: token.id, of: ada.id)
     _ = try await store.instanceSecret(named: "link-signing-key")
+    let comment = try await store.addComment(paperID: "2405.00001", parentID: nil, by: ada.id, body: "**Markdown** with\ttabs")
+    let reply = try await store.addComment(paperID: "2405.00001", parentID: comment.id, by: bob.id, body: "A reply")
+    _ = try await store.editComment(id: reply.id, body: "An edited reply")
+    _ = try await store.reportComment(id: comment.id, by: bob.id, reason: "spam")
+    _ = try await store.setCommentHidden(id: reply.id, true, by: AdminActor(ada))
 
     let reader = try await store.subscribe(email: "ada@example.org", userID: ada.id, now: now)
     _ = try await store.confirm(subscriberID: reader.id, now: now)

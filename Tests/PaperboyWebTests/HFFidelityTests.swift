@@ -43,11 +43,14 @@ import Testing
             }
             #expect(compared > 1000)
 
-            // A paper is its latest capture's `paper` object, fields Paperboy never reads included.
+            // A paper is its latest capture's `paper` object, fields Paperboy never reads included,
+            // plus `numComments` (huggingface_hub's `paper_info().comments` reads it there).
             let latest = try #require(days.last?.items.first { $0["paper"]?["githubRepoAddedBy"] != nil })
             let response = try await client.get("/api/papers/\(Self.ids([latest])[0])")
             #expect(response.status == .ok)
-            #expect(JSONTree(try JSONSerialization.jsonObject(with: Data(response.body.utf8))) == latest["paper"])
+            let paper = JSONTree(try JSONSerialization.jsonObject(with: Data(response.body.utf8)))
+            #expect(Self.differences(paper, try #require(latest["paper"])) == ["numComments"])
+            #expect(paper["numComments"]?.int == latest["numComments"]?.int)
         }
     }
 
@@ -79,7 +82,7 @@ import Testing
             let object = JSONTree(try JSONSerialization.jsonObject(with: Data(paper.body.utf8)))
             #expect(object["upvotes"]?.int == captured + 1)
             let capturedPaper = try #require(voted["paper"])
-            #expect(Self.differences(object, capturedPaper) == ["upvotes"], "the captured paper object, with the vote")
+            #expect(Self.differences(object, capturedPaper) == ["numComments", "upvotes"], "the captured paper object, with the vote")
 
             // The submission has no capture: today's Codable shape, after the captured papers.
             #expect(Self.ids(served).last == "2405.00001", "no upvotes: after the captured papers")

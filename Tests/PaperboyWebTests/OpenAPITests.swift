@@ -53,9 +53,9 @@ import Testing
         }
         #expect(document.problems(with: router).isEmpty)
 
-        router.get("/api/papers/:id/comments") { _, _ in "" }
+        router.get("/api/papers/:id/citations") { _, _ in "" }
         router.get("/static/extra.css") { _, _ in "" }
-        #expect(document.problems(with: router) == ["GET /api/papers/{id}/comments is served but not documented"])
+        #expect(document.problems(with: router) == ["GET /api/papers/{id}/citations is served but not documented"])
 
         let short = Router(context: AppRequestContext.self)
         short.get("/api/papers") { _, _ in "" }

@@ -40,6 +40,8 @@ public struct DigestEdition: Sendable {
     /// The newest feed day on or before `date`: picks are papers of the weeks before it, as on
     /// `/papers/for-you` (a feed that lags the calendar still has picks).
     var latestFeedDay: FeedDay?
+    /// Comments captured from the source with the ranked entries, by paper id.
+    var capturedComments: [String: Int] = [:]
 }
 
 /// Decides what each reader gets and renders it as a multipart email.
@@ -88,7 +90,8 @@ public struct DigestComposer: Sendable {
             date: date,
             trending: papers,
             papers: Dictionary(papers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),
-            latestFeedDay: latest
+            latestFeedDay: latest,
+            capturedComments: Dictionary(ranked.map { ($0.entry.paper.id, $0.entry.numComments) }, uniquingKeysWith: max)
         )
     }
 
@@ -164,7 +167,8 @@ public struct DigestComposer: Sendable {
         return DigestContent(
             date: delivery.date,
             trending: delivery.paperIDs.compactMap { papers[$0] },
-            picks: delivery.pickIDs.compactMap { papers[$0] }
+            picks: delivery.pickIDs.compactMap { papers[$0] },
+            capturedComments: edition.capturedComments
         )
     }
 
@@ -221,6 +225,19 @@ public struct DigestContent {
     var date: FeedDay
     var trending: [Paper]
     var picks: [Paper]
+    var capturedComments: [String: Int] = [:]
+
+    /// Captured plus local comments, as cards on the site count them.
+    func comments(_ paper: Paper) -> Int {
+        (capturedComments[paper.id] ?? 0) + paper.localComments
+    }
+
+    /// "3 upvotes · 1 comment": comments only when there are some.
+    func counts(_ paper: Paper) -> String {
+        let comments = comments(paper)
+        let upvotes = DisplayText.counted(paper.totalUpvotes, "upvote")
+        return comments > 0 ? "\(upvotes) · \(DisplayText.counted(comments, "comment"))" : upvotes
+    }
 
     var subject: String {
         let top = trending.first ?? picks.first
@@ -233,7 +250,7 @@ public struct DigestContent {
         func add(_ papers: [Paper]) {
             for (index, paper) in papers.enumerated() {
                 lines.append("\(index + 1). \(paper.title.collapsingWhitespace())")
-                lines.append("   \(DisplayText.shortAuthors(paper.authors)) · \(DisplayText.counted(paper.totalUpvotes, "upvote"))")
+                lines.append("   \(DisplayText.shortAuthors(paper.authors)) · \(counts(paper))")
                 lines.append("   \(Self.shortAbstract(paper.summary))")
                 lines.append("   \(siteURL)/papers/\(paper.id)")
                 lines.append("")
@@ -255,12 +272,14 @@ public struct DigestContent {
     public func context(siteURL: String, unsubscribeURL: String) -> [String: Any] {
         func cards(_ papers: [Paper]) -> [[String: Any]] {
             papers.enumerated().map { index, paper in
-                [
+                var card: [String: Any] = [
                     "rank": index + 1, "title": paper.title.collapsingWhitespace(),
                     "url": "\(siteURL)/papers/\(paper.id)",
                     "authors": DisplayText.shortAuthors(paper.authors), "upvotes": paper.totalUpvotes,
                     "abstract": Self.shortAbstract(paper.summary),
                 ]
+                if comments(paper) > 0 { card["comments"] = DisplayText.counted(comments(paper), "comment") }
+                return card
             }
         }
         return [

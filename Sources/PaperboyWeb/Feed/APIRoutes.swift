@@ -21,7 +21,9 @@ struct APIRoutes: Sendable {
             return try await cachedBody(request) {
                 let detail = try await feed.paper(id: id)
                 if let captured = try CapturedJSON.paper(detail.paper, latestEntry: detail.latestEntry) { return captured }
-                return ByteBuffer(bytes: try JSONResponse.encoder.encode(HFAPI.Paper(detail.paper, entry: detail.latestEntry)))
+                var paper = HFAPI.Paper(detail.paper, entry: detail.latestEntry)
+                paper.numComments = (detail.latestEntry?.numComments ?? 0) + detail.paper.localComments
+                return ByteBuffer(bytes: try JSONResponse.encoder.encode(paper))
             }
         }
         router.get("/api/papers") { request, _ in

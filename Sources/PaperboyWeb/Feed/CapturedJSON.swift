@@ -4,8 +4,8 @@ import PaperboyCore
 
 /// How captured Hugging Face items are served: as the very bytes they came with, so every
 /// field HF sent (known to Paperboy or not) goes back out unchanged, with Paperboy's own data
-/// laid over only the fields that mean the same thing here. Today that is `paper.upvotes`:
-/// captured plus local votes. (`numComments` stays as captured until local comments exist.)
+/// laid over only the fields that mean the same thing here: `paper.upvotes` (captured plus
+/// local votes) and `numComments` (captured plus local visible comments).
 ///
 /// Entries without a capture (local submissions) keep the `HFAPI` Codable shapes.
 enum CapturedJSON {
@@ -27,24 +27,31 @@ enum CapturedJSON {
         return buffer
     }
 
-    /// The entry's captured item with local votes added to `paper.upvotes`; nil without a
-    /// capture, or with one that cannot be read as an item.
+    /// The entry's captured item with local votes added to `paper.upvotes` and local comments
+    /// to `numComments`; nil without a capture, or with one that cannot be read as an item.
     static func dailyItem(_ entry: DailyEntry) -> Data? {
         guard let raw = entry.rawItem else { return nil }
-        // With no local votes the overlay is the identity: serve the capture untouched.
-        guard entry.paper.localUpvotes != 0 else { return raw }
-        let item = [UInt8](raw)
-        guard
-            let range = JSONBytes.member("paper", ofObjectAt: 0, in: item),
-            let paper = JSONBytes.settingMember(
-                "upvotes",
-                to: upvotes(entry).utf8,
-                inObject: Array(item[range])
-            )
-        else { return nil }
-        var spliced = item
-        spliced.replaceSubrange(range, with: paper)
-        return Data(spliced)
+        // With nothing local the overlay is the identity: serve the capture untouched.
+        guard entry.paper.localUpvotes != 0 || entry.paper.localComments != 0 else { return raw }
+        var item = [UInt8](raw)
+        if entry.paper.localUpvotes != 0 {
+            guard
+                let range = JSONBytes.member("paper", ofObjectAt: 0, in: item),
+                let paper = JSONBytes.settingMember(
+                    "upvotes",
+                    to: upvotes(entry).utf8,
+                    inObject: Array(item[range])
+                )
+            else { return nil }
+            item.replaceSubrange(range, with: paper)
+        }
+        if entry.paper.localComments != 0 {
+            guard let overlaid = JSONBytes.settingMember("numComments", to: String(entry.totalComments).utf8, inObject: item) else {
+                return nil
+            }
+            item = overlaid
+        }
+        return Data(item)
     }
 
     /// The body of `GET /api/papers/{id}` for a paper whose latest entry has a capture: that
@@ -64,6 +71,9 @@ enum CapturedJSON {
             guard let added = JSONBytes.settingMember("categories", to: categories, inObject: object) else { return nil }
             object = added
         }
+        let comments = String(entry.numComments + paper.localComments)
+        guard let counted = JSONBytes.settingMember("numComments", to: comments.utf8, inObject: object) else { return nil }
+        object = counted
         if JSONBytes.member("submittedOnDailyAt", ofObjectAt: 0, in: object) == nil {
             let submittedAt = try JSONResponse.encoder.encode(entry.submittedAt ?? "\(entry.day)T00:00:00.000Z")
             guard let added = JSONBytes.settingMember("submittedOnDailyAt", to: submittedAt, inObject: object) else { return nil }

@@ -55,6 +55,9 @@ enum HFAPI {
         var ai_keywords: [String]
         var organization: Organization?
         var categories: [String]?
+        /// Captured plus local comments; only `GET /api/papers/{id}` sets it (as Hugging Face's
+        /// paper endpoint does), daily items carry theirs beside `paper`.
+        var numComments: Int?
 
         init(_ paper: PaperboyCore.Paper, entry: DailyEntry?) {
             id = paper.id
@@ -95,7 +98,7 @@ enum HFAPI {
             title = entry.paper.title
             summary = entry.paper.summary
             thumbnail = entry.thumbnail
-            numComments = entry.numComments
+            numComments = entry.totalComments
             submittedBy = entry.submitter.map(User.init)
             organization = entry.paper.organization.map(Organization.init)
         }
@@ -108,10 +111,11 @@ enum HFAPI {
         var title: String
         var summary: String
         var publishedAt: String?
-        var numComments = 0
+        var numComments: Int
 
         init(_ paper: PaperboyCore.Paper) {
             self.paper = Paper(paper, entry: nil)
+            numComments = paper.localComments
             title = paper.title
             summary = paper.summary
             publishedAt = paper.publishedAt

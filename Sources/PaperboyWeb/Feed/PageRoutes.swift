@@ -12,6 +12,7 @@ struct PageRoutes: Sendable {
     let accounts: AccountService
     /// Admins see hidden papers' pages and get hide buttons.
     let admin: AdminService
+    let discussions: DiscussionService
     let renderer: PageRenderer
     let cache: ResponseCache
     var authors: AuthorService { AuthorService(store: feed.store, engine: search.engine) }
@@ -155,7 +156,10 @@ struct PageRoutes: Sendable {
         return try await html(request, context, key: "\(request.uri.description)#\(search.engine.embeddedCount)") { viewerFor in
             let detail = try await feed.paper(id: id, includingHidden: isAdmin)
             let related = try await search.related(to: detail.paper, limit: 5)
-            return try renderer.paperPage(detail, related: related, viewer: try await viewerFor([detail.paper.id]))
+            let viewer = try await viewerFor([detail.paper.id])
+            let discussion = try await discussions.discussion(of: detail.paper.id, viewer: viewer?.reader)
+            let reported = viewer == nil ? nil : QueryString(request).get("reported").flatMap { Int64($0) }
+            return try renderer.paperPage(detail, related: related, discussion: discussion, reported: reported, viewer: viewer)
         }
     }
 

@@ -106,7 +106,13 @@ public struct PageRenderer: Sendable {
         )
     }
 
-    func paperPage(_ detail: FeedService.PaperDetail, related: [Paper] = [], viewer: Viewer? = nil) throws -> String {
+    func paperPage(
+        _ detail: FeedService.PaperDetail,
+        related: [Paper] = [],
+        discussion: DiscussionService.Discussion? = nil,
+        reported: Int64? = nil,
+        viewer: Viewer? = nil
+    ) throws -> String {
         let paper = detail.paper
         let paragraphs = paper.summary.split(separator: "\n\n").map(String.init)
         let featured = detail.featuredDays.reversed().map { day in
@@ -145,7 +151,6 @@ public struct PageRenderer: Sendable {
                 values["submitter"] = submitter.fullname ?? submitter.name
                 values["submitterURL"] = Self.submitterURL(submitter, imported: entry.rawItem != nil)
             }
-            if entry.numComments > 0 { values["comments"] = DisplayText.counted(entry.numComments, "comment") }
             if let thumbnail = Self.mediaURL(entry.thumbnail) { values["thumbnail"] = thumbnail }
             let media = Self.media(in: entry.rawItem, title: paper.title)
             if !media.isEmpty {
@@ -153,11 +158,65 @@ public struct PageRenderer: Sendable {
                 values["hasMedia"] = true
             }
         }
+        let comments = (detail.latestEntry?.numComments ?? 0) + paper.localComments
+        if comments > 0 { values["comments"] = DisplayText.counted(comments, "comment") }
+        if let discussion {
+            values["discussion"] = Self.discussionContext(discussion, capturedComments: detail.latestEntry?.numComments ?? 0, reported: reported)
+        }
         values["id"] = paper.id
         values["returnTo"] = "/papers/\(paper.id)"
         if viewer?.upvoted.contains(paper.id) == true { values["upvoted"] = true }
         if detail.hidden { values["hidden"] = true }
         return try render("paper", values, viewer: viewer)
+    }
+
+    /// The discussion section of a paper page.
+    static func discussionContext(_ discussion: DiscussionService.Discussion, capturedComments: Int, reported: Int64?) -> [String: Any] {
+        func comment(_ entry: DiscussionService.Entry) -> [String: Any] {
+            let comment = entry.comment
+            var values: [String: Any] = [
+                "id": comment.id,
+                "author": comment.authorName,
+                "authorURL": "/u/\(QueryString.encode(comment.authorName))",
+                "when": DisplayText.timestamp(comment.createdAt),
+                "iso": comment.createdAt,
+                "html": entry.html,
+            ]
+            if entry.isRemoved {
+                values["removed"] = comment.deletedAt != nil ? "This comment was deleted." : "This comment was hidden by a moderator."
+            }
+            if comment.editedAt != nil, !entry.isRemoved { values["edited"] = true }
+            if comment.hiddenAt != nil, !entry.isRemoved { values["hiddenForModerators"] = true }
+            if entry.canEdit { values["canEdit"] = true }
+            if entry.canDelete { values["canDelete"] = true }
+            if entry.canReport { values["canReport"] = true }
+            if entry.canModerate {
+                values["canModerate"] = true
+                if comment.openReports > 0 { values["reports"] = DisplayText.counted(comment.openReports, "open report") }
+            }
+            if reported == comment.id { values["reportedNow"] = true }
+            return values
+        }
+        let threads = discussion.threads.map { thread -> [String: Any] in
+            var values = comment(thread.comment)
+            values["replies"] = thread.replies.map(comment)
+            values["hasReplies"] = !thread.replies.isEmpty
+            if !thread.comment.isRemoved { values["canReply"] = true }
+            return values
+        }
+        var values: [String: Any] = [
+            "paperID": discussion.paperID,
+            "threads": threads,
+            "hasThreads": !threads.isEmpty,
+            "count": DisplayText.counted(discussion.visibleCount, "comment"),
+            "feedURL": "/papers/\(discussion.paperID)/comments.atom",
+            "reasons": DiscussionService.reportReasons,
+        ]
+        if capturedComments > 0 {
+            values["captured"] = DisplayText.counted(capturedComments, "comment")
+        }
+        if discussion.viewerIsModerator { values["moderator"] = true }
+        return values
     }
 
     func accountPage(_ template: String, context: [String: Any], reader: Reader?, csrf: String?) throws -> String {
@@ -287,7 +346,7 @@ public struct PageRenderer: Sendable {
             card["githubRepo"] = repo
             if let stars = paper.githubStars, stars > 0 { card["githubStars"] = stars }
         }
-        if entry.numComments > 0 { card["comments"] = DisplayText.counted(entry.numComments, "comment") }
+        if entry.totalComments > 0 { card["comments"] = DisplayText.counted(entry.totalComments, "comment") }
         if let thumbnail = Self.mediaURL(entry.thumbnail) { card["thumbnail"] = thumbnail }
         if let viewer {
             card["viewerCSRF"] = viewer.csrf

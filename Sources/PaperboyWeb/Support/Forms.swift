@@ -106,3 +106,15 @@ enum Forms {
         }
     }
 }
+
+/// A new comment or reply (`parent`: the comment replied to), or an edit.
+struct CommentForm: CSRFProtectedForm {
+    var csrf: String?
+    var body: String?
+    var parent: String?
+}
+
+struct ReportForm: CSRFProtectedForm {
+    var csrf: String?
+    var reason: String?
+}
