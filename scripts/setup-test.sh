@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests need, and nothing when it is already there:
-# a Python virtualenv with huggingface_hub, pytest, schemathesis and aiosmtpd (.venv/), Debian's
-# chromium, openssl (the mail tests make a self-signed certificate), nginx (the reverse-proxy and
-# node tests), wrk (load while a node is killed) and postgresql-15 (the PostgreSQL store's tests).
+# a Python virtualenv with huggingface_hub, pytest, schemathesis, selenium and aiosmtpd (.venv/),
+# Debian's chromium and chromium-driver (the same version; selenium drives it), openssl (the mail
+# tests make a self-signed certificate), nginx (the reverse-proxy and node tests), wrk (load while
+# a node is killed) and postgresql-15 (the PostgreSQL store's tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import huggingface_hub, pytest, schemathesis" 2>/dev/null; then
-    echo "setup-test: creating .venv with huggingface_hub, pytest and schemathesis"
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import huggingface_hub, pytest, schemathesis, selenium" 2>/dev/null; then
+    echo "setup-test: creating .venv with huggingface_hub, pytest, schemathesis and selenium"
     python3 -m venv .venv
-    .venv/bin/pip install --quiet --disable-pip-version-check "huggingface_hub>=0.30" "pytest>=8" "schemathesis>=4,<5"
+    .venv/bin/pip install --quiet --disable-pip-version-check "huggingface_hub>=0.30" "pytest>=8" "schemathesis>=4,<5" "selenium>=4.20,<5"
 fi
 
 # aiosmtpd: the real SMTP server the mail tests talk to on loopback.
@@ -17,6 +18,8 @@ scripts/setup-mail-test.sh >/dev/null
 
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium fonts-dejavu-core)
+# chromedriver: the browser flows (tests/e2e/browser.py); Debian builds it with chromium, same version.
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 if [ ! -f /usr/include/zlib.h ]; then need_apt+=(zlib1g-dev); fi
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need_apt+=(nginx)

@@ -126,3 +126,7 @@ class Replay:
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+# Selenium-driven headless Chromium (tests/e2e/browser.py): browser_server, browser_factory, browser.
+from browser import browser, browser_factory, browser_server  # noqa: E402,F401
