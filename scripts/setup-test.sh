@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests need, and nothing when it is already there:
-# a Python virtualenv with huggingface_hub, pytest, schemathesis, selenium and aiosmtpd (.venv/),
+# a Python virtualenv with huggingface_hub, pytest, schemathesis, selenium, bibtexparser, rispy
+# (the export tests) and aiosmtpd (.venv/),
 # Debian's chromium and chromium-driver (the same version; selenium drives it), openssl (the mail
 # tests make a self-signed certificate), nginx (the reverse-proxy and node tests), wrk (load while
 # a node is killed) and postgresql-15 (the PostgreSQL store's tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import huggingface_hub, pytest, schemathesis, selenium" 2>/dev/null; then
-    echo "setup-test: creating .venv with huggingface_hub, pytest, schemathesis and selenium"
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import huggingface_hub, pytest, schemathesis, selenium, bibtexparser, rispy" 2>/dev/null; then
+    echo "setup-test: creating .venv with huggingface_hub, pytest, schemathesis, selenium, bibtexparser and rispy"
     python3 -m venv .venv
-    .venv/bin/pip install --quiet --disable-pip-version-check "huggingface_hub>=0.30" "pytest>=8" "schemathesis>=4,<5" "selenium>=4.20,<5"
+    .venv/bin/pip install --quiet --disable-pip-version-check "huggingface_hub>=0.30" "pytest>=8" "schemathesis>=4,<5" "selenium>=4.20,<5" \
+        "bibtexparser>=2,<3" "rispy>=0.9,<1"
 fi
 
 # aiosmtpd: the real SMTP server the mail tests talk to on loopback.

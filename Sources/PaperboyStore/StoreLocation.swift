@@ -3,7 +3,7 @@ import PaperboyCore
 
 /// Everything the application keeps, behind the protocols of this module.
 public typealias AppStore = PaperStore & AccountStore & DigestStore & BackupStore & SyncStore & CurationStore & DiscussionStore
-    & StoreConnection
+    & CollectionStore & StoreConnection
 
 /// Which backend a store is and how it ends.
 public protocol StoreConnection: Sendable {

@@ -77,7 +77,7 @@ public enum TransferCatalog {
     public static let tables: [TransferTable] = [
         papers, dailyEntries, paperEmbeddings, users, sessions, upvotes, apiTokens, instanceSettings, subscribers,
         digestDeliveries, digestSentPapers, leases, syncDays, harvestCheckpoints, syncRuns, syncSchedule, adminActions, comments,
-        commentReports,
+        commentReports, collections, collectionItems,
     ]
 
     public static func table(named name: String) -> TransferTable? {
@@ -119,6 +119,23 @@ public enum TransferCatalog {
             .init("resolved_at", .text),
         ]
     )
+    static let collections = TransferTable(
+        "collections",
+        key: ["id"],
+        identity: "id",
+        [
+            .init("id", .integer), .init("user_id", .integer), .init("name", .text), .init("description", .text),
+            .init("is_public", .integer), .init("created_at", .text), .init("updated_at", .text),
+        ]
+    )
+    static let collectionItems = TransferTable(
+        "collection_items",
+        key: ["collection_id", "paper_id"],
+        [
+            .init("collection_id", .integer), .init("paper_id", .text), .init("position", .integer), .init("note", .text),
+            .init("added_at", .text),
+        ]
+    )
     static let dailyEntries = TransferTable(
         "daily_entries",
         key: ["day", "paper_id"],
@@ -141,6 +158,7 @@ public enum TransferCatalog {
         [
             .init("id", .integer), .init("email", .text), .init("email_key", .text), .init("name", .text),
             .init("password_hash", .text), .init("created_at", .text), .init("is_admin", .integer),
+            .init("display_name", .text),
         ]
     )
     static let sessions = TransferTable(

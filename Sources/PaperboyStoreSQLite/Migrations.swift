@@ -314,6 +314,37 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("011-collections-and-display-names") { db in
+            try db.execute(
+                sql: """
+                    -- Readers' collections of papers, public or private.
+                    CREATE TABLE collections (
+                        id INTEGER PRIMARY KEY,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        name TEXT NOT NULL,
+                        description TEXT NOT NULL DEFAULT '',
+                        is_public INTEGER NOT NULL DEFAULT 0,
+                        created_at TEXT NOT NULL,
+                        updated_at TEXT NOT NULL
+                    );
+                    CREATE INDEX collections_by_user ON collections(user_id, updated_at);
+
+                    -- Their papers: positions 0, 1, 2, … kept dense by every write.
+                    CREATE TABLE collection_items (
+                        collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+                        paper_id TEXT NOT NULL REFERENCES papers(id),
+                        position INTEGER NOT NULL,
+                        note TEXT,
+                        added_at TEXT NOT NULL,
+                        PRIMARY KEY (collection_id, paper_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX collection_items_by_paper ON collection_items(paper_id);
+
+                    -- A name to show beside the user name (the /u/NAME handle); NULL: the user name.
+                    ALTER TABLE users ADD COLUMN display_name TEXT;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -22,7 +22,7 @@ import ServiceLifecycle
 ///   - metrics: where requests, searches, submissions and digests are counted; `/metrics` shows it.
 public func buildApplication(
     configuration: AppConfiguration,
-    store: any PaperStore & AccountStore & DigestStore & SyncStore & CurationStore & DiscussionStore & StoreConnection,
+    store: any PaperStore & AccountStore & DigestStore & SyncStore & CurationStore & DiscussionStore & CollectionStore & StoreConnection,
     search: SearchEngine,
     clock: any WallClock = SystemClock(),
     random: any RandomSource = SystemRandomSource(),
@@ -101,18 +101,22 @@ public func buildApplication(
     )
     let admin = AdminService(store: store, submissions: submissions, clock: clock, onChange: { cache.invalidate() })
     let discussions = DiscussionService(store: store, clock: clock, onChange: { cache.invalidate() })
+    let collections = CollectionService(store: store)
     PageRoutes(
         feed: feed,
         search: searchService,
         accounts: accountService,
         admin: admin,
         discussions: discussions,
+        collections: collections,
         renderer: renderer,
         cache: cache
     ).register(on: router)
-    let accounts = AccountRoutes(accounts: accountService, sessions: sessions, renderer: renderer)
+    let accounts = AccountRoutes(accounts: accountService, sessions: sessions, renderer: renderer, collections: collections)
     accounts.register(on: router)
     DiscussionRoutes(discussions: discussions, accounts: accountService, forms: accounts, renderer: renderer, publicURL: links)
+        .register(on: router)
+    CollectionRoutes(collections: collections, accounts: accountService, forms: accounts, renderer: renderer, publicURL: links)
         .register(on: router)
     let passwordReset = PasswordResetService(
         store: store,

@@ -11,6 +11,8 @@ struct AccountRoutes: Sendable {
     let accounts: AccountService
     let sessions: SessionCookies
     let renderer: PageRenderer
+    /// The collections a profile lists (public ones; all of them for their owner).
+    var collections: CollectionService? = nil
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/signup") { request, context in try await formPage("signup", request, context) }
@@ -114,10 +116,12 @@ struct AccountRoutes: Sendable {
             guard let imported = try? await accounts.importedSubmitter(named: name) else { throw error }
             return htmlResponse(try renderer.submitterPage(imported, viewer: viewer))
         }
+        let shown = try await collections?.collections(of: profile.reader, viewer: context.reader) ?? []
         let html = try renderer.profilePage(
             reader: profile.reader,
             upvoted: profile.upvoted,
             submissions: profile.submissions,
+            collections: shown,
             viewer: context.reader,
             csrf: context.session?.csrfToken
         )

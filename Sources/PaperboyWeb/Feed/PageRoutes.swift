@@ -13,6 +13,7 @@ struct PageRoutes: Sendable {
     /// Admins see hidden papers' pages and get hide buttons.
     let admin: AdminService
     let discussions: DiscussionService
+    let collections: CollectionService
     let renderer: PageRenderer
     let cache: ResponseCache
     var authors: AuthorService { AuthorService(store: feed.store, engine: search.engine) }
@@ -145,6 +146,11 @@ struct PageRoutes: Sendable {
     }
 
     func paperResponse(_ request: Request, _ context: AppRequestContext, id: String) async throws -> Response {
+        for format in Citations.Format.allCases where id.hasSuffix(".\(format.rawValue)") {
+            let paperID = String(id.dropLast(format.rawValue.count + 1))
+            let body = try await collections.export(paper: paperID, as: format)
+            return CollectionRoutes.download(body, format: format, filename: "\(ArxivID(paperID)?.base ?? "paper").\(format.rawValue)")
+        }
         if id.hasSuffix(".md") {
             let entry = try await cache.body(for: request.uri.description, contentType: "text/markdown; charset=utf-8") {
                 ByteBuffer(string: PaperMarkdown.render(try await feed.paper(id: String(id.dropLast(3)))))
@@ -158,8 +164,10 @@ struct PageRoutes: Sendable {
             let related = try await search.related(to: detail.paper, limit: 5)
             let viewer = try await viewerFor([detail.paper.id])
             let discussion = try await discussions.discussion(of: detail.paper.id, viewer: viewer?.reader)
+            var saving: [(collection: PaperCollection, holds: Bool)] = []
+            if let reader = viewer?.reader { saving = try await collections.saving(detail.paper.id, by: reader) }
             let reported = viewer == nil ? nil : QueryString(request).get("reported").flatMap { Int64($0) }
-            return try renderer.paperPage(detail, related: related, discussion: discussion, reported: reported, viewer: viewer)
+            return try renderer.paperPage(detail, related: related, discussion: discussion, reported: reported, saving: saving, viewer: viewer)
         }
     }
 

@@ -111,6 +111,7 @@ public struct PageRenderer: Sendable {
         related: [Paper] = [],
         discussion: DiscussionService.Discussion? = nil,
         reported: Int64? = nil,
+        saving: [(collection: PaperCollection, holds: Bool)] = [],
         viewer: Viewer? = nil
     ) throws -> String {
         let paper = detail.paper
@@ -165,6 +166,13 @@ public struct PageRenderer: Sendable {
         }
         values["id"] = paper.id
         values["returnTo"] = "/papers/\(paper.id)"
+        values["exports"] = Citations.Format.allCases.map { ["url": "/papers/\(paper.id).\($0.rawValue)", "label": $0.label] }
+        let holding = saving.filter(\.holds).map { ["name": $0.collection.name, "url": "/collections/\($0.collection.id)"] }
+        let choices = saving.filter { !$0.holds }.map { ["name": $0.collection.name, "collectionID": String($0.collection.id)] }
+        values["savedIn"] = holding
+        values["hasSavedIn"] = !holding.isEmpty
+        values["saveChoices"] = choices
+        values["hasSaveChoices"] = !choices.isEmpty
         if viewer?.upvoted.contains(paper.id) == true { values["upvoted"] = true }
         if detail.hidden { values["hidden"] = true }
         return try render("paper", values, viewer: viewer)
@@ -227,7 +235,14 @@ public struct PageRenderer: Sendable {
         return try render(template, values, viewer: viewer)
     }
 
-    func profilePage(reader: Reader, upvoted: [Paper], submissions: [Paper], viewer: Reader?, csrf: String?) throws -> String {
+    func profilePage(
+        reader: Reader,
+        upvoted: [Paper],
+        submissions: [Paper],
+        collections: [PaperCollection] = [],
+        viewer: Reader?,
+        csrf: String?
+    ) throws -> String {
         func links(_ papers: [Paper]) -> [[String: String]] {
             papers.map { ["url": "/papers/\($0.id)", "title": $0.title] }
         }
@@ -237,6 +252,7 @@ public struct PageRenderer: Sendable {
             // A list as its own section tag repeats the section once per item: the lists are
             // shown under flags instead.
             "hasUpvoted": !upvoted.isEmpty, "hasSubmissions": !submissions.isEmpty,
+            "collections": collections.map(CollectionRoutes.summary), "hasCollections": !collections.isEmpty,
         ]
         let viewing = viewer.flatMap { viewer in csrf.map { Viewer(reader: viewer, csrf: $0) } }
         return try render("profile", context, viewer: viewing)

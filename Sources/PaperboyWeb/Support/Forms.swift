@@ -118,3 +118,30 @@ struct ReportForm: CSRFProtectedForm {
     var csrf: String?
     var reason: String?
 }
+
+/// A new collection, or a collection's new name, description and visibility.
+struct CollectionForm: CSRFProtectedForm {
+    var csrf: String?
+    var name: String?
+    var description: String?
+    /// "on" (a checkbox) or "public": public; anything else: private.
+    var visibility: String?
+}
+
+/// A paper in a collection: add, remove, note, move (`direction` up or down, or `position`).
+struct CollectionPaperForm: CSRFProtectedForm {
+    var csrf: String?
+    var paper: String?
+    var note: String?
+    var direction: String?
+    var next: String?
+}
+
+/// Saving a paper from its page: into `collection` (an id), or into a new collection `name`.
+struct SaveForm: CSRFProtectedForm {
+    var csrf: String?
+    var collection: String?
+    var name: String?
+    var action: String?
+    var next: String?
+}
