@@ -13,7 +13,14 @@ public protocol ReaderStore: Sendable {
     /// The reader with this email (any case) and their password hash.
     func credentials(email: String) async throws -> (reader: Reader, passwordHash: String)?
 
+    /// The reader with this user name (any case), with their display name.
     func reader(named name: String) async throws -> Reader?
+
+    /// Sets (or clears, with nil) the name shown beside the user name.
+    func setDisplayName(of readerID: Int64, to displayName: String?) async throws
+
+    /// The reader's display name, if they chose one.
+    func displayName(of readerID: Int64) async throws -> String?
 
     /// Replaces the password hash and ends every other session of the reader.
     func changePassword(of readerID: Int64, to passwordHash: String, keepingSession tokenHash: String) async throws
@@ -82,7 +89,11 @@ public struct APIToken: Sendable, Equatable {
 public struct Reader: Sendable, Equatable {
     public var id: Int64
     public var email: String
+    /// The user name: the `/u/NAME` handle, unique whatever its case.
     public var name: String
+    /// The name the reader chose to be shown by, beside the user name; read only where a page
+    /// shows it (`reader(named:)`), nil elsewhere.
+    public var displayName: String? = nil
 
     public init(id: Int64, email: String, name: String) {
         self.id = id

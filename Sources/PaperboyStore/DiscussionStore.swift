@@ -47,6 +47,8 @@ public struct Comment: Sendable, Equatable {
     public var parentID: Int64?
     public var authorID: Int64
     public var authorName: String
+    /// The author's display name, when they chose one.
+    public var authorDisplayName: String? = nil
     /// Markdown, as written.
     public var body: String
     /// ISO 8601, UTC.

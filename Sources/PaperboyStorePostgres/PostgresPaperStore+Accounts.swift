@@ -41,7 +41,19 @@ extension PostgresPaperStore: ReaderStore {
 
     /// Names are unique whatever their case (`users_name_key` is on `lower(name)`).
     public func reader(named name: String) async throws -> Reader? {
-        try await firstRow("SELECT id, email, name FROM users WHERE lower(name) = lower(\(name))").map(Self.decodeReader)
+        try await firstRow("SELECT id, email, name, display_name FROM users WHERE lower(name) = lower(\(name))").map { row in
+            var reader = try Self.decodeReader(row)
+            reader.displayName = try row["display_name"].decode(String?.self)
+            return reader
+        }
+    }
+
+    public func setDisplayName(of readerID: Int64, to displayName: String?) async throws {
+        try await execute("UPDATE users SET display_name = \(displayName) WHERE id = \(readerID)")
+    }
+
+    public func displayName(of readerID: Int64) async throws -> String? {
+        try await scalar("SELECT display_name FROM users WHERE id = \(readerID)", as: String.self)
     }
 
     public func changePassword(of readerID: Int64, to passwordHash: String, keepingSession tokenHash: String) async throws {

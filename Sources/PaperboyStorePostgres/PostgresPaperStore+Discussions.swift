@@ -160,7 +160,7 @@ extension PostgresPaperStore: DiscussionStore {
 
     /// A comment row with its author's name and its count of open reports.
     static let commentSelect = """
-        SELECT c.*, u.name AS author_name,
+        SELECT c.*, u.name AS author_name, u.display_name AS author_display_name,
             (SELECT count(*) FROM comment_reports r WHERE r.comment_id = c.id AND r.resolved_at IS NULL) AS open_reports
         FROM comments c JOIN users u ON u.id = c.user_id
         """
@@ -175,7 +175,7 @@ extension PostgresPaperStore: DiscussionStore {
     }
 
     static func decodeComment(_ row: PostgresRandomAccessRow) throws -> Comment {
-        Comment(
+        var comment = Comment(
             id: try row["id"].decode(Int64.self),
             paperID: try row["paper_id"].decode(String.self),
             parentID: try row["parent_id"].decode(Int64?.self),
@@ -188,6 +188,8 @@ extension PostgresPaperStore: DiscussionStore {
             hiddenAt: try row["hidden_at"].decode(String?.self),
             openReports: try row["open_reports"].decode(Int.self)
         )
+        comment.authorDisplayName = try row["author_display_name"].decode(String?.self)
+        return comment
     }
 
     /// Moves the paper's count of visible comments, as a change readers see.

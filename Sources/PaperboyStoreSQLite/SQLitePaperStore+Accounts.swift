@@ -32,8 +32,24 @@ extension SQLitePaperStore: AccountStore {
 
     public func reader(named name: String) async throws -> Reader? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, email, name FROM users WHERE name = ?", arguments: [name])
-                .map { Reader(id: $0["id"], email: $0["email"], name: $0["name"]) }
+            try Row.fetchOne(db, sql: "SELECT id, email, name, display_name FROM users WHERE name = ?", arguments: [name])
+                .map {
+                    var reader = Reader(id: $0["id"], email: $0["email"], name: $0["name"])
+                    reader.displayName = $0["display_name"]
+                    return reader
+                }
+        }
+    }
+
+    public func setDisplayName(of readerID: Int64, to displayName: String?) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE users SET display_name = ? WHERE id = ?", arguments: [displayName, readerID])
+        }
+    }
+
+    public func displayName(of readerID: Int64) async throws -> String? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT display_name FROM users WHERE id = ?", arguments: [readerID])
         }
     }
 

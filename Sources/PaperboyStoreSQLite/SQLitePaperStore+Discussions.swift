@@ -156,7 +156,7 @@ extension SQLitePaperStore: DiscussionStore {
 
     /// A comment row with its author's name and its count of open reports.
     static let commentSelect = """
-        SELECT c.*, u.name AS author_name,
+        SELECT c.*, u.name AS author_name, u.display_name AS author_display_name,
             (SELECT count(*) FROM comment_reports r WHERE r.comment_id = c.id AND r.resolved_at IS NULL) AS open_reports
         FROM comments c JOIN users u ON u.id = c.user_id
         """
@@ -166,7 +166,7 @@ extension SQLitePaperStore: DiscussionStore {
     }
 
     static func decodeComment(_ row: Row) -> Comment {
-        Comment(
+        var comment = Comment(
             id: row["id"],
             paperID: row["paper_id"],
             parentID: row["parent_id"],
@@ -179,6 +179,8 @@ extension SQLitePaperStore: DiscussionStore {
             hiddenAt: row["hidden_at"],
             openReports: row["open_reports"]
         )
+        comment.authorDisplayName = row["author_display_name"]
+        return comment
     }
 
     /// Moves the paper's count of visible comments, as a change readers see.

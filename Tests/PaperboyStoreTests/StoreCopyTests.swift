@@ -321,6 +321,7 @@ func fillEveryTable(_ store: SQLitePaperStore) async throws {
     _ = try await store.editComment(id: reply.id, body: "An edited reply")
     _ = try await store.reportComment(id: comment.id, by: bob.id, reason: "spam")
     _ = try await store.setCommentHidden(id: reply.id, true, by: AdminActor(ada))
+    try await store.setDisplayName(of: bob.id, to: "Bob “the Builder” Ünal")
     let reading = try await store.createCollection(owner: ada.id, name: "Reading “list”", description: "Tabs\tand\nlines", isPublic: true)
     _ = try await store.addPaper("2405.00002", toCollection: reading.id, note: "First")
     _ = try await store.addPaper("2405.00001", toCollection: reading.id, note: nil)

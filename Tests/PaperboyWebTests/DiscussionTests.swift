@@ -429,3 +429,42 @@ struct AtomEntries {
         }
     }
 }
+
+@Suite struct DisplayNameTests {
+    @Test func aDisplayNameIsChosenAtSignUpChangedInSettingsAndShownBesideTheUserName() async throws {
+        try await TestApp.withApp { client, store in
+            var ada = Visitor(client: client)
+            let form = try await ada.get("/signup")
+            #expect(form.body.contains("name=\"displayName\""))
+            let done = try await ada.post(
+                "/signup",
+                [
+                    "csrf": try Visitor.csrf(in: form), "email": "ada@example.org", "name": "ada", "password": "correct horse battery",
+                    "displayName": "  Ada   Lovelace ",
+                ]
+            )
+            #expect(done.status == .seeOther)
+            let profile = try await client.get("/u/ada")
+            #expect(profile.body.contains("<h1>Ada Lovelace <small class=\"handle\">ada</small></h1>"))
+            _ = try await DiscussionRouteTests.comment(&ada, "Hello")
+            let paper = try await client.get("/papers/\(DiscussionRouteTests.paper)")
+            #expect(paper.body.contains(">Ada Lovelace</a> <span class=\"handle\">ada</span>"))
+
+            let settings = try await ada.get("/settings")
+            #expect(settings.body.contains("value=\"Ada Lovelace\""))
+            let bad = try await ada.post("/settings/display-name", ["csrf": try Visitor.csrf(in: settings), "displayName": "x\u{202E}y"])
+            #expect(bad.status == .badRequest)
+            #expect(bad.body.contains("control characters"))
+            let long = try await ada.post(
+                "/settings/display-name",
+                ["csrf": try Visitor.csrf(in: settings), "displayName": String(repeating: "a", count: 51)]
+            )
+            #expect(long.body.contains("at most 50 characters"))
+            let cleared = try await ada.post("/settings/display-name", ["csrf": try Visitor.csrf(in: settings), "displayName": ""])
+            #expect(cleared.body.contains("You are shown by your user name."))
+            #expect(try await client.get("/u/ada").body.contains("<h1>ada</h1>"))
+            let reader = try #require(try await store.reader(named: "ada"))
+            #expect(reader.displayName == nil)
+        }
+    }
+}

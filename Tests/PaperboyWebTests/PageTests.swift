@@ -305,6 +305,8 @@ import Testing
             #expect(week.contains("ConvLLaVA") && week.contains("An Introduction to Vision-Language Modeling"))
             #expect(week.contains("<a href=\"/papers/trending?period=week\" aria-current=\"page\">Week</a>"))
             #expect(try await client.get("/papers/trending?period=month").status == .ok)
+            let now = try await client.get("/papers/trending").body
+            #expect(now.contains("<a href=\"/papers/trending\" aria-current=\"page\">Now</a>"), "the default window is marked too")
             let bad = try await client.get("/papers/trending?period=year")
             #expect(bad.status == .badRequest)
             #expect(bad.body.contains("period must be day, week or month"))

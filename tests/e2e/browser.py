@@ -58,13 +58,9 @@ PASSWORD = "correct horse battery staple"
 # expression). Tests pass them as `ignore=` so they keep testing everything else, and a strict
 # xfail test in test_browser_flows.py pins each one: when a defect is fixed that test XPASSes
 # (a failure), and its entry here goes.
-KNOWN_DEFECTS = {
-    # signup.mustache: pattern="[A-Za-z0-9_-]+" is compiled with the `v` flag, where a bare `-`
-    # in a class is a syntax error; Chromium drops the pattern (no client-side check) and logs.
-    "signup-pattern": r"Pattern attribute value \[A-Za-z0-9_-\]\+ is not a valid regular expression",
-    # upvote.js: form.action is the <input name="action">, not the form's URL, so the fetch posts
-    # to /papers/[object HTMLInputElement] (405) and the script falls back to a full form post.
-    "upvote-script-url": r"/papers/\[object%20HTMLInputElement\]",
+KNOWN_DEFECTS: dict[str, str] = {
+    # None open. Fixed: the sign-up name pattern (a bare `-` is invalid with the `v` flag) and
+    # upvote.js posting to `form.action` (the <input name="action">, not the form's URL).
 }
 _names = itertools.count(1)
 

@@ -5,8 +5,8 @@ import pytest
 
 from browser import KNOWN_DEFECTS, demo_pages
 
-# The other tests ignore only the known defects' console messages; the two xfail tests at the
-# end pin the defects themselves.
+# The other tests ignore only the known defects' console messages (none are open); the last two
+# tests pin the two that were found here and fixed.
 IGNORED = tuple(KNOWN_DEFECTS.values())
 
 
@@ -80,7 +80,6 @@ def test_every_kind_of_page_fits_a_phone_without_console_errors(browser, browser
     assert not problems, "\n".join(f"{page}: {problem}" for page, problem in problems.items())
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="signup.mustache's name pattern is invalid with the v flag (KNOWN_DEFECTS)")
 def test_the_sign_up_page_has_no_console_errors(browser):
     browser.open("/signup")
     field = browser.find("form.account-form input[name=name]")
@@ -90,7 +89,6 @@ def test_the_sign_up_page_has_no_console_errors(browser):
     browser.assert_no_console_errors("/signup")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="upvote.js posts to form.action, which is the action input (KNOWN_DEFECTS)")
 def test_upvoting_updates_the_page_in_place_without_a_reload(browser, browser_server):
     paper = demo_pages(browser_server.url)["papers"][3]
     browser.sign_up()

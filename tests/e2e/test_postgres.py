@@ -79,7 +79,7 @@ def test_db_copy_moves_an_installation_into_postgres_and_a_backup_brings_it_back
     database, url = postgres.create_database()
     copied = run_paperboy("db", "copy", "--from", str(demo_database), "--to", url)
     assert copied.returncode == 0, copied.stderr
-    assert re.search(r"^copied=\d+ tables=19 checked=yes seconds=[\d.]+$", copied.stdout.strip().splitlines()[-1]), copied.stdout
+    assert re.search(r"^copied=\d+ tables=21 checked=yes seconds=[\d.]+$", copied.stdout.strip().splitlines()[-1]), copied.stdout
     with sqlite3.connect(demo_database) as source:
         for table in ("papers", "daily_entries"):
             expected = source.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

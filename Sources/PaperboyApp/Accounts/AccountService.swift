@@ -43,17 +43,44 @@ public struct AccountService: Sendable {
         }
     }
 
-    public func signUp(email: String, name: String, password: String) async throws -> Reader {
+    /// Signs a reader up; `displayName` (optional) is the name shown beside the user name.
+    public func signUp(email: String, name: String, password: String, displayName: String? = nil) async throws -> Reader {
         if let problem = AccountRules.problem(email: email, name: name, password: password) { throw Refusal.invalid(problem) }
+        let shown = try Self.checkedDisplayName(displayName)
         // A reader here must not appear as a Hugging Face submitter the feed shows.
         if try await !importedSubmissions(by: name, limit: 1).isEmpty { throw Refusal.nameTaken }
         do {
-            return try await store.createUser(email: email, name: name, passwordHash: passwords.hash(password))
+            var reader = try await store.createUser(email: email, name: name, passwordHash: passwords.hash(password))
+            if let shown {
+                try await store.setDisplayName(of: reader.id, to: shown)
+                reader.displayName = shown
+            }
+            return reader
         } catch AccountError.emailTaken {
             throw Refusal.emailTaken
         } catch AccountError.nameTaken {
             throw Refusal.nameTaken
         }
+    }
+
+    /// Sets the name shown beside the reader's user name; empty clears it.
+    public func setDisplayName(of reader: Reader, to text: String) async throws -> String? {
+        let shown = try Self.checkedDisplayName(text)
+        try await store.setDisplayName(of: reader.id, to: shown)
+        return shown
+    }
+
+    public func displayName(of reader: Reader) async throws -> String? {
+        try await store.displayName(of: reader.id)
+    }
+
+    /// Up to 50 characters of any script, spaces collapsed, no control characters; empty: none.
+    static func checkedDisplayName(_ text: String?) throws -> String? {
+        guard let text = text?.collapsingWhitespace(), !text.isEmpty else { return nil }
+        guard text.count <= 50 else { throw Refusal.invalid("A display name can be at most 50 characters long.") }
+        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format })
+        else { throw Refusal.invalid("A display name cannot hold control characters.") }
+        return text
     }
 
     public func logIn(email: String, password: String) async throws -> Reader {

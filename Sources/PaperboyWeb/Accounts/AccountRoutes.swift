@@ -81,9 +81,9 @@ struct AccountRoutes: Sendable {
         let (session, form) = try await verifiedForm(SignUpForm.self, request, context)
         let email = (form.email ?? "").trimmingWhitespace()
         let name = (form.name ?? "").trimmingWhitespace()
-        let values = ["email": email, "name": name, "next": form.next ?? ""]
+        let values = ["email": email, "name": name, "displayName": form.displayName ?? "", "next": form.next ?? ""]
         do {
-            let reader = try await accounts.signUp(email: email, name: name, password: form.password ?? "")
+            let reader = try await accounts.signUp(email: email, name: name, password: form.password ?? "", displayName: form.displayName)
             return redirect(to: Self.safeNext(form.next), cookie: try await sessions.switchSession(from: session, to: reader))
         } catch let refusal as AccountService.Refusal {
             return try await formPage("signup", request, context, error: refusal.message, values: values, status: ErrorMapping(refusal).status)

@@ -29,6 +29,17 @@ struct TokenRoutes: Sendable {
             try await accounts.revokeToken(id: id, of: reader)
             return Response(status: .seeOther, headers: [.location: "/settings"])
         }
+        router.post("/settings/display-name") { request, context in
+            let (session, form) = try await forms.verifiedForm(DisplayNameForm.self, request, context)
+            let reader = try Self.loggedIn(session)
+            do {
+                let shown = try await accounts.setDisplayName(of: reader, to: form.displayName ?? "")
+                let message = shown.map { "You are now shown as “\($0)”." } ?? "You are shown by your user name."
+                return try await settingsPage(request, context, message: message)
+            } catch let refusal as AccountService.Refusal {
+                return try await settingsPage(request, context, message: refusal.message, status: ErrorMapping(refusal).status)
+            }
+        }
         router.post("/settings/password") { request, context in
             let (session, form) = try await forms.verifiedForm(PasswordForm.self, request, context)
             let reader = try Self.loggedIn(session)
@@ -65,6 +76,7 @@ struct TokenRoutes: Sendable {
         let tokens = settings.tokens
         var page: [String: Any] = [
             "pageTitle": "Settings", "email": reader.email, "hasTokens": !tokens.isEmpty,
+            "displayName": try await accounts.displayName(of: reader) ?? "",
             "baseURL": publicURL.base(for: request),
             "tokens": tokens.map {
                 ["id": $0.id, "name": $0.name, "created": String($0.createdAt.prefix(10)), "revoked": $0.revoked] as [String: Any]

@@ -89,8 +89,12 @@ public struct PageRenderer: Sendable {
     }
 
     func trendingPage(_ entries: [DailyEntry], span: TrendingSpan, viewer: Viewer? = nil) throws -> String {
-        let periods = [(TrendingSpan.day, "Day"), (.week, "Week"), (.month, "Month")].map { period, label in
-            ["url": "/papers/trending?period=\(period.rawValue)", "label": label, "current": period == span]
+        // "Now" is the default rolling window; the others are the latest feed day, week and month.
+        let periods = [(TrendingSpan.window, "Now"), (.day, "Day"), (.week, "Week"), (.month, "Month")].map { period, label in
+            [
+                "url": period == .window ? "/papers/trending" : "/papers/trending?period=\(period.rawValue)", "label": label,
+                "current": period == span,
+            ]
         }
         let heading =
             switch span {
@@ -184,12 +188,13 @@ public struct PageRenderer: Sendable {
             let comment = entry.comment
             var values: [String: Any] = [
                 "id": comment.id,
-                "author": comment.authorName,
+                "author": comment.authorDisplayName ?? comment.authorName,
                 "authorURL": "/u/\(QueryString.encode(comment.authorName))",
                 "when": DisplayText.timestamp(comment.createdAt),
                 "iso": comment.createdAt,
                 "html": entry.html,
             ]
+            if comment.authorDisplayName != nil { values["handle"] = comment.authorName }
             if entry.isRemoved {
                 values["removed"] = comment.deletedAt != nil ? "This comment was deleted." : "This comment was hidden by a moderator."
             }
@@ -247,15 +252,17 @@ public struct PageRenderer: Sendable {
             papers.map { ["url": "/papers/\($0.id)", "title": $0.title] }
         }
         let context: [String: Any] = [
-            "pageTitle": reader.name, "profileName": reader.name,
+            "pageTitle": reader.displayName ?? reader.name, "profileName": reader.displayName ?? reader.name,
             "upvoted": links(upvoted), "submissions": links(submissions),
             // A list as its own section tag repeats the section once per item: the lists are
             // shown under flags instead.
             "hasUpvoted": !upvoted.isEmpty, "hasSubmissions": !submissions.isEmpty,
             "collections": collections.map(CollectionRoutes.summary), "hasCollections": !collections.isEmpty,
         ]
+        var values = context
+        if reader.displayName != nil { values["handle"] = reader.name }
         let viewing = viewer.flatMap { viewer in csrf.map { Viewer(reader: viewer, csrf: $0) } }
-        return try render("profile", context, viewer: viewing)
+        return try render("profile", values, viewer: viewing)
     }
 
     /// An author's page, `/authors/NAME`.

@@ -19,6 +19,7 @@ struct SignUpForm: CSRFProtectedForm {
     var csrf: String?
     var email: String?
     var name: String?
+    var displayName: String?
     var password: String?
     var next: String?
 }
@@ -144,4 +145,9 @@ struct SaveForm: CSRFProtectedForm {
     var name: String?
     var action: String?
     var next: String?
+}
+
+struct DisplayNameForm: CSRFProtectedForm {
+    var csrf: String?
+    var displayName: String?
 }

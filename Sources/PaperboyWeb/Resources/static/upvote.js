@@ -7,7 +7,7 @@
     if (!form.classList || !form.classList.contains("upvote")) return;
     event.preventDefault();
     var body = new URLSearchParams(new FormData(form));
-    fetch(form.action, { method: "POST", body: body, headers: { "Accept": "application/json" }, credentials: "same-origin" })
+    fetch(form.getAttribute("action"), { method: "POST", body: body, headers: { "Accept": "application/json" }, credentials: "same-origin" })
       .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
       .then(function (state) {
         var button = form.querySelector("button");
