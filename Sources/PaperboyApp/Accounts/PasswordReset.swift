@@ -95,32 +95,16 @@ public struct PasswordResetService: Sendable {
     }
 
     func message(to reader: Reader, link: String, settings: DigestSettings) throws -> MailMessage {
-        let text = """
-            Someone, hopefully you, asked to reset the password of the Paperboy account \(reader.name) (\(reader.email)).
-
-            Choose a new password with this link (it works once, for an hour):
-            \(link)
-
-            If it was not you, ignore this email: your password stays as it is.
-            """
-        let html = """
-            <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><title>Reset your password</title></head>
-            <body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1d1d1f;max-width:560px;margin:0 auto;padding:24px 16px">
-            <p>Someone, hopefully you, asked to reset the password of the Paperboy account \(Markup.escape(reader.name)) (\(Markup.escape(reader.email))).</p>
-            <p><a href="\(Markup.escape(link))" style="display:inline-block;background:#ff9d00;color:#111;padding:10px 16px;border-radius:6px;text-decoration:none;font-weight:600">Choose a new password</a></p>
-            <p style="font-size:13px;color:#666">The link works once, for an hour. If it was not you, ignore this email: your password stays as it is.</p>
-            </body></html>
-            """
-        return try MailMessage(
-            from: settings.from,
-            to: [MailAddress(reader.email)],
+        try ActionEmail(
+            reason: "Someone, hopefully you, asked to reset the password of the Paperboy account \(reader.name) (\(reader.email)).",
+            linkIntro: "Choose a new password with this link (it works once, for an hour):",
+            link: link,
+            action: "Choose a new password",
+            note: "The link works once, for an hour. If it was not you, ignore this email: your password stays as it is.",
+            ignoreNote: "If it was not you, ignore this email: your password stays as it is.",
             subject: "Reset your Paperboy password",
-            text: text,
-            html: html,
-            date: Date(timeIntervalSince1970: clock.now),
-            messageID: "<reset.\(random.hex(16))@\(settings.from.domain)>",
-            headers: [try MailHeader("Auto-Submitted", "auto-generated")]
-        )
+            title: "Reset your password",
+            kind: "reset"
+        ).message(to: reader.email, from: settings, now: Date(timeIntervalSince1970: clock.now), random: random)
     }
 }

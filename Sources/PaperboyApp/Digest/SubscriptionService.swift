@@ -130,33 +130,17 @@ public struct SubscriptionService: Sendable {
     func confirmationMessage(for subscriber: Subscriber, settings: DigestSettings) throws -> MailMessage {
         let token = signer.token(.confirm, for: subscriber, expires: now.addingTimeInterval(confirmationLifetime))
         let link = settings.publicURL + "/digest/confirm?token=" + token
-        let text = """
-            Someone, hopefully you, asked to get the Paperboy daily digest of trending papers at \(subscriber.email).
-
-            Confirm with this link (it works for 7 days):
-            \(link)
-
-            If it was not you, ignore this email: nothing will be sent without the confirmation.
-            """
-        let html = """
-            <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><title>Confirm your subscription</title></head>
-            <body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1d1d1f;max-width:560px;margin:0 auto;padding:24px 16px">
-            <p>Someone, hopefully you, asked to get the Paperboy daily digest of trending papers at \(Markup.escape(subscriber.email)).</p>
-            <p><a href="\(Markup.escape(link))" style="display:inline-block;background:#ff9d00;color:#111;padding:10px 16px;border-radius:6px;text-decoration:none;font-weight:600">Confirm my subscription</a></p>
-            <p style="font-size:13px;color:#666">The link works for 7 days. If it was not you, ignore this email: nothing will be sent without the confirmation.</p>
-            </body></html>
-            """
-        return try MailMessage(
-            from: settings.from,
-            to: [MailAddress(subscriber.email)],
+        return try ActionEmail(
+            reason: "Someone, hopefully you, asked to get the Paperboy daily digest of trending papers at \(subscriber.email).",
+            linkIntro: "Confirm with this link (it works for 7 days):",
+            link: link,
+            action: "Confirm my subscription",
+            note: "The link works for 7 days. If it was not you, ignore this email: nothing will be sent without the confirmation.",
+            ignoreNote: "If it was not you, ignore this email: nothing will be sent without the confirmation.",
             subject: "Confirm your Paperboy digest subscription",
-            text: text,
-            html: html,
-            date: now,
-            messageID: "<confirm.\(random.hex(16))@\(settings.from.domain)>",
-            headers: [try MailHeader("Auto-Submitted", "auto-generated")]
-        )
+            title: "Confirm your subscription",
+            kind: "confirm"
+        ).message(to: subscriber.email, from: settings, now: now, random: random)
     }
 
     public enum Confirmation: Equatable {
