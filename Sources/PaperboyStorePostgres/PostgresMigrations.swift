@@ -18,6 +18,7 @@ enum PostgresMigrations {
         ("002-shared-node-state", sharedNodeState),
         ("003-discussions", discussions),
         ("004-collections-and-display-names", collectionsAndDisplayNames),
+        ("005-organization-index", organizationIndex),
     ]
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
@@ -367,5 +368,11 @@ enum PostgresMigrations {
         CREATE INDEX collection_items_by_paper ON collection_items(paper_id);
 
         ALTER TABLE users ADD COLUMN display_name TEXT;
+        """
+
+    /// SQLite's migration 012: organisation pages list an organisation's papers, newest first.
+    static let organizationIndex = """
+        CREATE INDEX papers_by_organization ON papers(organization_name, published_at)
+            WHERE organization_name IS NOT NULL;
         """
 }

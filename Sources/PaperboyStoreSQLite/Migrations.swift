@@ -345,6 +345,15 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("012-organization-index") { db in
+            try db.execute(
+                sql: """
+                    -- Organisation pages list an organisation's papers, newest first.
+                    CREATE INDEX papers_by_organization ON papers(organization_name, published_at)
+                        WHERE organization_name IS NOT NULL;
+                    """
+            )
+        }
         return migrator
     }
 }
