@@ -23,6 +23,9 @@ public protocol PaperStore: Sendable {
     /// published first; hidden ones are left out.
     func papers(ofOrganization name: String, limit: Int) async throws -> [Paper]
 
+    /// Whether an entry captured from Hugging Face names this submitter, whatever the case.
+    func hasImportedSubmitter(named name: String) async throws -> Bool
+
     /// The feed days a paper was featured on, oldest first; days whose entry is hidden are left out.
     func featuredDays(of paperID: String) async throws -> [FeedDay]
 

@@ -243,6 +243,12 @@ extension PostgresPaperStore: PaperStore {
         return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map(PostgresPaperRow.decodeEntry)
     }
 
+    public func hasImportedSubmitter(named name: String) async throws -> Bool {
+        try await firstRow(
+            "SELECT 1 FROM daily_entries WHERE raw_json IS NOT NULL AND lower(submitter_name) = lower(\(name)) LIMIT 1"
+        ) != nil
+    }
+
     public func papers(ofOrganization name: String, limit: Int) async throws -> [Paper] {
         let ids = try await rows(
             """

@@ -236,6 +236,16 @@ public final class SQLitePaperStore: PaperStore {
         }
     }
 
+    public func hasImportedSubmitter(named name: String) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(
+                db,
+                sql: "SELECT 1 FROM daily_entries WHERE raw_json IS NOT NULL AND lower(submitter_name) = lower(?) LIMIT 1",
+                arguments: [name]
+            ) ?? false
+        }
+    }
+
     public func papers(ofOrganization name: String, limit: Int) async throws -> [Paper] {
         let ids = try await pool.read { db in
             try String.fetchAll(

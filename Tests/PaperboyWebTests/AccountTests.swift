@@ -286,6 +286,8 @@ struct Visitor {
             let refused = try await mallory.signUp(email: "mallory@example.org", name: "taesiri")
             #expect(refused.status != .seeOther)
             #expect(refused.body.contains("That user name is taken"))
+            let recased = try await mallory.signUp(email: "mallory@example.org", name: "TaeSiri")
+            #expect(recased.body.contains("That user name is taken"), "whatever its case: /u/taesiri finds readers in any case")
         }
     }
 

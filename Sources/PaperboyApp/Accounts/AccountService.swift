@@ -48,7 +48,7 @@ public struct AccountService: Sendable {
         if let problem = AccountRules.problem(email: email, name: name, password: password) { throw Refusal.invalid(problem) }
         let shown = try Self.checkedDisplayName(displayName)
         // A reader here must not appear as a Hugging Face submitter the feed shows.
-        if try await !importedSubmissions(by: name, limit: 1).isEmpty { throw Refusal.nameTaken }
+        if try await store.hasImportedSubmitter(named: name) { throw Refusal.nameTaken }
         do {
             var reader = try await store.createUser(email: email, name: name, passwordHash: passwords.hash(password))
             if let shown {
