@@ -275,7 +275,10 @@ func linkToken(_ path: String, in text: String) throws -> String {
     }
 
     @Test func thePreviewShowsTodaysDigest() async throws {
-        try await TestApp.withApp(mail: nil) { client, _ in
+        try await TestApp.withApp(mail: nil) { client, store in
+            // Comments count as everywhere: Hugging Face's 3 on 2405.17247 plus one here.
+            let reader = try await store.createUser(email: "c@example.org", name: "commenter", passwordHash: "h")
+            _ = try await store.addComment(paperID: "2405.17247", parentID: nil, by: reader.id, body: "Nice")
             let page = try await client.get("/digest/preview")
             #expect(page.status == .ok)
             #expect(page.body.contains("Trending papers"))
@@ -285,6 +288,8 @@ func linkToken(_ path: String, in text: String) throws -> String {
             #expect(text.headers[.contentType] == "text/plain; charset=utf-8")
             #expect(text.body.hasPrefix("Trending papers for May 28, 2024"))
             #expect(text.body.contains("1. "))
+            #expect(text.body.contains("33 upvotes · 4 comments"), "2405.17247: upvotes, then captured plus local comments")
+            #expect(page.body.contains("▲ 33 · 4 comments"))
             #expect(try await client.get("/digest/preview?date=yesterday").status == .badRequest)
         }
     }
