@@ -13,35 +13,8 @@ import FoundationXML
 @Suite struct AtomFeedTests {
     /// Parses the XML for real; returns the entry titles, or nil when it is not well-formed.
     static func entryTitles(_ xml: String) -> [String]? {
-        final class Collector: NSObject, XMLParserDelegate {
-            var titles: [String] = []
-            var inEntry = false, inTitle = false, text = ""
-            func parser(
-                _ parser: XMLParser,
-                didStartElement name: String,
-                namespaceURI: String?,
-                qualifiedName: String?,
-                attributes: [String: String] = [:]
-            ) {
-                if name == "entry" { inEntry = true }
-                if name == "title" && inEntry {
-                    inTitle = true
-                    text = ""
-                }
-            }
-            func parser(_ parser: XMLParser, foundCharacters string: String) { if inTitle { text += string } }
-            func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-                if name == "title" && inTitle {
-                    titles.append(text)
-                    inTitle = false
-                }
-                if name == "entry" { inEntry = false }
-            }
-        }
-        let collector = Collector()
-        let parser = XMLParser(data: Data(xml.utf8))
-        parser.delegate = collector
-        return parser.parse() && xml.hasSuffix("</feed>\n") ? collector.titles : nil
+        guard xml.hasSuffix("</feed>\n"), let entries = try? AtomEntries(xml) else { return nil }
+        return entries.titles
     }
 
     /// The RSS 2.0 items' titles and publication dates, or nil when the XML is not well-formed.

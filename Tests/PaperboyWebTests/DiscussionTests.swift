@@ -387,49 +387,6 @@ import FoundationXML
     }
 }
 
-/// The titles and HTML contents of an Atom document's entries, read by Foundation's XML parser
-/// (so the document must be well-formed).
-struct AtomEntries {
-    var titles: [String] = []
-    var contents: [String] = []
-
-    init(_ xml: String) throws {
-        let delegate = Collector()
-        let parser = XMLParser(data: Data(xml.utf8))
-        parser.delegate = delegate
-        guard parser.parse() else { throw parser.parserError ?? CocoaError(.coderReadCorrupt) }
-        titles = delegate.titles
-        contents = delegate.contents
-    }
-
-    private final class Collector: NSObject, XMLParserDelegate {
-        var titles: [String] = []
-        var contents: [String] = []
-        var inEntry = false
-        var text = ""
-
-        func parser(
-            _ parser: XMLParser,
-            didStartElement name: String,
-            namespaceURI: String?,
-            qualifiedName: String?,
-            attributes: [String: String] = [:]
-        ) {
-            if name == "entry" { inEntry = true }
-            text = ""
-        }
-
-        func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
-
-        func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-            guard inEntry else { return }
-            if name == "title" { titles.append(text) }
-            if name == "content" { contents.append(text) }
-            if name == "entry" { inEntry = false }
-        }
-    }
-}
-
 @Suite struct DisplayNameTests {
     @Test func aDisplayNameIsChosenAtSignUpChangedInSettingsAndShownBesideTheUserName() async throws {
         try await TestApp.withApp { client, store in

@@ -11,6 +11,10 @@ import PaperboyWeb
 
 @testable import PaperboyApp
 
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
 /// A running application (in-process test client) over a fresh SQLite file holding two real
 /// feed days, 2024-05-27 (13 papers) and 2024-05-28 (15 papers), and a fixed clock.
 struct TestApp {
@@ -110,4 +114,47 @@ extension TestClientProtocol {
 
 func json(_ text: String) throws -> Any {
     try JSONSerialization.jsonObject(with: Data(text.utf8))
+}
+
+/// The titles and HTML contents of an Atom document's entries, read by Foundation's XML parser
+/// (so the document must be well-formed).
+struct AtomEntries {
+    var titles: [String] = []
+    var contents: [String] = []
+
+    init(_ xml: String) throws {
+        let delegate = Collector()
+        let parser = XMLParser(data: Data(xml.utf8))
+        parser.delegate = delegate
+        guard parser.parse() else { throw parser.parserError ?? CocoaError(.coderReadCorrupt) }
+        titles = delegate.titles
+        contents = delegate.contents
+    }
+
+    private final class Collector: NSObject, XMLParserDelegate {
+        var titles: [String] = []
+        var contents: [String] = []
+        var inEntry = false
+        var text = ""
+
+        func parser(
+            _ parser: XMLParser,
+            didStartElement name: String,
+            namespaceURI: String?,
+            qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
+            if name == "entry" { inEntry = true }
+            text = ""
+        }
+
+        func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
+
+        func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+            guard inEntry else { return }
+            if name == "title" { titles.append(text) }
+            if name == "content" { contents.append(text) }
+            if name == "entry" { inEntry = false }
+        }
+    }
 }

@@ -77,6 +77,22 @@ struct AccountRoutes: Sendable {
         throw DomainError.notAllowed("This form has expired or did not come from this site. Reload the page and try again.")
     }
 
+    /// A form with a valid CSRF token, posted by a logged-in reader (403 for anyone else).
+    func verifiedReader<Form: CSRFProtectedForm>(
+        _ type: Form.Type,
+        _ request: Request,
+        _ context: AppRequestContext
+    ) async throws -> (Reader, Form) {
+        let (session, form) = try await verifiedForm(type, request, context)
+        guard let reader = session.reader else { throw DomainError.notAllowed("Log in first.") }
+        return (reader, form)
+    }
+
+    /// To the log-in page, then back to `path`.
+    func loginRedirect(to path: String) -> Response {
+        redirect(to: "/login?next=\(QueryString.encode(path))", cookie: nil)
+    }
+
     func signUp(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (session, form) = try await verifiedForm(SignUpForm.self, request, context)
         let email = (form.email ?? "").trimmingWhitespace()

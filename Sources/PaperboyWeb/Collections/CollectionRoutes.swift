@@ -19,7 +19,7 @@ struct CollectionRoutes: Sendable {
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/collections") { _, context in
-            guard let session = context.session, let reader = session.reader else { return loginRedirect("/collections") }
+            guard let session = context.session, let reader = session.reader else { return forms.loginRedirect(to: "/collections") }
             let mine = try await collections.collections(ofReaderID: reader.id, includingPrivate: true)
             return try page(
                 "collections",
@@ -28,7 +28,7 @@ struct CollectionRoutes: Sendable {
             )
         }
         router.post("/collections") { request, context in
-            let (reader, form) = try await verified(CollectionForm.self, request, context)
+            let (reader, form) = try await forms.verifiedReader(CollectionForm.self, request, context)
             let created = try await collections.create(
                 name: form.name ?? "",
                 description: form.description ?? "",
@@ -39,7 +39,7 @@ struct CollectionRoutes: Sendable {
         }
         router.get("/collections/:id") { request, context in try await show(request, context) }
         router.post("/collections/:id/edit") { request, context in
-            let (reader, form) = try await verified(CollectionForm.self, request, context)
+            let (reader, form) = try await forms.verifiedReader(CollectionForm.self, request, context)
             let updated = try await collections.update(
                 try collectionID(context),
                 name: form.name,
@@ -50,30 +50,30 @@ struct CollectionRoutes: Sendable {
             return forms.redirect(to: "/collections/\(updated.id)", cookie: nil)
         }
         router.post("/collections/:id/delete") { request, context in
-            let (reader, _) = try await verified(TokenOnlyForm.self, request, context)
+            let (reader, _) = try await forms.verifiedReader(TokenOnlyForm.self, request, context)
             try await collections.delete(try collectionID(context), by: reader)
             return forms.redirect(to: "/collections", cookie: nil)
         }
         router.post("/collections/:id/papers") { request, context in
-            let (reader, form) = try await verified(CollectionPaperForm.self, request, context)
+            let (reader, form) = try await forms.verifiedReader(CollectionPaperForm.self, request, context)
             let id = try collectionID(context)
             try await collections.add(form.paper ?? "", to: id, note: form.note, by: reader)
             return back(form.next, id)
         }
         router.post("/collections/:id/papers/remove") { request, context in
-            let (reader, form) = try await verified(CollectionPaperForm.self, request, context)
+            let (reader, form) = try await forms.verifiedReader(CollectionPaperForm.self, request, context)
             let id = try collectionID(context)
             try await collections.remove(form.paper ?? "", from: id, by: reader)
             return back(form.next, id)
         }
         router.post("/collections/:id/papers/note") { request, context in
-            let (reader, form) = try await verified(CollectionPaperForm.self, request, context)
+            let (reader, form) = try await forms.verifiedReader(CollectionPaperForm.self, request, context)
             let id = try collectionID(context)
             try await collections.setNote(form.note, on: form.paper ?? "", in: id, by: reader)
             return back(form.next, id)
         }
         router.post("/collections/:id/papers/move") { request, context in
-            let (reader, form) = try await verified(CollectionPaperForm.self, request, context)
+            let (reader, form) = try await forms.verifiedReader(CollectionPaperForm.self, request, context)
             let id = try collectionID(context)
             let view = try await collections.view(id, by: reader)
             guard let paper = ArxivID(form.paper ?? "")?.base, let item = view.items.first(where: { $0.paper.id == paper }) else {
@@ -85,7 +85,7 @@ struct CollectionRoutes: Sendable {
         }
         router.get("/papers/:id/save") { _, context in
             let paper = try context.parameters.require("id")
-            guard let session = context.session, let reader = session.reader else { return loginRedirect("/papers/\(paper)/save") }
+            guard let session = context.session, let reader = session.reader else { return forms.loginRedirect(to: "/papers/\(paper)/save") }
             let choices = try await collections.saving(paper, by: reader)
             return try page(
                 "paper-save",
@@ -104,7 +104,7 @@ struct CollectionRoutes: Sendable {
         router.post("/papers/:id/save") { request, context in
             let paper = try context.parameters.require("id")
             let (session, form) = try await forms.verifiedForm(SaveForm.self, request, context)
-            guard let reader = session.reader else { return loginRedirect("/papers/\(paper)") }
+            guard let reader = session.reader else { return forms.loginRedirect(to: "/papers/\(paper)") }
             let target: Int64
             if let chosen = form.collection.flatMap({ Int64($0) }) {
                 target = chosen
@@ -156,7 +156,7 @@ struct CollectionRoutes: Sendable {
         values["exports"] = Citations.Format.allCases.map { ["url": "/collections/\(id).\($0.rawValue)", "label": $0.label] }
         if view.isOwner { values["isOwner"] = true }
         guard let session = context.session, session.reader != nil else {
-            return Self.htmlPage(try renderer.render("collection", values), private: !view.collection.isPublic)
+            return Responses.html(try renderer.render("collection", values), private: !view.collection.isPublic)
         }
         return try page("collection", values, session)
     }
@@ -210,15 +210,7 @@ struct CollectionRoutes: Sendable {
     func page(_ template: String, _ values: [String: Any], _ session: ActiveSession) throws -> Response {
         guard let reader = session.reader else { throw DomainError.notAllowed("Log in first.") }
         let html = try renderer.render(template, values, viewer: PageRenderer.Viewer(reader: reader, csrf: session.csrfToken))
-        return Self.htmlPage(html, private: true)
-    }
-
-    static func htmlPage(_ html: String, private: Bool) -> Response {
-        Response(
-            status: .ok,
-            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: `private` ? "private, no-store" : "no-cache"],
-            body: .init(byteBuffer: ByteBuffer(string: html))
-        )
+        return Responses.html(html, private: true)
     }
 
     static func isPublic(_ visibility: String?) -> Bool {
@@ -229,20 +221,10 @@ struct CollectionRoutes: Sendable {
         forms.redirect(to: AccountRoutes.safeNext(next ?? "/collections/\(id)"), cookie: nil)
     }
 
-    func verified<Form: CSRFProtectedForm>(_ type: Form.Type, _ request: Request, _ context: AppRequestContext) async throws -> (Reader, Form) {
-        let (session, form) = try await forms.verifiedForm(type, request, context)
-        guard let reader = session.reader else { throw DomainError.notAllowed("Log in first.") }
-        return (reader, form)
-    }
-
     func collectionID(_ context: AppRequestContext) throws -> Int64 {
         let raw = try context.parameters.require("id")
         guard let id = Int64(raw), id > 0 else { throw DomainError.notFound("There is no collection “\(raw.prefix(40))”.") }
         return id
-    }
-
-    func loginRedirect(_ path: String) -> Response {
-        forms.redirect(to: "/login?next=\(QueryString.encode(path))", cookie: nil)
     }
 
     // MARK: - JSON API

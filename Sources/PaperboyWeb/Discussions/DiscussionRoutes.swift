@@ -21,7 +21,7 @@ struct DiscussionRoutes: Sendable {
         router.post("/papers/:id/comments") { request, context in
             let id = try context.parameters.require("id")
             let (session, form) = try await forms.verifiedForm(CommentForm.self, request, context)
-            guard let reader = session.reader else { return loginRedirect(to: "/papers/\(id)#discussion") }
+            guard let reader = session.reader else { return forms.loginRedirect(to: "/papers/\(id)#discussion") }
             let parent = try Self.commentID(form.parent, optional: true)
             let comment = try await discussions.post(on: id, parentID: parent, body: form.body ?? "", by: reader)
             return redirect(to: comment)
@@ -31,17 +31,17 @@ struct DiscussionRoutes: Sendable {
             return try editPage(comment, context)
         }
         router.post("/comments/:comment/edit") { request, context in
-            let (reader, form) = try await verified(CommentForm.self, request, context)
+            let (reader, form) = try await forms.verifiedReader(CommentForm.self, request, context)
             let comment = try await discussions.edit(try commentID(context), body: form.body ?? "", by: reader)
             return redirect(to: comment)
         }
         router.post("/comments/:comment/delete") { request, context in
-            let (reader, _) = try await verified(TokenOnlyForm.self, request, context)
+            let (reader, _) = try await forms.verifiedReader(TokenOnlyForm.self, request, context)
             let comment = try await discussions.delete(try commentID(context), by: reader)
             return forms.redirect(to: "/papers/\(comment.paperID)#discussion", cookie: nil)
         }
         router.post("/comments/:comment/report") { request, context in
-            let (reader, form) = try await verified(ReportForm.self, request, context)
+            let (reader, form) = try await forms.verifiedReader(ReportForm.self, request, context)
             let id = try commentID(context)
             try await discussions.report(id, reason: form.reason ?? "", by: reader)
             guard let comment = try await discussions.comment(id) else { throw DomainError.notFound("There is no comment \(id).") }
@@ -49,12 +49,12 @@ struct DiscussionRoutes: Sendable {
         }
         for (action, hidden) in [("hide", true), ("show", false)] {
             router.post("/comments/:comment/\(action)") { request, context in
-                let (reader, _) = try await verified(TokenOnlyForm.self, request, context)
+                let (reader, _) = try await forms.verifiedReader(TokenOnlyForm.self, request, context)
                 return redirect(to: try await discussions.setHidden(try commentID(context), hidden, by: reader))
             }
         }
         router.post("/comments/:comment/dismiss") { request, context in
-            let (reader, _) = try await verified(TokenOnlyForm.self, request, context)
+            let (reader, _) = try await forms.verifiedReader(TokenOnlyForm.self, request, context)
             try await discussions.dismissReports(try commentID(context), by: reader)
             return forms.redirect(to: "/admin/comments", cookie: nil)
         }
@@ -68,7 +68,7 @@ struct DiscussionRoutes: Sendable {
                 ["pageTitle": "Reported comments", "reported": reported.map(Self.reportContext), "hasReported": !reported.isEmpty],
                 viewer: PageRenderer.Viewer(reader: reader, csrf: session.csrfToken, isAdmin: true)
             )
-            return Self.privatePage(html)
+            return Responses.html(html, private: true)
         }
         router.get("/papers/:id/comments.atom") { request, context in
             let discussion = try await discussions.discussion(of: try context.parameters.require("id"), viewer: nil)
@@ -152,15 +152,7 @@ struct DiscussionRoutes: Sendable {
             ],
             viewer: PageRenderer.Viewer(reader: reader, csrf: session.csrfToken)
         )
-        return Self.privatePage(html)
-    }
-
-    static func privatePage(_ html: String) -> Response {
-        Response(
-            status: .ok,
-            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: html))
-        )
+        return Responses.html(html, private: true)
     }
 
     static func reportContext(_ reported: ReportedComment) -> [String: Any] {
@@ -192,12 +184,6 @@ struct DiscussionRoutes: Sendable {
         return comment
     }
 
-    func verified<Form: CSRFProtectedForm>(_ type: Form.Type, _ request: Request, _ context: AppRequestContext) async throws -> (Reader, Form) {
-        let (session, form) = try await forms.verifiedForm(type, request, context)
-        guard let reader = session.reader else { throw DomainError.notAllowed("Log in first.") }
-        return (reader, form)
-    }
-
     func commentID(_ context: AppRequestContext) throws -> Int64 {
         try Self.commentID(try context.parameters.require("comment"), optional: false)!
     }
@@ -215,9 +201,6 @@ struct DiscussionRoutes: Sendable {
         forms.redirect(to: "/papers/\(comment.paperID)#comment-\(comment.id)", cookie: nil)
     }
 
-    func loginRedirect(to path: String) -> Response {
-        forms.redirect(to: "/login?next=\(QueryString.encode(path))", cookie: nil)
-    }
 }
 
 // MARK: - API shapes

@@ -208,6 +208,16 @@ struct PageRoutes: Sendable {
 }
 
 enum Responses {
+    /// A page rendered for one request: `private` ones (a reader's own) are never stored by
+    /// caches, the others are revalidated.
+    static func html(_ html: String, private: Bool) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: `private` ? "private, no-store" : "no-cache"],
+            body: .init(byteBuffer: ByteBuffer(string: html))
+        )
+    }
+
     /// A 200 with a cached body, gzip-encoded when the client accepts it.
     static func make(_ entry: ResponseCache.Entry, for request: Request, key: String, cache: ResponseCache) -> Response {
         var headers: HTTPFields = [.contentType: entry.contentType, .vary: "Accept-Encoding"]
