@@ -14,9 +14,12 @@ Fixtures (conftest.py imports them, which registers them):
   or a dict of `browser_factory`'s keyword arguments.
 
 `PaperboyDriver` adds to the WebDriver: base_url, width, open(path), wait(timeout), find(css),
-path(), console_entries(), console_errors(ignore), assert_no_console_errors(context, ignore),
+click_through(element) (click, then wait for the new page), open_details(css, within),
+box(element), fits_viewport(element), record_dialogs(), dialogs_opened(), path(),
+console_entries(), console_errors(ignore), assert_no_console_errors(context, ignore),
 clear_console(), resize(width, height), horizontal_overflow(), full_page_screenshot(path,
-max_height), sign_up(name, email, password), upvote_state(), upvote_count(), click_upvote().
+max_height), sign_up(name, email, password, display_name), upvote_state(), upvote_count(),
+click_upvote().
 Module helpers: unique_name(prefix), fetch_json(base_url, path), demo_pages(base_url),
 PASSWORD, KNOWN_DEFECTS.
 
@@ -141,6 +144,55 @@ if webdriver is not None:
             return self.wait(timeout).until(EC.visibility_of_element_located((By.CSS_SELECTOR, css)),
                                             f"no visible {css!r} on {self.current_url}")
 
+        def click_through(self, element, timeout: float | None = None):
+            """Clicks an element that loads a new page (a form's submit button, a link) and waits
+            until that new page is complete: the old document is marked first, so a page that
+            is still the old one (or the same URL loaded again) is told apart."""
+            self.execute_script("document.documentElement.dataset.pbStale = '1'")
+            self.wait(timeout).until(EC.element_to_be_clickable(element)).click()
+            self.wait(timeout).until(
+                lambda d: d.execute_script("return document.readyState === 'complete' && "
+                                           "document.documentElement.dataset.pbStale === undefined"),
+                f"no new page after the click, still at {self.current_url}")
+            return self
+
+        def open_details(self, css: str, within=None):
+            """Opens the <details> matching css (in within, else the page) by clicking its
+            summary, as a reader would; returns the details element."""
+            details = (within or self).find_element(By.CSS_SELECTOR, css)
+            if not details.get_attribute("open"):
+                summary = details.find_element(By.CSS_SELECTOR, "summary")
+                self.wait().until(EC.element_to_be_clickable(summary)).click()
+                self.wait().until(lambda d: details.get_attribute("open") is not None, f"{css} did not open")
+            return details
+
+        def box(self, element) -> dict:
+            """The element's bounding box in CSS pixels, with the viewport's width beside it."""
+            return self.execute_script(
+                "const b = arguments[0].getBoundingClientRect();"
+                "return {left: b.left, right: b.right, width: b.width, height: b.height, viewport: window.innerWidth}",
+                element)
+
+        def fits_viewport(self, element) -> bool:
+            """The element is shown, has a size, and lies within the viewport's width."""
+            box = self.box(element)
+            return element.is_displayed() and box["width"] > 0 and box["height"] > 0 \
+                and box["left"] >= -0.5 and box["right"] <= box["viewport"] + 0.5
+
+        def record_dialogs(self):
+            """From the next page on, alert/confirm/prompt do not open but are counted in
+            sessionStorage; dialogs_opened() reads the count (an injected script that calls
+            alert() shows up there instead of blocking the driver)."""
+            self.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": """
+                for (const name of ['alert', 'confirm', 'prompt']) {
+                  window[name] = function () {
+                    sessionStorage.setItem('pbDialogs', String(Number(sessionStorage.getItem('pbDialogs') || 0) + 1));
+                  };
+                }"""})
+
+        def dialogs_opened(self) -> int:
+            return int(self.execute_script("return sessionStorage.getItem('pbDialogs') || 0"))
+
         def path(self) -> str:
             parts = urllib.parse.urlsplit(self.current_url)
             return parts.path + (f"?{parts.query}" if parts.query else "")
@@ -230,7 +282,8 @@ if webdriver is not None:
 
         # -- accounts and votes ----------------------------------------------------------------
 
-        def sign_up(self, name: str | None = None, email: str | None = None, password: str = PASSWORD) -> str:
+        def sign_up(self, name: str | None = None, email: str | None = None, password: str = PASSWORD,
+                    display_name: str | None = None) -> str:
             """Signs up through the /signup form, as a reader types it; returns the user name.
             Afterwards the header links to /u/NAME."""
             name = name or unique_name()
@@ -238,6 +291,8 @@ if webdriver is not None:
             form = self.find("form.account-form")
             form.find_element(By.NAME, "email").send_keys(email or f"{name}@example.org")
             form.find_element(By.NAME, "name").send_keys(name)
+            if display_name:
+                form.find_element(By.NAME, "displayName").send_keys(display_name)
             form.find_element(By.NAME, "password").send_keys(password)
             form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
             try:

@@ -3,13 +3,16 @@
 
 They land in $PAPERBOY_SCREENSHOTS, else <repo>/var/screenshots/tour/ (var/ is git-ignored);
 open index.html there. To add a page, add a line to TOUR; a page that needs something made
-first (a discussion, a collection) gets it made in `prepare` and its id put in the context.
+first (as the discussion and the collection are) gets it made in `prepare` and its id put in
+the context.
 """
 import datetime
 import html
 import os
 import pathlib
 import struct
+
+from selenium.webdriver.common.by import By
 
 from browser import KNOWN_DEFECTS, demo_pages
 from conftest import ROOT
@@ -26,22 +29,64 @@ TOUR = [
     ("profile", "The reader's profile after signing up and upvoting", "/u/{user}"),
     ("search", "Search for “diffusion”", "/search?q=diffusion"),
     ("trending", "Trending papers", "/papers/trending"),
-    # ---- TO ADD when the features exist (make what they show in `prepare`) ----------------
-    # ("paper-discussion", "A paper with a discussion thread", "/papers/{discussed_paper}"),
-    # ("collection", "A collection of papers", "/collections/{collection}"),
+    ("paper-discussion", "A paper with a discussion: a comment in Markdown and a reply from a second reader",
+     "/papers/{discussed_paper}#discussion"),
+    ("collection", "A public collection of 3 papers with a note, as its owner sees it", "/collections/{collection}"),
+    ("collections", "The reader's collections (/collections, signed in)", "/collections"),
 ]
 
 
-def prepare(browser, base_url: str) -> dict:
-    """Signs a reader up through the form and upvotes a paper; returns the context the tour's
-    paths are formatted with."""
+COMMENT = """Nice result. Two questions about **the ablations**:
+
+1. Does the gain hold at _7B_?
+2. Which `lr` schedule was used?
+
+> We leave scaling to future work.
+
+See [the appendix](https://arxiv.org/) too."""
+REPLY = "It does: table 3, with a **cosine** schedule."
+
+
+def prepare(browser, base_url: str, second=None) -> dict:
+    """Signs a reader up through the form and upvotes a paper; starts a discussion on another
+    (a comment in Markdown, and a reply from `second`, a second reader's driver, when given);
+    makes a public collection of three papers with a note. All through the pages' forms, as
+    readers would. Returns the context the tour's paths are formatted with."""
     pages = demo_pages(base_url)
-    context = {"day": pages["day"], "paper": pages["papers"][4]}
-    context["user"] = browser.sign_up()
+    context = {"day": pages["day"], "paper": pages["papers"][4], "discussed_paper": pages["papers"][5]}
+    context["user"] = browser.sign_up(display_name="Tour Reader")
     browser.open("/papers/{paper}".format(**context))
     browser.click_upvote()
-    # ---- TO ADD: start a discussion on a paper (context["discussed_paper"]) and make a
-    # collection (context["collection"]) here, through the browser as a reader would.
+
+    browser.open("/papers/{discussed_paper}".format(**context))
+    form = browser.find("form#new-comment")
+    form.find_element(By.NAME, "body").send_keys(COMMENT)
+    browser.click_through(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    comment = browser.current_url.rsplit("#comment-", 1)[1]
+    if second is not None:
+        second.sign_up()
+        second.open("/papers/{discussed_paper}".format(**context))
+        reply = second.open_details("details.reply", within=second.find(f"#comment-{comment}").find_element(
+            By.XPATH, "./ancestor::li[contains(@class, 'thread')]"))
+        reply.find_element(By.NAME, "body").send_keys(REPLY)
+        second.click_through(reply.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+
+    browser.open("/collections")
+    form = browser.find("section.collections-page form.account-form")
+    form.find_element(By.NAME, "name").send_keys("Tour: efficient training")
+    form.find_element(By.NAME, "description").send_keys("Papers the tour's reader means to read this week.")
+    form.find_element(By.CSS_SELECTOR, "input[type=checkbox][name=visibility]").click()
+    browser.click_through(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    context["collection"] = browser.path().rsplit("/", 1)[1]
+    for paper in pages["papers"][10:13]:
+        add = browser.find('section.collection-page form[action$="/papers"]')
+        add.find_element(By.NAME, "paper").send_keys(paper)
+        browser.click_through(add.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    note = browser.open_details("details.note-edit")
+    note.find_element(By.NAME, "note").send_keys("Start here: the clearest of the three.")
+    browser.click_through(note.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    assert len(browser.find_elements(By.CSS_SELECTOR, "li.collection-item")) == 3
+    assert browser.find("a.share-url").is_displayed(), "the collection is public"
     return context
 
 
@@ -80,8 +125,8 @@ at {" and ".join(f"{w} px" for w in WIDTHS)} wide; full pages up to {MAX_HEIGHT}
 """)
 
 
-def test_screenshot_tour(browser, browser_server):
-    context = prepare(browser, browser_server.url)
+def test_screenshot_tour(browser, browser_factory, browser_server):
+    context = prepare(browser, browser_server.url, second=browser_factory())
     browser.clear_console()
     FOLDER.mkdir(parents=True, exist_ok=True)
     shots, errors = [], {}
