@@ -263,6 +263,15 @@ import FoundationXML
             let reply = try await Self.comment(&bob, "Agreed.", parent: first)
             let second = try Self.commentID(reply.headers[.location])
 
+            // A reply has its own actions, not its thread's (it is rendered inside the thread).
+            let adasView = try await ada.get("/papers/\(Self.paper)").body
+            #expect(adasView.contains("/comments/\(first)/edit"))
+            #expect(!adasView.contains("/comments/\(second)/edit") && !adasView.contains("/comments/\(second)/delete"))
+            #expect(adasView.contains("/comments/\(second)/report"))
+            let bobsView = try await bob.get("/papers/\(Self.paper)").body
+            #expect(bobsView.contains("/comments/\(second)/delete") && !bobsView.contains("/comments/\(second)/report"))
+            #expect(bobsView.contains("/comments/\(first)/report") && !bobsView.contains("/comments/\(first)/edit"))
+
             let page = try await client.get("/papers/\(Self.paper)")
             #expect(page.body.contains("<strong>result</strong>"))
             #expect(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))

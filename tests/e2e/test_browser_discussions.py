@@ -1,8 +1,9 @@
 """A discussion on a paper page, done by two readers in a real browser (headless Chromium through
 Selenium, two drivers: two cookie jars): a comment in Markdown with an attempt at markup, a
 reply through the Reply form, an edit through the Edit page, a report, a deleted reply; then the
-thread on a phone (375 px) with every form of it open. A strict xfail pins a defect found here:
-a reply shows its parent's actions and marks."""
+thread on a phone (375 px) with every form of it open; and a reply showing its own actions and
+marks, not its parent's (a defect found here: replies are rendered inside their thread's
+context, so a flag missing from a reply was read from its parent)."""
 import re
 import urllib.parse
 
@@ -168,13 +169,6 @@ def test_two_readers_comment_reply_edit_report_and_delete(browser_factory, brows
     alice.assert_no_console_errors("the comment form at 375px", ignore=IGNORED)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=
-    "product defect: discussion.mustache renders each reply inside its thread's context, and "
-    "PageRenderer.discussionContext leaves false flags out of a comment's values, so a reply "
-    "falls back to its parent's canEdit/canDelete/canReport/edited/handle (and reportedNow, "
-    "hiddenForModerators, reports): the thread's author is offered Edit and Delete on others' "
-    "replies (the server answers 403), a replier is offered Report on their own reply (403), "
-    "and a reply shows 'edited' and the parent's @handle when only the parent has them")
 def test_a_reply_shows_its_own_actions_and_marks_not_its_parents(browser_factory, browser_server):
     paper = demo_pages(browser_server.url)["papers"][PAPER_INDEX]
     alice, bob = browser_factory(width=1280), browser_factory(width=1280)

@@ -184,37 +184,41 @@ public struct PageRenderer: Sendable {
 
     /// The discussion section of a paper page.
     static func discussionContext(_ discussion: DiscussionService.Discussion, capturedComments: Int, reported: Int64?) -> [String: Any] {
+        // Every key is set, false when it does not apply: a reply is rendered inside its
+        // thread's context, and a missing key would be looked up in the parent comment.
         func comment(_ entry: DiscussionService.Entry) -> [String: Any] {
             let comment = entry.comment
-            var values: [String: Any] = [
+            let removed: Any =
+                !entry.isRemoved
+                ? false : comment.deletedAt != nil ? "This comment was deleted." : "This comment was hidden by a moderator."
+            let reports: Any =
+                entry.canModerate && comment.openReports > 0 ? DisplayText.counted(comment.openReports, "open report") : false
+            return [
                 "id": comment.id,
                 "author": comment.authorDisplayName ?? comment.authorName,
+                "handle": comment.authorDisplayName == nil ? false : comment.authorName,
                 "authorURL": "/u/\(QueryString.encode(comment.authorName))",
                 "when": DisplayText.timestamp(comment.createdAt),
                 "iso": comment.createdAt,
                 "html": entry.html,
+                "removed": removed,
+                "edited": comment.editedAt != nil && !entry.isRemoved,
+                "hiddenForModerators": comment.hiddenAt != nil && !entry.isRemoved,
+                "canEdit": entry.canEdit,
+                "canDelete": entry.canDelete,
+                "canReport": entry.canReport,
+                "canModerate": entry.canModerate,
+                "reports": reports,
+                "reportedNow": reported == comment.id,
+                "canReply": false,
+                "hasReplies": false,
             ]
-            if comment.authorDisplayName != nil { values["handle"] = comment.authorName }
-            if entry.isRemoved {
-                values["removed"] = comment.deletedAt != nil ? "This comment was deleted." : "This comment was hidden by a moderator."
-            }
-            if comment.editedAt != nil, !entry.isRemoved { values["edited"] = true }
-            if comment.hiddenAt != nil, !entry.isRemoved { values["hiddenForModerators"] = true }
-            if entry.canEdit { values["canEdit"] = true }
-            if entry.canDelete { values["canDelete"] = true }
-            if entry.canReport { values["canReport"] = true }
-            if entry.canModerate {
-                values["canModerate"] = true
-                if comment.openReports > 0 { values["reports"] = DisplayText.counted(comment.openReports, "open report") }
-            }
-            if reported == comment.id { values["reportedNow"] = true }
-            return values
         }
         let threads = discussion.threads.map { thread -> [String: Any] in
             var values = comment(thread.comment)
             values["replies"] = thread.replies.map(comment)
             values["hasReplies"] = !thread.replies.isEmpty
-            if !thread.comment.isRemoved { values["canReply"] = true }
+            values["canReply"] = !thread.comment.isRemoved
             return values
         }
         var values: [String: Any] = [
