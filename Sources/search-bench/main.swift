@@ -10,6 +10,7 @@ do {
     case "latency": try LatencyCommand.run(arguments)
     case "stems": try StemsCommand.run(arguments)
     case "dense": try DenseCommand.run(arguments)
+    case "scale": try ScaleCommand.run(arguments)
     default:
         print(
             """
@@ -18,6 +19,7 @@ do {
                    search-bench tune --dataset DIR [--split train]
                    search-bench latency --queries FILE [--data DIR (default ../shared/data)] [--strategy exhaustive|maxScore] [--repeat N]
                    search-bench dense [--count 80000] [--dimension 384]
+                   search-bench scale --queries FILE [--scale 1000000] [--passages 0] [--data DIR]
                    search-bench stems < words             (prints word<TAB>stem)
             """
         )

@@ -131,9 +131,11 @@ struct DiscussionRoutes: Sendable {
         func response(from request: Request, context: some RequestContext) throws -> Response { TokenRoutes.tokenRequired() }
     }
 
+    /// A JSON body of at most 64 KB: a 5,000-character comment written as `\uXXXX` escapes
+    /// of surrogate pairs is 60 KB.
     static func json<Body: Decodable>(_ type: Body.Type, _ request: Request) async throws -> Body {
         var request = request
-        let body = try await request.collectBody(limit: BodyLimit.small)
+        let body = try await request.collectBody(limit: BodyLimit.form)
         guard let decoded = try? JSONDecoder().decode(Body.self, from: body) else {
             throw DomainError.invalid("Send a JSON object, e.g. {\"text\": \"…\"}.")
         }

@@ -3,7 +3,8 @@ import NIOCore
 
 /// The most a request body may hold, by kind of route (README, "Limits").
 enum BodyLimit {
-    /// Log-in, sign-up, settings, upvote and submit forms.
+    /// Log-in, sign-up, settings, upvote, submit, comment and collection forms, and the JSON
+    /// bodies of the comment and collection API.
     static let form = 64 * 1024
     /// The footer subscribe form, unsubscribe and the JSON submission API.
     static let small = 16 * 1024

@@ -1,0 +1,119 @@
+import Foundation
+import PaperboyCore
+import PaperboySearch
+
+/// `scale --scale N --queries FILE`: the search index at N papers, built by the rule of
+/// `anchor-bench latency --scale N` (the arXiv + HF corpus repeated in its own order, copy k > 0
+/// of a paper with id `<id>#<k>`), so both index the same documents. Real vocabulary and
+/// posting lengths; whole-paper vectors are synthetic (a scan costs the same whatever the
+/// values) and, with `--passages S`, S synthetic sentence vectors per paper.
+///
+/// Ends with one line scripts read:
+/// `scale papers=N build_s=… lexical_p50_ms=… lexical_p99_ms=… dense_p99_ms=…
+/// dense_recall10=… hybrid_p50_ms=… hybrid_p99_ms=… rss_mb=… load_s=… update_1000_s=…`.
+/// `hybrid_*` is the ranking the server does (lexical, dense with passages, fusion) given the
+/// query vector: the query embedding (MiniLM, about 5 ms) is measured by `minilm-bench`.
+/// `dense_recall10` is the served dense mode against exact search on the same vectors;
+/// `load_s` is `na` until the index is persisted (today every start rebuilds it).
+enum ScaleCommand {
+    static func run(_ arguments: Arguments) throws {
+        let data = URL(filePath: arguments.value("data", default: "../shared/data"))
+        let target = Int(arguments.value("scale", default: "1000000")) ?? 1_000_000
+        let passagesPerPaper = Int(arguments.value("passages", default: "0")) ?? 0
+        let queries = try String(contentsOfFile: try arguments.required("queries"), encoding: .utf8)
+            .split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+        let corpus = try BenchCorpus.load(data: data)
+        let documents = scaled(corpus.documents, to: target)
+        print("corpus docs=\(corpus.documents.count) scaled to \(documents.count) queries=\(queries.count)")
+
+        let buildStart = now()
+        let lexical = LexicalIndex(documents: documents)
+        let lexicalBuild = now() - buildStart
+        print("lexical build_s=\(format(lexicalBuild)) rss_mb=\(rssMegabytes())")
+
+        let dimension = 384
+        var vectors = SyntheticVectors(dimension: dimension, seed: 42)
+        var dense = DenseIndex(dimension: dimension)
+        dense.reserveCapacity(documents.count)
+        let denseStart = now()
+        for document in documents {
+            let passages = (0..<passagesPerPaper).map { _ in vectors.next() }
+            _ = dense.upsert(id: document.id, vector: vectors.next(), passages: passages)
+        }
+        print("dense fill_s=\(format(now() - denseStart)) passages_per_paper=\(passagesPerPaper) rss_mb=\(rssMegabytes())")
+        let queryVectors = queries.map { _ in vectors.next() }
+
+        let lexicalTimes = LatencyCommand.measure(queries) { _ = lexical.search($0, k: 10) }
+        print("lexical \(LatencyCommand.percentiles(lexicalTimes)) n=\(lexicalTimes.count)")
+        let indexes = queries.indices.map(String.init)
+        let denseTimes = LatencyCommand.measure(Array(indexes.prefix(300))) { _ = dense.search(queryVectors[Int($0)!], k: 10) }
+        print("dense \(LatencyCommand.percentiles(denseTimes)) n=\(denseTimes.count)")
+        var found = 0
+        let recallQueries = queryVectors.prefix(100)
+        for query in recallQueries {
+            let exact = Set(dense.search(query, k: 10, mode: .exact).map(\.doc))
+            found += exact.intersection(dense.search(query, k: 10).map(\.doc)).count
+        }
+        let recall = Double(found) / Double(10 * recallQueries.count)
+        let hybridTimes = LatencyCommand.measure(Array(indexes.prefix(300))) { index in
+            let i = Int(index)!
+            _ = HybridRanker.rank(queries[i], mode: .hybrid, lexical: lexical, dense: dense, depth: 100) { queryVectors[i] }
+        }
+        print("hybrid (query vector given) \(LatencyCommand.percentiles(hybridTimes)) n=\(hybridTimes.count)")
+
+        // 1,000 new papers into the live indexes (new ids: copy `target` of the first papers).
+        var updatedLexical = lexical
+        var updatedDense = dense
+        let fresh = corpus.documents.prefix(1_000).map {
+            SearchDocument(id: "\($0.id)#new", title: $0.title, abstract: $0.abstract, authors: $0.authors)
+        }
+        let updateStart = now()
+        updatedLexical.upsert(contentsOf: Array(fresh))
+        for document in fresh {
+            let passages = (0..<passagesPerPaper).map { _ in vectors.next() }
+            _ = updatedDense.upsert(id: document.id, vector: vectors.next(), passages: passages)
+        }
+        let update = now() - updateStart
+        precondition(updatedLexical.count == lexical.count + fresh.count)
+
+        let lexicalSorted = lexicalTimes.sorted()
+        let denseSorted = denseTimes.sorted()
+        let hybridSorted = hybridTimes.sorted()
+        func at(_ sorted: [Double], _ p: Double) -> String { String(format: "%.3f", sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))]) }
+        print(
+            "scale papers=\(documents.count) build_s=\(format(lexicalBuild)) lexical_p50_ms=\(at(lexicalSorted, 0.5)) lexical_p99_ms=\(at(lexicalSorted, 0.99)) dense_p99_ms=\(at(denseSorted, 0.99)) dense_recall10=\(String(format: "%.3f", recall)) hybrid_p50_ms=\(at(hybridSorted, 0.5)) hybrid_p99_ms=\(at(hybridSorted, 0.99)) rss_mb=\(rssMegabytes()) load_s=na update_1000_s=\(format(update))"
+        )
+    }
+
+    /// `anchor-bench`'s rule: the corpus repeated in its own order until it holds `count`
+    /// papers; copy k > 0 of a paper gets the id `<id>#<k>`.
+    static func scaled(_ documents: [SearchDocument], to count: Int) -> [SearchDocument] {
+        var result: [SearchDocument] = []
+        result.reserveCapacity(count)
+        var copy = 0
+        while result.count < count, !documents.isEmpty {
+            for document in documents {
+                if result.count == count { break }
+                if copy == 0 {
+                    result.append(document)
+                } else {
+                    result.append(
+                        SearchDocument(id: "\(document.id)#\(copy)", title: document.title, abstract: document.abstract, authors: document.authors)
+                    )
+                }
+            }
+            copy += 1
+        }
+        return result
+    }
+
+    /// The process's resident memory (VmRSS), in MB.
+    static func rssMegabytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return -1 }
+        return (Int(line.split(whereSeparator: \.isWhitespace).dropFirst().first ?? "") ?? 0) / 1024
+    }
+
+    static func format(_ seconds: Double) -> String { String(format: "%.2f", seconds) }
+}
