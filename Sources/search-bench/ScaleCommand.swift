@@ -27,8 +27,11 @@ enum ScaleCommand {
         print("corpus docs=\(corpus.documents.count) scaled to \(documents.count) queries=\(queries.count)")
 
         let buildStart = now()
-        let lexical = LexicalIndex(documents: documents)
+        var lexical = LexicalIndex(documents: documents)
         let lexicalBuild = now() - buildStart
+        if let name = arguments.optional("strategy") {
+            lexical.strategy = name == "maxScore" ? .maxScore : .exhaustive
+        }
         print("lexical build_s=\(format(lexicalBuild)) rss_mb=\(rssMegabytes())")
 
         let dimension = 384
@@ -43,8 +46,32 @@ enum ScaleCommand {
         print("dense fill_s=\(format(now() - denseStart)) passages_per_paper=\(passagesPerPaper) rss_mb=\(rssMegabytes())")
         let queryVectors = queries.map { _ in vectors.next() }
 
+        if let path = arguments.optional("compare-strategies") {
+            // Per query, best of 3: distinct analysed terms, exhaustive ms, maxScore ms (TSV).
+            var exhaustive = lexical
+            var maxScore = lexical
+            exhaustive.strategy = .exhaustive
+            maxScore.strategy = .maxScore
+            for query in queries.prefix(50) {
+                _ = exhaustive.search(query, k: 10)
+                _ = maxScore.search(query, k: 10)
+            }
+            var lines: [String] = []
+            for query in queries {
+                var best = [Double](repeating: .infinity, count: 2)
+                for _ in 0..<3 {
+                    for (slot, index) in [exhaustive, maxScore].enumerated() {
+                        let start = now()
+                        _ = index.search(query, k: 10)
+                        best[slot] = min(best[slot], (now() - start) * 1000)
+                    }
+                }
+                lines.append("\(Set(lexical.analyzer.terms(query)).count)\t\(best[0])\t\(best[1])")
+            }
+            try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        }
         let lexicalTimes = LatencyCommand.measure(queries) { _ = lexical.search($0, k: 10) }
-        print("lexical \(LatencyCommand.percentiles(lexicalTimes)) n=\(lexicalTimes.count)")
+        print("lexical[\(lexical.strategy)] \(LatencyCommand.percentiles(lexicalTimes)) n=\(lexicalTimes.count)")
         let indexes = queries.indices.map(String.init)
         let denseTimes = LatencyCommand.measure(Array(indexes.prefix(300))) { _ = dense.search(queryVectors[Int($0)!], k: 10) }
         print("dense \(LatencyCommand.percentiles(denseTimes)) n=\(denseTimes.count)")

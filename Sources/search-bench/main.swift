@@ -19,7 +19,7 @@ do {
                    search-bench tune --dataset DIR [--split train]
                    search-bench latency --queries FILE [--data DIR (default ../shared/data)] [--strategy exhaustive|maxScore] [--repeat N]
                    search-bench dense [--count 80000] [--dimension 384]
-                   search-bench scale --queries FILE [--scale 1000000] [--passages 0] [--data DIR]
+                   search-bench scale --queries FILE [--scale 1000000] [--passages 0] [--strategy exhaustive|maxScore] [--compare-strategies TSV] [--data DIR]
                    search-bench stems < words             (prints word<TAB>stem)
             """
         )
