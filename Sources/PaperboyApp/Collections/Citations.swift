@@ -60,7 +60,7 @@ public enum Citations {
                 ("author", paper.authors.map { bibtexEscape(bibtexName($0)) }.joined(separator: " and ")),
             ]
             if let year = year(paper) { fields.append(("year", String(year))) }
-            if let month = month(paper) { fields.append(("month", month.bibtex)) }
+            if let month = month(paper) { fields.append(("month", month)) }
             fields += [
                 ("eprint", paper.id), ("archivePrefix", "arXiv"),
             ]
@@ -193,11 +193,11 @@ public enum Citations {
         return ArxivID(paper.id).flatMap { id in Int(id.base.prefix(2)).map { 2000 + $0 } }
     }
 
-    static func month(_ paper: Paper) -> (bibtex: String, number: Int)? {
+    /// BibTeX's month abbreviation ("jun").
+    static func month(_ paper: Paper) -> String? {
         guard let day = paper.publishedDay else { return nil }
         let names = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-        let month = day.components.month
-        return (names[month - 1], month)
+        return names[day.components.month - 1]
     }
 
     static func oneLine(_ text: String) -> String { text.collapsingWhitespace() }

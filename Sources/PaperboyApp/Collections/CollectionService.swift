@@ -111,8 +111,7 @@ public struct CollectionService: Sendable {
 
     /// A collection as BibTeX, RIS or CSL-JSON, with each paper's note.
     public func export(_ id: Int64, as format: Citations.Format, by viewer: Reader?) async throws -> String {
-        _ = try await visible(id, to: viewer)
-        let items = try await store.items(ofCollection: id)
+        let items = try await view(id, by: viewer).items
         return Citations.render(items.map { Citations.Entry($0.paper, note: $0.note) }, as: format)
     }
 

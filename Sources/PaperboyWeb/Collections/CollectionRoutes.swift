@@ -131,10 +131,8 @@ struct CollectionRoutes: Sendable {
         if let suffix {
             if suffix == "atom" { return try await atom(id, request) }
             guard let format = Citations.Format(rawValue: suffix) else { throw DomainError.notFound("There is no such export.") }
-            let view = try await collections.view(id, by: viewer)
             let body = try await collections.export(id, as: format, by: viewer)
-            let filename = "collection-\(id).\(format.rawValue)"
-            return Self.download(body, format: format, filename: filename, name: view.collection.name)
+            return Self.download(body, format: format, filename: "collection-\(id).\(format.rawValue)")
         }
         let view = try await collections.view(id, by: viewer)
         let base = publicURL.base(for: request)
@@ -180,7 +178,7 @@ struct CollectionRoutes: Sendable {
         )
     }
 
-    static func download(_ body: String, format: Citations.Format, filename: String, name: String? = nil) -> Response {
+    static func download(_ body: String, format: Citations.Format, filename: String) -> Response {
         Response(
             status: .ok,
             headers: [.contentType: format.contentType, .contentDisposition: "inline; filename=\"\(filename)\""],
