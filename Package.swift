@@ -52,7 +52,7 @@ let package = Package(
         ),
         // In-memory BM25, dense top-k, fusion, suggestions and evaluation metrics; Foundation only.
         .target(name: "PaperboySearch", dependencies: ["PaperboyCore", "CVectorKernels"], swiftSettings: fastMath),
-        .executableTarget(name: "search-bench", dependencies: ["PaperboySearch", "PaperboyCore"], swiftSettings: fastMath),
+        .executableTarget(name: "search-bench", dependencies: ["PaperboySearch", "PaperboyCore", "MiniLM"], swiftSettings: fastMath),
         // Store protocols and records only: no GRDB here.
         .target(name: "PaperboyStore", dependencies: ["PaperboyCore"]),
         // The SQLite implementation (GRDB, WAL, SQL-string migrations).

@@ -41,6 +41,42 @@ float pb_dot_nibbles(const uint8_t *row, const float *even, const float *odd, in
     return total;
 }
 
+int32_t pb_dot_i8(const int8_t *a, const int8_t *b, int count) {
+    __m256i sum0 = _mm256_setzero_si256(), sum1 = _mm256_setzero_si256();
+    int i = 0;
+    for (; i + 32 <= count; i += 32) {
+        __m256i a0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(a + i)));
+        __m256i b0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + i)));
+        __m256i a1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(a + i + 16)));
+        __m256i b1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + i + 16)));
+        sum0 = _mm256_add_epi32(sum0, _mm256_madd_epi16(a0, b0));
+        sum1 = _mm256_add_epi32(sum1, _mm256_madd_epi16(a1, b1));
+    }
+    __m256i sum = _mm256_add_epi32(sum0, sum1);
+    __m128i half = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+    half = _mm_add_epi32(half, _mm_shuffle_epi32(half, _MM_SHUFFLE(1, 0, 3, 2)));
+    half = _mm_add_epi32(half, _mm_shuffle_epi32(half, _MM_SHUFFLE(2, 3, 0, 1)));
+    int32_t total = _mm_cvtsi128_si32(half);
+    for (; i < count; i++) total += (int32_t)a[i] * (int32_t)b[i];
+    return total;
+}
+
+void pb_dot_i8_rows(const int8_t *query, const int8_t *matrix, int dimension,
+                    const int32_t *rows, int n, int32_t *out) {
+    const int ahead = 4;
+    for (int i = 0; i < n && i < ahead; i++) {
+        const char *row = (const char *)(matrix + (long)rows[i] * dimension);
+        for (int line = 0; line < dimension; line += 64) __builtin_prefetch(row + line, 0, 0);
+    }
+    for (int i = 0; i < n; i++) {
+        if (i + ahead < n) {
+            const char *row = (const char *)(matrix + (long)rows[i + ahead] * dimension);
+            for (int line = 0; line < dimension; line += 64) __builtin_prefetch(row + line, 0, 0);
+        }
+        out[i] = pb_dot_i8(query, matrix + (long)rows[i] * dimension, dimension);
+    }
+}
+
 #else  // portable fallback (other CPUs, or a build without the flags)
 
 float pb_dot_f32_i8(const float *a, const int8_t *b, int count) {
@@ -53,6 +89,17 @@ float pb_dot_nibbles(const uint8_t *row, const float *even, const float *odd, in
     float total = 0;
     for (int j = 0; j < width; j++) total += even[j] * (float)(row[j] & 15) + odd[j] * (float)(row[j] >> 4);
     return total;
+}
+
+int32_t pb_dot_i8(const int8_t *a, const int8_t *b, int count) {
+    int32_t total = 0;
+    for (int i = 0; i < count; i++) total += (int32_t)a[i] * (int32_t)b[i];
+    return total;
+}
+
+void pb_dot_i8_rows(const int8_t *query, const int8_t *matrix, int dimension,
+                    const int32_t *rows, int n, int32_t *out) {
+    for (int i = 0; i < n; i++) out[i] = pb_dot_i8(query, matrix + (long)rows[i] * dimension, dimension);
 }
 
 #endif

@@ -13,7 +13,9 @@ import PaperboySearch
 /// dense_recall10=… hybrid_p50_ms=… hybrid_p99_ms=… rss_mb=… load_s=… update_1000_s=…`.
 /// `hybrid_*` is the ranking the server does (lexical, dense with passages, fusion) given the
 /// query vector: the query embedding (MiniLM, about 5 ms) is measured by `minilm-bench`.
-/// `dense_recall10` is the served dense mode against exact search on the same vectors;
+/// `dense_recall10` is the served dense mode (clustered from 50,000 papers) against exact
+/// search on the same vectors; `--vectors DIR` uses real MiniLM vectors (`embed-sample`) for
+/// papers and queries, which recall must be measured on; `--scan` keeps the full scan;
 /// `load_s` is `na` until the index is persisted (today every start rebuilds it).
 enum ScaleCommand {
     static func run(_ arguments: Arguments) throws {
@@ -36,15 +38,25 @@ enum ScaleCommand {
 
         let dimension = 384
         var vectors = SyntheticVectors(dimension: dimension, seed: 42)
+        // Whole-paper and query vectors: real MiniLM ones (`--vectors`, from `embed-sample`,
+        // repeated with noise) or synthetic ones. Passage vectors are always synthetic.
+        let real = try arguments.optional("vectors").map { try RealVectors.load(from: URL(filePath: $0)) }
+        var expander = real.map { RealVectors.Expander(real: $0, noise: 0.5) }
+        func paperVector(_ j: Int) -> [Float] { expander?.vector(j) ?? vectors.next() }
         var dense = DenseIndex(dimension: dimension)
         dense.reserveCapacity(documents.count)
         let denseStart = now()
-        for document in documents {
+        for (j, document) in documents.enumerated() {
             let passages = (0..<passagesPerPaper).map { _ in vectors.next() }
-            _ = dense.upsert(id: document.id, vector: vectors.next(), passages: passages)
+            _ = dense.upsert(id: document.id, vector: paperVector(j), passages: passages)
         }
-        print("dense fill_s=\(format(now() - denseStart)) passages_per_paper=\(passagesPerPaper) rss_mb=\(rssMegabytes())")
-        let queryVectors = queries.map { _ in vectors.next() }
+        let denseFill = now() - denseStart
+        let clusterStart = now()
+        if arguments.optional("scan") == nil { dense.clusterIfLarge() }
+        print(
+            "dense fill_s=\(format(denseFill)) cluster_s=\(format(now() - clusterStart)) clusters=\(dense.clusterCount) probes=\(dense.probes) passages_per_paper=\(passagesPerPaper) vectors=\(real == nil ? "synthetic" : "real") rss_mb=\(rssMegabytes())"
+        )
+        let queryVectors = queries.indices.map { i in real.map { $0.queries[i % $0.queries.count] } ?? vectors.next() }
 
         if let path = arguments.optional("compare-strategies") {
             // Per query, best of 3: distinct analysed terms, exhaustive ms, maxScore ms (TSV).
@@ -96,9 +108,9 @@ enum ScaleCommand {
         }
         let updateStart = now()
         updatedLexical.upsert(contentsOf: Array(fresh))
-        for document in fresh {
+        for (j, document) in fresh.enumerated() {
             let passages = (0..<passagesPerPaper).map { _ in vectors.next() }
-            _ = updatedDense.upsert(id: document.id, vector: vectors.next(), passages: passages)
+            _ = updatedDense.upsert(id: document.id, vector: paperVector(documents.count + j), passages: passages)
         }
         let update = now() - updateStart
         precondition(updatedLexical.count == lexical.count + fresh.count)

@@ -11,6 +11,8 @@ do {
     case "stems": try StemsCommand.run(arguments)
     case "dense": try DenseCommand.run(arguments)
     case "scale": try ScaleCommand.run(arguments)
+    case "embed-sample": try EmbedSampleCommand.run(arguments)
+    case "ann": try AnnCommand.run(arguments)
     default:
         print(
             """
@@ -19,7 +21,9 @@ do {
                    search-bench tune --dataset DIR [--split train]
                    search-bench latency --queries FILE [--data DIR (default ../shared/data)] [--strategy exhaustive|maxScore] [--repeat N]
                    search-bench dense [--count 80000] [--dimension 384]
-                   search-bench scale --queries FILE [--scale 1000000] [--passages 0] [--strategy exhaustive|maxScore] [--compare-strategies TSV] [--data DIR]
+                   search-bench scale --queries FILE [--scale 1000000] [--passages 0] [--strategy exhaustive|maxScore] [--compare-strategies TSV] [--vectors var/ann-sample] [--scan] [--data DIR]
+                   search-bench embed-sample [--count 50000] [--out var/ann-sample] [--queries FILE]   (real MiniLM vectors, resumable)
+                   search-bench ann [--sample var/ann-sample] [--scale N] [--noise 0.5] [--clusters C] [--probes 8,16,32]
                    search-bench stems < words             (prints word<TAB>stem)
             """
         )

@@ -65,6 +65,8 @@ public final class SearchEngine: Sendable {
     private let state: Mutex<Indexes>
     /// Serialises writers (load, refresh, embeddings) without blocking readers.
     private let writer = Mutex(())
+    /// Whether the dense index's clusters are being trained (`scheduleClustering`).
+    private let clustering = Mutex(false)
     /// Embeddings of recent queries: a repeated query costs a lookup instead of a forward pass.
     let queryVectors = QueryVectorCache()
 
@@ -102,6 +104,9 @@ public final class SearchEngine: Sendable {
                     dense.upsert(id: embedding.paperID, vector: embedding.vector, passages: embedding.passages ?? [])
                 }
                 cursor = last.paperID
+            }
+            if dense.clusterIfLarge() {
+                logger.info("dense index clustered", metadata: ["vectors": "\(dense.count)", "clusters": "\(dense.clusterCount)"])
             }
             install(dense)
         }
@@ -202,6 +207,36 @@ public final class SearchEngine: Sendable {
                 }
             }
             state.withLock { $0 = indexes }
+        }
+        if snapshot.dense.needsClustering { scheduleClustering() }
+    }
+
+    /// Trains the dense index's clusters on a snapshot, on a background thread, then adopts
+    /// them: searches and writers go on meanwhile (training takes seconds at a million).
+    private func scheduleClustering() {
+        let claimed = clustering.withLock { running in
+            defer { running = true }
+            return !running
+        }
+        guard claimed else { return }
+        DispatchQueue.global(qos: .utility).async { [self] in
+            defer { clustering.withLock { $0 = false } }
+            let base = snapshot.dense
+            guard base.needsClustering else { return }
+            let started = ContinuousClock.now
+            let trained = base.trainedClusters()
+            writer.withLock { _ in
+                var indexes = snapshot
+                indexes.dense.adopt(trained)
+                state.withLock { $0 = indexes }
+            }
+            logger.info(
+                "dense index clustered",
+                metadata: [
+                    "vectors": "\(base.count)", "clusters": "\(trained.count)",
+                    "seconds": "\(String(format: "%.2f", (ContinuousClock.now - started).seconds))",
+                ]
+            )
         }
     }
 

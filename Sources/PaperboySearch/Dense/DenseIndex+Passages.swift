@@ -124,7 +124,7 @@ extension DenseIndex {
         guard k > 0, query.count == dimension, let unit = DenseIndex.normalised(query) else { return [] }
         // The quantised scan's `depth` best, each rescored with the float32 query (the order
         // within them does not matter here: every one gets its passages read).
-        var candidates = quantisedScan(unit, k: max(depth, k), filter: filter)
+        var candidates = shortlist(unit, k: max(depth, k), filter: filter)
             .map { ScoredDoc(doc: $0.doc, score: cosine(unit, $0.doc)) }
         var seen = Set(candidates.map(\.doc))
         for doc in extra where Int(doc) < isLive.count && isLive[Int(doc)] && !seen.contains(doc) {

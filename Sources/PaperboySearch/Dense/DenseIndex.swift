@@ -22,7 +22,7 @@ public struct DenseIndex: Sendable {
     /// row's largest magnitude, rounded. Cosines read from it are within about 0.002 of the
     /// float32 ones; on SciFact, float32 or half-precision rows changed no metric (and cost 61
     /// MB more at 80k papers, which the sentence vectors needed).
-    private(set) var codes: [Int8] = []
+    var codes: [Int8] = []
     /// What to multiply an 8-bit row's dot product by to get back to unit scale.
     private(set) var codeScales: [Float] = []
     /// Passage (sentence) vectors, 4 bits per component: see `DenseIndex+Passages.swift`.
@@ -30,6 +30,10 @@ public struct DenseIndex: Sendable {
     private var externalIDs: [String] = []
     private var internalIDs: [String: Int32] = [:]
     private(set) var isLive: [Bool] = []
+    /// The inverted file searches read when the index is large (`DenseIndex+Clusters.swift`).
+    var clusters: DenseClusters?
+    /// Clusters a clustered search reads (tuned on real MiniLM vectors: BENCHMARKS.md).
+    public var probes = 24
 
     public init(dimension: Int) {
         precondition(dimension > 0, "a vector needs at least one dimension")
@@ -71,6 +75,7 @@ public struct DenseIndex: Sendable {
             codes.replaceSubrange(start..<start + dimension, with: rowCodes)
             codeScales[Int(existing)] = scale
             self.passages.set(units, for: Int(existing), dimension: dimension)
+            fileInCluster(existing)
             return true
         }
         self.passages.set(units, for: externalIDs.count, dimension: dimension)
@@ -79,6 +84,7 @@ public struct DenseIndex: Sendable {
         isLive.append(true)
         codes.append(contentsOf: rowCodes)
         codeScales.append(scale)
+        fileInCluster(Int32(externalIDs.count - 1))
         return true
     }
 
@@ -100,7 +106,7 @@ public struct DenseIndex: Sendable {
         case .exact:
             return exactScan(unit, k: k, filter: filter)
         case .quantized(let candidates):
-            let shortlist = quantisedScan(unit, k: max(candidates, 2 * k), filter: filter)
+            let shortlist = shortlist(unit, k: max(candidates, 2 * k), filter: filter)
             return rescore(unit, shortlist, k: k)
         }
     }

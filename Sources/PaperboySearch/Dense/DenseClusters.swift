@@ -1,0 +1,167 @@
+import CVectorKernels
+import Dispatch
+
+/// An inverted file (IVF) over the dense index's 8-bit rows: spherical k-means groups the
+/// vectors into clusters, and a query reads only the rows of the clusters whose centroids are
+/// nearest to it, instead of every row.
+///
+/// Chosen over a graph index (HNSW) because it adds 8 bytes a vector to the rows the index
+/// already holds (a graph stores tens of neighbour ids a vector, and hnswlib float32 copies
+/// of the vectors), because adding a paper is a nearest-centroid lookup and an append, and
+/// because training at a million vectors takes seconds (BENCHMARKS.md, "Search at arXiv
+/// scale").
+public struct DenseClusters: Sendable {
+    let dimension: Int
+    /// Centroid `c`'s unit vector at 8 bits in row `c`, quantised as the index's rows are.
+    private(set) var centroids: [Int8] = []
+    private(set) var centroidScales: [Float] = []
+    /// Each cluster's members by internal id, in the order they joined. A member whose vector
+    /// was replaced and moved to another cluster stays in its old list, where scans skip it.
+    private(set) var members: [[Int32]] = []
+    /// The cluster of each internal id (−1: none yet).
+    private(set) var clusterOf: [Int32] = []
+    /// How many vectors the centroids were trained on.
+    private(set) var trainedCount = 0
+
+    /// Clusters trained.
+    public var count: Int { centroidScales.count }
+
+    /// Trains `clusterCount` centroids on an even sample of the live rows (`sampleFactor` rows
+    /// a centroid, `iterations` rounds of spherical k-means, all on 8-bit rows), then files
+    /// every live row under its nearest centroid. Deterministic for the same rows.
+    static func train(
+        codes: [Int8],
+        scales: [Float],
+        live: [Bool],
+        dimension: Int,
+        clusterCount: Int,
+        iterations: Int = 8,
+        sampleFactor: Int = 40
+    ) -> DenseClusters {
+        let rows = live.indices.filter { live[$0] }
+        var clusters = DenseClusters(dimension: dimension)
+        let k = min(clusterCount, rows.count)
+        guard k > 0 else { return clusters }
+        let sampleSize = min(rows.count, k * sampleFactor)
+        let sample = (0..<sampleSize).map { Int32(rows[$0 * rows.count / sampleSize]) }
+        var centroidUnits = (0..<k).map { c in
+            unit(codes: codes, scales: scales, row: Int(sample[c * sampleSize / k]), dimension: dimension)
+        }
+        for _ in 0..<iterations {
+            clusters.setCentroids(centroidUnits)
+            let assignment = clusters.nearest(rows: sample, codes: codes)
+            var sums = [[Float]](repeating: [Float](repeating: 0, count: dimension), count: k)
+            var sizes = [Int](repeating: 0, count: k)
+            for (i, cluster) in assignment.enumerated() {
+                let row = Int(sample[i])
+                let scale = scales[row]
+                let start = row * dimension
+                sizes[Int(cluster)] += 1
+                sums[Int(cluster)].withUnsafeMutableBufferPointer { sum in
+                    for j in 0..<dimension { sum[j] += Float(codes[start + j]) * scale }
+                }
+            }
+            for c in 0..<k {
+                if sizes[c] > 0, let unit = DenseIndex.normalised(sums[c]) {
+                    centroidUnits[c] = unit
+                } else {
+                    // An empty cluster starts again from a sample row (a different one each time).
+                    let row = Int(sample[(c * 7919 + sizes.count) % sampleSize])
+                    centroidUnits[c] = unit(codes: codes, scales: scales, row: row, dimension: dimension)
+                }
+            }
+        }
+        clusters.setCentroids(centroidUnits)
+        clusters.trainedCount = rows.count
+        let all = rows.map { Int32($0) }
+        let assignment = clusters.nearest(rows: all, codes: codes)
+        clusters.members = [[Int32]](repeating: [], count: k)
+        clusters.clusterOf = [Int32](repeating: -1, count: live.count)
+        for (row, cluster) in zip(all, assignment) {
+            clusters.members[Int(cluster)].append(row)
+            clusters.clusterOf[Int(row)] = cluster
+        }
+        return clusters
+    }
+
+    private init(dimension: Int) {
+        self.dimension = dimension
+    }
+
+    private static func unit(codes: [Int8], scales: [Float], row: Int, dimension: Int) -> [Float] {
+        let start = row * dimension
+        return DenseIndex.normalised(codes[start..<start + dimension].map { Float($0) * scales[row] })
+            ?? [Float](repeating: 0, count: dimension)
+    }
+
+    private mutating func setCentroids(_ units: [[Float]]) {
+        centroids = []
+        centroids.reserveCapacity(units.count * dimension)
+        centroidScales = []
+        for unit in units {
+            let (codes, scale) = DenseIndex.quantised(unit)
+            centroids.append(contentsOf: codes)
+            centroidScales.append(scale)
+        }
+    }
+
+    /// Files row `doc` (its 8-bit vector at `row`) under its nearest centroid, leaving any
+    /// earlier membership to be skipped.
+    mutating func add(_ doc: Int32, row: UnsafePointer<Int8>) {
+        guard count > 0 else { return }
+        let cluster = nearest(row)
+        if Int(doc) >= clusterOf.count {
+            clusterOf.append(contentsOf: repeatElement(-1, count: Int(doc) + 1 - clusterOf.count))
+        }
+        if clusterOf[Int(doc)] == cluster { return }
+        clusterOf[Int(doc)] = cluster
+        members[Int(cluster)].append(doc)
+    }
+
+    /// The nearest centroid of an 8-bit row (the row's own scale does not change which).
+    func nearest(_ row: UnsafePointer<Int8>) -> Int32 {
+        centroids.withUnsafeBufferPointer { matrix in
+            var best: Int32 = 0
+            var bestScore = -Float.infinity
+            for c in 0..<count {
+                let score = Float(pb_dot_i8(row, matrix.baseAddress! + c * dimension, Int32(dimension))) * centroidScales[c]
+                if score > bestScore {
+                    bestScore = score
+                    best = Int32(c)
+                }
+            }
+            return best
+        }
+    }
+
+    /// Nearest centroids of many rows, on all cores.
+    private func nearest(rows: [Int32], codes: [Int8]) -> [Int32] {
+        var result = [Int32](repeating: 0, count: rows.count)
+        let chunk = 1024
+        let chunks = (rows.count + chunk - 1) / chunk
+        codes.withUnsafeBufferPointer { matrix in
+            result.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let out = out
+                nonisolated(unsafe) let matrix = matrix
+                DispatchQueue.concurrentPerform(iterations: chunks) { part in
+                    for i in part * chunk..<min(rows.count, (part + 1) * chunk) {
+                        out[i] = nearest(matrix.baseAddress! + Int(rows[i]) * dimension)
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// The `probes` clusters whose centroids score best against an 8-bit query.
+    func closest(to query: UnsafePointer<Int8>, probes: Int) -> [Int32] {
+        var top = TopK(k: probes)
+        centroids.withUnsafeBufferPointer { matrix in
+            for c in 0..<count {
+                let score = Float(pb_dot_i8(query, matrix.baseAddress! + c * dimension, Int32(dimension))) * centroidScales[c]
+                top.insert(ScoredDoc(doc: Int32(c), score: score))
+            }
+        }
+        return top.sorted().map(\.doc)
+    }
+}

@@ -1,0 +1,126 @@
+import CVectorKernels
+
+extension DenseIndex {
+    /// Below this many vectors the full 8-bit scan is fast enough (about 1 ms at 50,000) and
+    /// exact, so `clusterIfLarge` leaves the index unclustered.
+    public static let clusteringThreshold = 50_000
+
+    /// The cluster count `cluster()` uses for `count` vectors: about 1.5 √count, so a list
+    /// holds about 0.7 √count rows (1,500 clusters of ~670 at a million).
+    public static func defaultClusterCount(for count: Int) -> Int {
+        max(1, Int((1.5 * Double(count).squareRoot()).rounded()))
+    }
+
+    /// Whether searches read an inverted file (`cluster()`) rather than every row.
+    public var isClustered: Bool { clusters != nil }
+
+    /// Clusters trained, 0 when unclustered.
+    public var clusterCount: Int { clusters?.count ?? 0 }
+
+    /// Groups the vectors into `clusterCount` clusters (an inverted file, `DenseClusters`), so
+    /// that searches read only the `probes` clusters nearest to each query. Vectors added
+    /// later join their nearest cluster; retrain when the index has grown a lot (the engine
+    /// does it when the count has doubled since training).
+    public mutating func cluster(clusterCount: Int? = nil) {
+        clusters = DenseClusters.train(
+            codes: codes,
+            scales: codeScales,
+            live: isLive,
+            dimension: dimension,
+            clusterCount: clusterCount ?? DenseIndex.defaultClusterCount(for: count)
+        )
+    }
+
+    /// Whether `clusterIfLarge` would train: at least `clusteringThreshold` vectors, and
+    /// never clustered or doubled since.
+    public var needsClustering: Bool {
+        guard count >= DenseIndex.clusteringThreshold else { return false }
+        guard let clusters else { return true }
+        return count >= 2 * clusters.trainedCount
+    }
+
+    /// Clusters the index when `needsClustering`; returns whether it trained.
+    @discardableResult
+    public mutating func clusterIfLarge() -> Bool {
+        guard needsClustering else { return false }
+        cluster()
+        return true
+    }
+
+    /// Clusters trained on this index's vectors as they are now, without changing it: train
+    /// on a snapshot while writers go on, then `adopt` them into the live index.
+    public func trainedClusters() -> DenseClusters {
+        DenseClusters.train(
+            codes: codes,
+            scales: codeScales,
+            live: isLive,
+            dimension: dimension,
+            clusterCount: DenseIndex.defaultClusterCount(for: count)
+        )
+    }
+
+    /// Starts searching `clusters` (trained on an earlier state of this index by
+    /// `trainedClusters`), filing the vectors added since. A vector replaced since stays in
+    /// its old vector's cluster until it changes again: findable, if less reliably.
+    public mutating func adopt(_ trained: DenseClusters) {
+        clusters = trained
+        for doc in trained.clusterOf.count..<isLive.count where isLive[doc] { fileInCluster(Int32(doc)) }
+    }
+
+    /// Removes the inverted file: searches scan every row again.
+    public mutating func removeClusters() { clusters = nil }
+
+    /// Files a new or replaced row under its nearest cluster.
+    mutating func fileInCluster(_ doc: Int32) {
+        guard clusters != nil else { return }
+        let start = Int(doc) * dimension
+        codes.withUnsafeBufferPointer { matrix in
+            clusters!.add(doc, row: matrix.baseAddress! + start)
+        }
+    }
+
+    /// The best `k` rows by 8-bit score: from the nearest clusters when clustered (falling
+    /// back to the full scan when a filter leaves fewer than `k`), else from every row.
+    func shortlist(_ unit: [Float], k: Int, filter: ((Int32) -> Bool)?) -> [ScoredDoc] {
+        guard let clusters else { return quantisedScan(unit, k: k, filter: filter) }
+        let found = clusteredScan(unit, k: k, clusters: clusters, filter: filter)
+        if filter != nil, found.count < k { return quantisedScan(unit, k: k, filter: filter) }
+        return found
+    }
+
+    private func clusteredScan(_ unit: [Float], k: Int, clusters: DenseClusters, filter: ((Int32) -> Bool)?) -> [ScoredDoc] {
+        let (queryCodes, queryScale) = DenseIndex.quantised(unit)
+        var top = TopK(k: k)
+        queryCodes.withUnsafeBufferPointer { query in
+            let nearest = clusters.closest(to: query.baseAddress!, probes: probes)
+            var raw = [Int32](repeating: 0, count: nearest.map { clusters.members[Int($0)].count }.max() ?? 0)
+            codes.withUnsafeBufferPointer { matrix in
+                codeScales.withUnsafeBufferPointer { scales in
+                    raw.withUnsafeMutableBufferPointer { raw in
+                        for cluster in nearest {
+                            let members = clusters.members[Int(cluster)]
+                            members.withUnsafeBufferPointer { rows in
+                                pb_dot_i8_rows(
+                                    query.baseAddress!,
+                                    matrix.baseAddress!,
+                                    Int32(dimension),
+                                    rows.baseAddress!,
+                                    Int32(rows.count),
+                                    raw.baseAddress!
+                                )
+                                for (i, doc) in rows.enumerated()
+                                where isLive[Int(doc)] && clusters.clusterOf[Int(doc)] == cluster {
+                                    let candidate = ScoredDoc(doc: doc, score: Float(raw[i]) * scales[Int(doc)] * queryScale)
+                                    guard top.admits(candidate) else { continue }
+                                    if let filter, !filter(doc) { continue }
+                                    top.insert(candidate)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return top.sorted()
+    }
+}

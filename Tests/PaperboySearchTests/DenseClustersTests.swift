@@ -1,0 +1,106 @@
+import PaperboyCore
+import Testing
+
+@testable import PaperboySearch
+
+/// The clustered (inverted file) dense search against the exact scan.
+@Suite struct DenseClustersTests {
+    static let dimension = 48
+
+    /// Vectors around `centers` random directions, like papers around topics.
+    static func topicalVectors(count: Int, centers: Int, seed: UInt64, noiseSeed: UInt64 = 0) -> [[Float]] {
+        let directions = DenseIndexTests.randomVectors(count: centers, dimension: dimension, seed: seed)
+        var random = SplitMix64(seed: seed + 1 + noiseSeed)
+        return (0..<count).map { i in
+            directions[i % centers].map { $0 + Float.random(in: -0.6...0.6, using: &random) }
+        }
+    }
+
+    static func index(_ vectors: [[Float]]) -> DenseIndex {
+        var index = DenseIndex(dimension: dimension)
+        for (i, vector) in vectors.enumerated() { index.upsert(id: "v\(i)", vector: vector) }
+        return index
+    }
+
+    static func ids(_ hits: [ScoredDoc], _ index: DenseIndex) -> [String] { hits.map { index.externalID(of: $0.doc) } }
+
+    @Test func readingEveryClusterGivesTheScansResults() {
+        let vectors = Self.topicalVectors(count: 3_000, centers: 40, seed: 1)
+        var index = Self.index(vectors)
+        let queries = Self.topicalVectors(count: 30, centers: 40, seed: 1, noiseSeed: 100)
+        let scanned = queries.map { Self.ids(index.search($0, k: 10), index) }
+        index.cluster(clusterCount: 50)
+        #expect(index.isClustered)
+        #expect(index.clusterCount == 50)
+        index.probes = 50
+        #expect(queries.map { Self.ids(index.search($0, k: 10), index) } == scanned)
+    }
+
+    @Test func aFewClustersFindMostOfTheExactTopTen() {
+        let vectors = Self.topicalVectors(count: 4_000, centers: 60, seed: 2)
+        var index = Self.index(vectors)
+        index.cluster(clusterCount: 80)
+        index.probes = 8
+        var found = 0
+        let queries = Self.topicalVectors(count: 50, centers: 60, seed: 2, noiseSeed: 100)
+        for query in queries {
+            let exact = Set(index.search(query, k: 10, mode: .exact).map(\.doc))
+            let clustered = index.search(query, k: 10)
+            #expect(Set(clustered.map(\.doc)).count == clustered.count)
+            found += exact.intersection(clustered.map(\.doc)).count
+        }
+        #expect(Double(found) / Double(10 * queries.count) >= 0.9)
+    }
+
+    @Test func papersAddedReplacedAndRemovedAfterClusteringAreSearchedRight() throws {
+        var index = Self.index(Self.topicalVectors(count: 2_000, centers: 30, seed: 4))
+        index.cluster(clusterCount: 40)
+        index.probes = 4
+        let fresh = DenseIndexTests.randomVectors(count: 3, dimension: Self.dimension, seed: 5)
+        index.upsert(id: "new", vector: fresh[0])
+        #expect(Self.ids(index.search(fresh[0], k: 1), index) == ["new"])
+
+        // v7 moves to a new direction: found there once, and not returned twice.
+        index.upsert(id: "v7", vector: fresh[1])
+        let moved = index.search(fresh[1], k: 10)
+        #expect(Self.ids(moved, index).first == "v7")
+        #expect(Set(moved.map(\.doc)).count == moved.count)
+
+        index.remove(id: "v7")
+        #expect(!Self.ids(index.search(fresh[1], k: 10), index).contains("v7"))
+    }
+
+    @Test func aNarrowFilterStillGetsKResults() throws {
+        var index = Self.index(Self.topicalVectors(count: 2_000, centers: 30, seed: 6))
+        index.cluster(clusterCount: 40)
+        index.probes = 2
+        // Every 100th paper: most of them live in clusters the query does not read.
+        let query = Self.topicalVectors(count: 1, centers: 30, seed: 6, noiseSeed: 100)[0]
+        let hits = index.search(query, k: 10, filter: { $0 % 100 == 0 })
+        #expect(hits.count == 10)
+        #expect(hits.allSatisfy { $0.doc % 100 == 0 })
+        #expect(hits.map(\.doc) == index.search(query, k: 10, filter: { $0 % 100 == 0 }, mode: .exact).map(\.doc))
+    }
+
+    @Test func clustersTrainedOnASnapshotFileWhatWasAddedSince() {
+        let vectors = Self.topicalVectors(count: 2_500, centers: 30, seed: 8)
+        var index = Self.index(Array(vectors.prefix(2_000)))
+        let trained = index.trainedClusters()
+        #expect(!index.isClustered)
+        for i in 2_000..<2_500 { index.upsert(id: "v\(i)", vector: vectors[i]) }
+        index.adopt(trained)
+        index.probes = trained.count
+        for i in stride(from: 2_000, to: 2_500, by: 50) {
+            #expect(Self.ids(index.search(vectors[i], k: 1), index) == ["v\(i)"])
+        }
+    }
+
+    @Test func onlyLargeIndexesCluster() {
+        var small = Self.index(Self.topicalVectors(count: 500, centers: 10, seed: 9))
+        #expect(!small.needsClustering)
+        let trained = small.clusterIfLarge()
+        #expect(!trained)
+        #expect(!small.isClustered)
+        #expect(DenseIndex.defaultClusterCount(for: 1_000_000) == 1_500)
+    }
+}
