@@ -61,19 +61,16 @@ int32_t pb_dot_i8(const int8_t *a, const int8_t *b, int count) {
     return total;
 }
 
-void pb_dot_i8_rows(const int8_t *query, const int8_t *matrix, int dimension,
-                    const int32_t *rows, int n, int32_t *out) {
+void pb_dot_i8_rows(const int8_t *query, const int8_t *const *rows, int dimension, int n, int32_t *out) {
     const int ahead = 4;
     for (int i = 0; i < n && i < ahead; i++) {
-        const char *row = (const char *)(matrix + (long)rows[i] * dimension);
-        for (int line = 0; line < dimension; line += 64) __builtin_prefetch(row + line, 0, 0);
+        for (int line = 0; line < dimension; line += 64) __builtin_prefetch((const char *)rows[i] + line, 0, 0);
     }
     for (int i = 0; i < n; i++) {
         if (i + ahead < n) {
-            const char *row = (const char *)(matrix + (long)rows[i + ahead] * dimension);
-            for (int line = 0; line < dimension; line += 64) __builtin_prefetch(row + line, 0, 0);
+            for (int line = 0; line < dimension; line += 64) __builtin_prefetch((const char *)rows[i + ahead] + line, 0, 0);
         }
-        out[i] = pb_dot_i8(query, matrix + (long)rows[i] * dimension, dimension);
+        out[i] = pb_dot_i8(query, rows[i], dimension);
     }
 }
 
@@ -97,9 +94,8 @@ int32_t pb_dot_i8(const int8_t *a, const int8_t *b, int count) {
     return total;
 }
 
-void pb_dot_i8_rows(const int8_t *query, const int8_t *matrix, int dimension,
-                    const int32_t *rows, int n, int32_t *out) {
-    for (int i = 0; i < n; i++) out[i] = pb_dot_i8(query, matrix + (long)rows[i] * dimension, dimension);
+void pb_dot_i8_rows(const int8_t *query, const int8_t *const *rows, int dimension, int n, int32_t *out) {
+    for (int i = 0; i < n; i++) out[i] = pb_dot_i8(query, rows[i], dimension);
 }
 
 #endif

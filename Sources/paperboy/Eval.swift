@@ -58,7 +58,6 @@ struct Eval: AsyncParsableCommand {
         )
         var dense = DenseIndex(dimension: embedder.dimension)
         var wholePaper = DenseIndex(dimension: embedder.dimension)
-        dense.reserveCapacity(data.documents.count)
         for (document, (vector, passages)) in zip(data.documents, zip(vectors, passages)) {
             dense.upsert(id: document.id, vector: vector, passages: passages)
             wholePaper.upsert(id: document.id, vector: vector)

@@ -17,7 +17,6 @@ enum AnnCommand {
         let noise = Float(arguments.value("noise", default: "0.5")) ?? 0.5
         let probeList = arguments.value("probes", default: "8,16,24,32,48,64").split(separator: ",").compactMap { Int($0) }
         var index = DenseIndex(dimension: real.dimension)
-        index.reserveCapacity(target)
         var expander = RealVectors.Expander(real: real, noise: noise)
         for j in 0..<target { index.upsert(id: "v\(j)", vector: expander.vector(j)) }
         let clusterStart = now()

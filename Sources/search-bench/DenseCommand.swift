@@ -11,7 +11,6 @@ enum DenseCommand {
         var vectors = SyntheticVectors(dimension: dimension, seed: 42)
         func vector() -> [Float] { vectors.next() }
         var index = DenseIndex(dimension: dimension)
-        index.reserveCapacity(count)
         let start = now()
         for i in 0..<count { index.upsert(id: "v\(i)", vector: vector()) }
         let queries = (0..<300).map { _ in vector() }

@@ -44,7 +44,6 @@ enum ScaleCommand {
         var expander = real.map { RealVectors.Expander(real: $0, noise: 0.5) }
         func paperVector(_ j: Int) -> [Float] { expander?.vector(j) ?? vectors.next() }
         var dense = DenseIndex(dimension: dimension)
-        dense.reserveCapacity(documents.count)
         let denseStart = now()
         for (j, document) in documents.enumerated() {
             let passages = (0..<passagesPerPaper).map { _ in vectors.next() }

@@ -19,7 +19,7 @@ public struct DenseClusters: Sendable {
     /// was replaced and moved to another cluster stays in its old list, where scans skip it.
     private(set) var members: [[Int32]] = []
     /// The cluster of each internal id (−1: none yet).
-    private(set) var clusterOf: [Int32] = []
+    private(set) var clusterOf = ChunkedArray<Int32>(rowShift: DenseIndex.rowShift)
     /// How many vectors the centroids were trained on.
     private(set) var trainedCount = 0
 
@@ -30,35 +30,30 @@ public struct DenseClusters: Sendable {
     /// a centroid, `iterations` rounds of spherical k-means, all on 8-bit rows), then files
     /// every live row under its nearest centroid. Deterministic for the same rows.
     static func train(
-        codes: [Int8],
-        scales: [Float],
-        live: [Bool],
-        dimension: Int,
+        _ index: DenseIndex,
         clusterCount: Int,
         iterations: Int = 8,
         sampleFactor: Int = 40
     ) -> DenseClusters {
-        let rows = live.indices.filter { live[$0] }
+        let dimension = index.dimension
+        let rows = (0..<index.internalIDLimit).filter { index.isLive[$0] }
         var clusters = DenseClusters(dimension: dimension)
         let k = min(clusterCount, rows.count)
         guard k > 0 else { return clusters }
         let sampleSize = min(rows.count, k * sampleFactor)
         let sample = (0..<sampleSize).map { Int32(rows[$0 * rows.count / sampleSize]) }
-        var centroidUnits = (0..<k).map { c in
-            unit(codes: codes, scales: scales, row: Int(sample[c * sampleSize / k]), dimension: dimension)
-        }
+        var centroidUnits = (0..<k).map { c in index.unitVector(of: sample[c * sampleSize / k]) }
         for _ in 0..<iterations {
             clusters.setCentroids(centroidUnits)
-            let assignment = clusters.nearest(rows: sample, codes: codes)
+            let assignment = clusters.nearest(rows: sample, in: index)
             var sums = [[Float]](repeating: [Float](repeating: 0, count: dimension), count: k)
             var sizes = [Int](repeating: 0, count: k)
             for (i, cluster) in assignment.enumerated() {
-                let row = Int(sample[i])
-                let scale = scales[row]
-                let start = row * dimension
+                let row = index.codes.row(Int(sample[i]))
+                let scale = index.codeScales[Int(sample[i])]
                 sizes[Int(cluster)] += 1
                 sums[Int(cluster)].withUnsafeMutableBufferPointer { sum in
-                    for j in 0..<dimension { sum[j] += Float(codes[start + j]) * scale }
+                    for j in 0..<dimension { sum[j] += Float(row[j]) * scale }
                 }
             }
             for c in 0..<k {
@@ -66,17 +61,16 @@ public struct DenseClusters: Sendable {
                     centroidUnits[c] = unit
                 } else {
                     // An empty cluster starts again from a sample row (a different one each time).
-                    let row = Int(sample[(c * 7919 + sizes.count) % sampleSize])
-                    centroidUnits[c] = unit(codes: codes, scales: scales, row: row, dimension: dimension)
+                    centroidUnits[c] = index.unitVector(of: sample[(c * 7919 + sizes.count) % sampleSize])
                 }
             }
         }
         clusters.setCentroids(centroidUnits)
         clusters.trainedCount = rows.count
         let all = rows.map { Int32($0) }
-        let assignment = clusters.nearest(rows: all, codes: codes)
+        let assignment = clusters.nearest(rows: all, in: index)
         clusters.members = [[Int32]](repeating: [], count: k)
-        clusters.clusterOf = [Int32](repeating: -1, count: live.count)
+        clusters.clusterOf.append(contentsOf: [Int32](repeating: -1, count: index.internalIDLimit))
         for (row, cluster) in zip(all, assignment) {
             clusters.members[Int(cluster)].append(row)
             clusters.clusterOf[Int(row)] = cluster
@@ -86,12 +80,6 @@ public struct DenseClusters: Sendable {
 
     private init(dimension: Int) {
         self.dimension = dimension
-    }
-
-    private static func unit(codes: [Int8], scales: [Float], row: Int, dimension: Int) -> [Float] {
-        let start = row * dimension
-        return DenseIndex.normalised(codes[start..<start + dimension].map { Float($0) * scales[row] })
-            ?? [Float](repeating: 0, count: dimension)
     }
 
     private mutating func setCentroids(_ units: [[Float]]) {
@@ -110,9 +98,7 @@ public struct DenseClusters: Sendable {
     mutating func add(_ doc: Int32, row: UnsafePointer<Int8>) {
         guard count > 0 else { return }
         let cluster = nearest(row)
-        if Int(doc) >= clusterOf.count {
-            clusterOf.append(contentsOf: repeatElement(-1, count: Int(doc) + 1 - clusterOf.count))
-        }
+        while Int(doc) >= clusterOf.count { clusterOf.append(-1) }
         if clusterOf[Int(doc)] == cluster { return }
         clusterOf[Int(doc)] = cluster
         members[Int(cluster)].append(doc)
@@ -135,18 +121,15 @@ public struct DenseClusters: Sendable {
     }
 
     /// Nearest centroids of many rows, on all cores.
-    private func nearest(rows: [Int32], codes: [Int8]) -> [Int32] {
+    private func nearest(rows: [Int32], in index: DenseIndex) -> [Int32] {
         var result = [Int32](repeating: 0, count: rows.count)
         let chunk = 1024
         let chunks = (rows.count + chunk - 1) / chunk
-        codes.withUnsafeBufferPointer { matrix in
-            result.withUnsafeMutableBufferPointer { out in
-                nonisolated(unsafe) let out = out
-                nonisolated(unsafe) let matrix = matrix
-                DispatchQueue.concurrentPerform(iterations: chunks) { part in
-                    for i in part * chunk..<min(rows.count, (part + 1) * chunk) {
-                        out[i] = nearest(matrix.baseAddress! + Int(rows[i]) * dimension)
-                    }
+        result.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: chunks) { part in
+                for i in part * chunk..<min(rows.count, (part + 1) * chunk) {
+                    out[i] = nearest(index.codes.row(Int(rows[i])))
                 }
             }
         }

@@ -22,13 +22,7 @@ extension DenseIndex {
     /// later join their nearest cluster; retrain when the index has grown a lot (the engine
     /// does it when the count has doubled since training).
     public mutating func cluster(clusterCount: Int? = nil) {
-        clusters = DenseClusters.train(
-            codes: codes,
-            scales: codeScales,
-            live: isLive,
-            dimension: dimension,
-            clusterCount: clusterCount ?? DenseIndex.defaultClusterCount(for: count)
-        )
+        clusters = DenseClusters.train(self, clusterCount: clusterCount ?? DenseIndex.defaultClusterCount(for: count))
     }
 
     /// Whether `clusterIfLarge` would train: at least `clusteringThreshold` vectors, and
@@ -50,13 +44,7 @@ extension DenseIndex {
     /// Clusters trained on this index's vectors as they are now, without changing it: train
     /// on a snapshot while writers go on, then `adopt` them into the live index.
     public func trainedClusters() -> DenseClusters {
-        DenseClusters.train(
-            codes: codes,
-            scales: codeScales,
-            live: isLive,
-            dimension: dimension,
-            clusterCount: DenseIndex.defaultClusterCount(for: count)
-        )
+        DenseClusters.train(self, clusterCount: DenseIndex.defaultClusterCount(for: count))
     }
 
     /// Starts searching `clusters` (trained on an earlier state of this index by
@@ -64,7 +52,7 @@ extension DenseIndex {
     /// its old vector's cluster until it changes again: findable, if less reliably.
     public mutating func adopt(_ trained: DenseClusters) {
         clusters = trained
-        for doc in trained.clusterOf.count..<isLive.count where isLive[doc] { fileInCluster(Int32(doc)) }
+        for doc in trained.clusterOf.count..<internalIDLimit where isLive[doc] { fileInCluster(Int32(doc)) }
     }
 
     /// Removes the inverted file: searches scan every row again.
@@ -73,10 +61,7 @@ extension DenseIndex {
     /// Files a new or replaced row under its nearest cluster.
     mutating func fileInCluster(_ doc: Int32) {
         guard clusters != nil else { return }
-        let start = Int(doc) * dimension
-        codes.withUnsafeBufferPointer { matrix in
-            clusters!.add(doc, row: matrix.baseAddress! + start)
-        }
+        clusters!.add(doc, row: codes.row(Int(doc)))
     }
 
     /// The best `k` rows by 8-bit score: from the nearest clusters when clustered (falling
@@ -91,33 +76,20 @@ extension DenseIndex {
     private func clusteredScan(_ unit: [Float], k: Int, clusters: DenseClusters, filter: ((Int32) -> Bool)?) -> [ScoredDoc] {
         let (queryCodes, queryScale) = DenseIndex.quantised(unit)
         var top = TopK(k: k)
+        var rows: [UnsafePointer<Int8>?] = []
+        var raw: [Int32] = []
         queryCodes.withUnsafeBufferPointer { query in
-            let nearest = clusters.closest(to: query.baseAddress!, probes: probes)
-            var raw = [Int32](repeating: 0, count: nearest.map { clusters.members[Int($0)].count }.max() ?? 0)
-            codes.withUnsafeBufferPointer { matrix in
-                codeScales.withUnsafeBufferPointer { scales in
-                    raw.withUnsafeMutableBufferPointer { raw in
-                        for cluster in nearest {
-                            let members = clusters.members[Int(cluster)]
-                            members.withUnsafeBufferPointer { rows in
-                                pb_dot_i8_rows(
-                                    query.baseAddress!,
-                                    matrix.baseAddress!,
-                                    Int32(dimension),
-                                    rows.baseAddress!,
-                                    Int32(rows.count),
-                                    raw.baseAddress!
-                                )
-                                for (i, doc) in rows.enumerated()
-                                where isLive[Int(doc)] && clusters.clusterOf[Int(doc)] == cluster {
-                                    let candidate = ScoredDoc(doc: doc, score: Float(raw[i]) * scales[Int(doc)] * queryScale)
-                                    guard top.admits(candidate) else { continue }
-                                    if let filter, !filter(doc) { continue }
-                                    top.insert(candidate)
-                                }
-                            }
-                        }
-                    }
+            for cluster in clusters.closest(to: query.baseAddress!, probes: probes) {
+                let members = clusters.members[Int(cluster)]
+                rows.removeAll(keepingCapacity: true)
+                for doc in members { rows.append(codes.row(Int(doc))) }
+                if raw.count < members.count { raw = [Int32](repeating: 0, count: members.count) }
+                pb_dot_i8_rows(query.baseAddress!, rows, Int32(dimension), Int32(members.count), &raw)
+                for (i, doc) in members.enumerated() where isLive[Int(doc)] && clusters.clusterOf[Int(doc)] == cluster {
+                    let candidate = ScoredDoc(doc: doc, score: Float(raw[i]) * codeScales[Int(doc)] * queryScale)
+                    guard top.admits(candidate) else { continue }
+                    if let filter, !filter(doc) { continue }
+                    top.insert(candidate)
                 }
             }
         }

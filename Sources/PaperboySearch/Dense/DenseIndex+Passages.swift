@@ -5,24 +5,31 @@ import CVectorKernels
 /// scored for the few hundred candidates of a query, where 4 bits change no SciFact ranking
 /// metric against float32 (BENCHMARKS.md).
 struct PassageStore: Sendable {
+    let dimension: Int
     /// Component pairs per byte: even component in the low nibble, odd in the high one, each
-    /// stored as `round(value × 7 / largest magnitude) + 8`, so 1...15.
-    private(set) var codes: [UInt8] = []
+    /// stored as `round(value × 7 / largest magnitude) + 8`, so 1...15. Chunked like the
+    /// index's other arrays (`ChunkedArray`), so adding papers does not copy the others'.
+    private(set) var codes: ChunkedArray<UInt8>
     /// Per passage: what turns the nibble dot product back into a cosine.
-    private(set) var scales: [Float] = []
+    private(set) var scales = ChunkedArray<Float>()
     /// By internal id: the first passage and how many there are (0: none). A replaced
     /// paper's old passages stay unused in the arrays until the index is rebuilt.
-    private(set) var starts: [Int32] = []
-    private(set) var counts: [UInt8] = []
+    private(set) var starts = ChunkedArray<Int32>(rowShift: DenseIndex.rowShift)
+    private(set) var counts = ChunkedArray<UInt8>(rowShift: DenseIndex.rowShift)
+
+    init(dimension: Int) {
+        self.dimension = dimension
+        codes = ChunkedArray(rowLength: PassageStore.bytes(dimension: dimension))
+    }
 
     var passageCount: Int { scales.count }
 
     static func bytes(dimension: Int) -> Int { (dimension + 1) / 2 }
 
-    mutating func set(_ units: [[Float]], for doc: Int, dimension: Int) {
-        if doc >= starts.count {
-            starts.append(contentsOf: repeatElement(0, count: doc + 1 - starts.count))
-            counts.append(contentsOf: repeatElement(0, count: doc + 1 - counts.count))
+    mutating func set(_ units: [[Float]], for doc: Int) {
+        while doc >= starts.count {
+            starts.append(0)
+            counts.append(0)
         }
         let kept = units.prefix(Int(UInt8.max))
         starts[doc] = Int32(scales.count)
@@ -59,24 +66,17 @@ struct PassageStore: Sendable {
     }
 
     /// The best cosine between the query and one of `doc`'s passages; nil when it has none.
-    func best(_ query: PreparedQuery, doc: Int32, dimension: Int) -> Float? {
+    func best(_ query: PreparedQuery, doc: Int32) -> Float? {
         let doc = Int(doc)
         guard doc < counts.count, counts[doc] > 0 else { return nil }
         let width = PassageStore.bytes(dimension: dimension)
         var best = -Float.infinity
-        codes.withUnsafeBufferPointer { codes in
-            query.even.withUnsafeBufferPointer { even in
-                query.odd.withUnsafeBufferPointer { odd in
-                    for passage in Int(starts[doc])..<Int(starts[doc]) + Int(counts[doc]) {
-                        let raw = PassageStore.nibbleDot(
-                            codes.baseAddress! + passage * width,
-                            width: width,
-                            even: even,
-                            odd: odd
-                        )
-                        // Σ q·(nibble − 8) = Σ q·nibble − 8·Σ q
-                        best = max(best, (raw - 8 * query.sum) * scales[passage])
-                    }
+        query.even.withUnsafeBufferPointer { even in
+            query.odd.withUnsafeBufferPointer { odd in
+                for passage in Int(starts[doc])..<Int(starts[doc]) + Int(counts[doc]) {
+                    let raw = PassageStore.nibbleDot(codes.row(passage), width: width, even: even, odd: odd)
+                    // Σ q·(nibble − 8) = Σ q·nibble − 8·Σ q
+                    best = max(best, (raw - 8 * query.sum) * scales[passage])
                 }
             }
         }
@@ -127,7 +127,7 @@ extension DenseIndex {
         var candidates = shortlist(unit, k: max(depth, k), filter: filter)
             .map { ScoredDoc(doc: $0.doc, score: cosine(unit, $0.doc)) }
         var seen = Set(candidates.map(\.doc))
-        for doc in extra where Int(doc) < isLive.count && isLive[Int(doc)] && !seen.contains(doc) {
+        for doc in extra where Int(doc) < internalIDLimit && isLive[Int(doc)] && !seen.contains(doc) {
             if let filter, !filter(doc) { continue }
             seen.insert(doc)
             candidates.append(ScoredDoc(doc: doc, score: cosine(unit, doc)))
@@ -135,7 +135,7 @@ extension DenseIndex {
         let prepared = PassageStore.prepare(unit, dimension: dimension)
         var top = TopK(k: k)
         for candidate in candidates {
-            let sentence = passages.best(prepared, doc: candidate.doc, dimension: dimension) ?? -1
+            let sentence = passages.best(prepared, doc: candidate.doc) ?? -1
             let best = max(sentence, candidate.score)
             top.insert(ScoredDoc(doc: candidate.doc, score: candidate.score + passageWeight * best))
         }
@@ -146,6 +146,6 @@ extension DenseIndex {
     /// diagnostics).
     public func bestPassageScore(_ query: [Float], doc: Int32) -> Float? {
         guard query.count == dimension, let unit = DenseIndex.normalised(query) else { return nil }
-        return passages.best(PassageStore.prepare(unit, dimension: dimension), doc: doc, dimension: dimension)
+        return passages.best(PassageStore.prepare(unit, dimension: dimension), doc: doc)
     }
 }

@@ -4,11 +4,11 @@ extension DenseIndex {
     /// The float32 query against every live 8-bit row.
     func exactScan(_ unit: [Float], k: Int, filter: ((Int32) -> Bool)?) -> [ScoredDoc] {
         var top = TopK(k: k)
-        codes.withUnsafeBufferPointer { matrix in
-            unit.withUnsafeBufferPointer { q in
-                for row in 0..<isLive.count where isLive[row] {
-                    let score = DenseIndex.dot(q, matrix.baseAddress! + row * dimension, count: dimension) * codeScales[row]
-                    offer(row, score, to: &top, filter: filter)
+        unit.withUnsafeBufferPointer { q in
+            forEachChunk { first, matrix, scales, live in
+                for row in 0..<live.count where live[row] {
+                    let score = DenseIndex.dot(q, matrix.baseAddress! + row * dimension, count: dimension) * scales[row]
+                    offer(first + row, score, to: &top, filter: filter)
                 }
             }
         }
@@ -19,21 +19,26 @@ extension DenseIndex {
     func quantisedScan(_ unit: [Float], k: Int, filter: ((Int32) -> Bool)?) -> [ScoredDoc] {
         let (queryCodes, queryScale) = DenseIndex.quantised(unit)
         var top = TopK(k: k)
-        codes.withUnsafeBufferPointer { matrix in
-            queryCodes.withUnsafeBufferPointer { q in
-                codeScales.withUnsafeBufferPointer { scales in
-                    for row in 0..<isLive.count where isLive[row] {
-                        let raw = DenseIndex.dot(
-                            q.baseAddress!,
-                            matrix.baseAddress! + row * dimension,
-                            count: dimension
-                        )
-                        offer(row, Float(raw) * scales[row] * queryScale, to: &top, filter: filter)
-                    }
+        queryCodes.withUnsafeBufferPointer { q in
+            forEachChunk { first, matrix, scales, live in
+                for row in 0..<live.count where live[row] {
+                    let raw = pb_dot_i8(q.baseAddress!, matrix.baseAddress! + row * dimension, Int32(dimension))
+                    offer(first + row, Float(raw) * scales[row] * queryScale, to: &top, filter: filter)
                 }
             }
         }
         return top.sorted()
+    }
+
+    /// Calls `body` for each chunk of rows: its first internal id, its 8-bit rows, their
+    /// scales and liveness.
+    @inline(__always)
+    func forEachChunk(
+        _ body: (Int, UnsafeBufferPointer<Int8>, UnsafeBufferPointer<Float>, UnsafeBufferPointer<Bool>) -> Void
+    ) {
+        for chunk in 0..<isLive.chunkCount {
+            body(chunk << DenseIndex.rowShift, codes.chunk(chunk), codeScales.chunk(chunk), isLive.chunk(chunk))
+        }
     }
 
     /// Cosines of the float32 query with a shortlist's rows, best `k` of them.
@@ -45,10 +50,8 @@ extension DenseIndex {
 
     /// Cosine of a unit query with a stored row.
     func cosine(_ unit: [Float], _ doc: Int32) -> Float {
-        codes.withUnsafeBufferPointer { matrix in
-            unit.withUnsafeBufferPointer { q in
-                DenseIndex.dot(q, matrix.baseAddress! + Int(doc) * dimension, count: dimension) * codeScales[Int(doc)]
-            }
+        unit.withUnsafeBufferPointer { q in
+            DenseIndex.dot(q, codes.row(Int(doc)), count: dimension) * codeScales[Int(doc)]
         }
     }
 
@@ -66,13 +69,4 @@ extension DenseIndex {
         pb_dot_f32_i8(a.baseAddress!, b, Int32(count))
     }
 
-    /// Int8 dot product. Written as a plain loop on purpose: LLVM vectorises it into
-    /// sign-extending multiply-adds, where Swift's SIMD integer conversions did not.
-    /// 384 × 127² fits easily in an Int32.
-    @inline(__always)
-    static func dot(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, count: Int) -> Int32 {
-        var sum: Int32 = 0
-        for i in 0..<count { sum &+= Int32(a[i]) &* Int32(b[i]) }
-        return sum
-    }
 }

@@ -22,33 +22,37 @@ public struct DenseIndex: Sendable {
     /// row's largest magnitude, rounded. Cosines read from it are within about 0.002 of the
     /// float32 ones; on SciFact, float32 or half-precision rows changed no metric (and cost 61
     /// MB more at 80k papers, which the sentence vectors needed).
-    var codes: [Int8] = []
+    ///
+    /// Every per-vector array is chunked (`ChunkedArray`, 4,096 vectors a chunk), so a
+    /// snapshot and the index it was taken from share their memory: adding a paper after a
+    /// snapshot writes that paper, not a copy of the index.
+    var codes: ChunkedArray<Int8>
     /// What to multiply an 8-bit row's dot product by to get back to unit scale.
-    private(set) var codeScales: [Float] = []
+    private(set) var codeScales = ChunkedArray<Float>(rowShift: DenseIndex.rowShift)
     /// Passage (sentence) vectors, 4 bits per component: see `DenseIndex+Passages.swift`.
-    var passages = PassageStore()
-    private var externalIDs: [String] = []
+    var passages: PassageStore
+    private var externalIDs = ChunkedArray<String>(rowShift: DenseIndex.rowShift)
     private var internalIDs: [String: Int32] = [:]
-    private(set) var isLive: [Bool] = []
+    private(set) var isLive = ChunkedArray<Bool>(rowShift: DenseIndex.rowShift)
     /// The inverted file searches read when the index is large (`DenseIndex+Clusters.swift`).
     var clusters: DenseClusters?
     /// Clusters a clustered search reads (tuned on real MiniLM vectors: BENCHMARKS.md).
     public var probes = 24
 
+    /// Vectors a chunk: 2^12.
+    static let rowShift = 12
+
     public init(dimension: Int) {
         precondition(dimension > 0, "a vector needs at least one dimension")
         self.dimension = dimension
+        codes = ChunkedArray(rowLength: dimension, rowShift: DenseIndex.rowShift)
+        passages = PassageStore(dimension: dimension)
     }
 
     public var count: Int { internalIDs.count }
 
-    /// Makes room for `count` vectors in total, so a bulk load does not reallocate.
-    public mutating func reserveCapacity(_ count: Int) {
-        codes.reserveCapacity(count * dimension)
-        codeScales.reserveCapacity(count)
-        externalIDs.reserveCapacity(count)
-        isLive.reserveCapacity(count)
-    }
+    /// Internal ids run from 0 to `internalIDLimit - 1`; removed ones are not live.
+    var internalIDLimit: Int { isLive.count }
 
     public func externalID(of doc: Int32) -> String { externalIDs[Int(doc)] }
 
@@ -56,9 +60,13 @@ public struct DenseIndex: Sendable {
 
     /// The stored (normalised, 8-bit) vector of an internal id, back in float32.
     public func vector(of doc: Int32) -> [Float] {
-        let start = Int(doc) * dimension
         let scale = codeScales[Int(doc)]
-        return codes[start..<start + dimension].map { Float($0) * scale }
+        return UnsafeBufferPointer(start: codes.row(Int(doc)), count: dimension).map { Float($0) * scale }
+    }
+
+    /// The stored vector of an internal id at unit length (a zero vector if it has none).
+    func unitVector(of doc: Int32) -> [Float] {
+        DenseIndex.normalised(vector(of: doc)) ?? [Float](repeating: 0, count: dimension)
     }
 
     /// Adds `vector` for `id`, with the vectors of its `passages`, replacing any earlier ones.
@@ -71,14 +79,13 @@ public struct DenseIndex: Sendable {
         let (rowCodes, scale) = DenseIndex.quantised(unit)
         let units = passages.filter { $0.count == dimension }.compactMap(DenseIndex.normalised)
         if let existing = internalIDs[id] {
-            let start = Int(existing) * dimension
-            codes.replaceSubrange(start..<start + dimension, with: rowCodes)
+            codes.setRow(Int(existing), rowCodes)
             codeScales[Int(existing)] = scale
-            self.passages.set(units, for: Int(existing), dimension: dimension)
+            self.passages.set(units, for: Int(existing))
             fileInCluster(existing)
             return true
         }
-        self.passages.set(units, for: externalIDs.count, dimension: dimension)
+        self.passages.set(units, for: externalIDs.count)
         internalIDs[id] = Int32(externalIDs.count)
         externalIDs.append(id)
         isLive.append(true)
