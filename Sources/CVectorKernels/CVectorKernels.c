@@ -61,18 +61,6 @@ int32_t pb_dot_i8(const int8_t *a, const int8_t *b, int count) {
     return total;
 }
 
-void pb_dot_i8_rows(const int8_t *query, const int8_t *const *rows, int dimension, int n, int32_t *out) {
-    const int ahead = 4;
-    for (int i = 0; i < n && i < ahead; i++) {
-        for (int line = 0; line < dimension; line += 64) __builtin_prefetch((const char *)rows[i] + line, 0, 0);
-    }
-    for (int i = 0; i < n; i++) {
-        if (i + ahead < n) {
-            for (int line = 0; line < dimension; line += 64) __builtin_prefetch((const char *)rows[i + ahead] + line, 0, 0);
-        }
-        out[i] = pb_dot_i8(query, rows[i], dimension);
-    }
-}
 
 #else  // portable fallback (other CPUs, or a build without the flags)
 
@@ -94,8 +82,5 @@ int32_t pb_dot_i8(const int8_t *a, const int8_t *b, int count) {
     return total;
 }
 
-void pb_dot_i8_rows(const int8_t *query, const int8_t *const *rows, int dimension, int n, int32_t *out) {
-    for (int i = 0; i < n; i++) out[i] = pb_dot_i8(query, rows[i], dimension);
-}
 
 #endif

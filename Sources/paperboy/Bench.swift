@@ -83,8 +83,42 @@ struct SearchBench: AsyncParsableCommand {
         measure("hybrid top-10 incl. query embedding") { _ = engine.search($0, mode: .hybrid, limit: 10) }
         measure("suggest (first 6 characters)") { _ = engine.suggest(String($0.prefix(6)), limit: 10) }
 
+        print(Self.cacheHitRate(queries: lines))
         try embeddingThroughput(modelDirectory: settings.modelDirectory, documents: documents)
         print("resident memory: \(Self.residentMegabytes()) MB")
+    }
+
+    /// The query vector cache's hit rate on a query log with Zipf-like repetition: 20,000
+    /// requests, query `r` of the file (by rank) asked with weight 1 / r^s.
+    static func cacheHitRate(queries: [String], requests: Int = 20_000) -> String {
+        var lines: [String] = []
+        for exponent in [0.8, 1.0, 1.2] {
+            let weights = (1...queries.count).map { 1 / pow(Double($0), exponent) }
+            let total = weights.reduce(0, +)
+            var cumulative: [Double] = []
+            var sum = 0.0
+            for weight in weights {
+                sum += weight / total
+                cumulative.append(sum)
+            }
+            var random = SplitMix64(seed: 11)
+            let cache = QueryVectorCache()
+            for _ in 0..<requests {
+                let u = Double.random(in: 0..<1, using: &random)
+                var low = 0
+                var high = cumulative.count - 1
+                while low < high {
+                    let middle = (low + high) / 2
+                    if cumulative[middle] < u { low = middle + 1 } else { high = middle }
+                }
+                if cache.vector(for: queries[low]) == nil { cache.store([], for: queries[low]) }
+            }
+            let (hits, misses) = cache.statistics
+            lines.append(
+                "query vector cache hit rate, \(requests) requests over \(queries.count) queries, Zipf s=\(exponent), capacity \(cache.capacity): \(String(format: "%.3f", Double(hits) / Double(hits + misses)))"
+            )
+        }
+        return lines.joined(separator: "\n")
     }
 
     func embeddingThroughput(modelDirectory: URL, documents: [SearchDocument]) throws {

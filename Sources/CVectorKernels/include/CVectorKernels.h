@@ -17,8 +17,4 @@ float pb_dot_nibbles(const uint8_t *row, const float *even, const float *odd, in
 /// sum(a[i] * b[i]) for two 8-bit vectors, exact in 32 bits for `count` up to 2^17.
 int32_t pb_dot_i8(const int8_t *a, const int8_t *b, int count);
 
-/// The 8-bit dot product of `query` with each of the `n` rows `rows[i]` (`dimension` bytes
-/// each), written to `out[i]`. Rows ahead are prefetched: an inverted list's rows are
-/// scattered through memory.
-void pb_dot_i8_rows(const int8_t *query, const int8_t *const *rows, int dimension, int n, int32_t *out);
 #endif

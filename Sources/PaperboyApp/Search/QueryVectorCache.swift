@@ -35,13 +35,15 @@ public final class QueryVectorCache: Sendable {
     }
 
     private let state = Mutex(State())
-    let capacity: Int
+    public let capacity: Int
+    /// The engine's cache size: 2,048 queries, about 3 MB of vectors.
+    public static let defaultCapacity = 2048
 
-    init(capacity: Int = 2048) {
+    public init(capacity: Int = QueryVectorCache.defaultCapacity) {
         self.capacity = max(1, capacity)
     }
 
-    func vector(for key: String) -> [Float]? {
+    public func vector(for key: String) -> [Float]? {
         state.withLock { state in
             guard let index = state.slots[key] else {
                 state.misses += 1
@@ -54,7 +56,7 @@ public final class QueryVectorCache: Sendable {
         }
     }
 
-    func store(_ vector: [Float], for key: String) {
+    public func store(_ vector: [Float], for key: String) {
         state.withLock { state in
             if let index = state.slots[key] {
                 state.nodes[index].vector = vector
@@ -79,5 +81,5 @@ public final class QueryVectorCache: Sendable {
     }
 
     var count: Int { state.withLock { $0.slots.count } }
-    var statistics: (hits: Int, misses: Int) { state.withLock { ($0.hits, $0.misses) } }
+    public var statistics: (hits: Int, misses: Int) { state.withLock { ($0.hits, $0.misses) } }
 }

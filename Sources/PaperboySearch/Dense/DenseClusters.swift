@@ -5,21 +5,30 @@ import Dispatch
 /// vectors into clusters, and a query reads only the rows of the clusters whose centroids are
 /// nearest to it, instead of every row.
 ///
-/// Chosen over a graph index (HNSW) because it adds 8 bytes a vector to the rows the index
-/// already holds (a graph stores tens of neighbour ids a vector, and hnswlib float32 copies
-/// of the vectors), because adding a paper is a nearest-centroid lookup and an append, and
-/// because training at a million vectors takes seconds (BENCHMARKS.md, "Search at arXiv
-/// scale").
+/// Each cluster keeps its members' 8-bit rows and scales contiguously, so a query streams
+/// through a few lists instead of gathering rows from all over the index (at a million
+/// vectors, gathering was bound by cache and TLB misses).
+///
+/// Chosen over a graph index (HNSW) because adding a paper is a nearest-centroid lookup and an
+/// append (no neighbour lists to repair), and because it trains in seconds where a graph over
+/// a million vectors takes minutes to build (BENCHMARKS.md, "Search at arXiv scale").
 public struct DenseClusters: Sendable {
     let dimension: Int
     /// Centroid `c`'s unit vector at 8 bits in row `c`, quantised as the index's rows are.
     private(set) var centroids: [Int8] = []
     private(set) var centroidScales: [Float] = []
-    /// Each cluster's members by internal id, in the order they joined. A member whose vector
-    /// was replaced and moved to another cluster stays in its old list, where scans skip it.
-    private(set) var members: [[Int32]] = []
-    /// The cluster of each internal id (−1: none yet).
-    private(set) var clusterOf = ChunkedArray<Int32>(rowShift: DenseIndex.rowShift)
+    /// Each cluster's list: its members' internal ids, 8-bit rows and scales, in the order
+    /// they joined. A member removed or moved to another cluster keeps its entry with scale 0,
+    /// which scans skip, until the clusters are trained again.
+    private(set) var lists: [List] = []
+    /// Where each internal id's entry is: cluster and position in its list (−1: none).
+    private(set) var entries = ChunkedArray<Int32>(rowLength: 2, rowShift: DenseIndex.rowShift)
+
+    struct List: Sendable {
+        var docs: [Int32] = []
+        var codes: [Int8] = []
+        var scales: [Float] = []
+    }
     /// How many vectors the centroids were trained on.
     private(set) var trainedCount = 0
 
@@ -69,11 +78,10 @@ public struct DenseClusters: Sendable {
         clusters.trainedCount = rows.count
         let all = rows.map { Int32($0) }
         let assignment = clusters.nearest(rows: all, in: index)
-        clusters.members = [[Int32]](repeating: [], count: k)
-        clusters.clusterOf.append(contentsOf: [Int32](repeating: -1, count: index.internalIDLimit))
-        for (row, cluster) in zip(all, assignment) {
-            clusters.members[Int(cluster)].append(row)
-            clusters.clusterOf[Int(row)] = cluster
+        clusters.lists = [List](repeating: List(), count: k)
+        clusters.entries.append(contentsOf: [Int32](repeating: -1, count: 2 * index.internalIDLimit))
+        for (doc, cluster) in zip(all, assignment) {
+            clusters.append(doc, to: cluster, row: index.codes.row(Int(doc)), scale: index.codeScales[Int(doc)])
         }
         return clusters
     }
@@ -93,15 +101,31 @@ public struct DenseClusters: Sendable {
         }
     }
 
-    /// Files row `doc` (its 8-bit vector at `row`) under its nearest centroid, leaving any
-    /// earlier membership to be skipped.
-    mutating func add(_ doc: Int32, row: UnsafePointer<Int8>) {
+    /// Files `doc` (its 8-bit vector at `row`) under its nearest centroid, retiring any
+    /// earlier entry.
+    mutating func add(_ doc: Int32, row: UnsafePointer<Int8>, scale: Float) {
         guard count > 0 else { return }
-        let cluster = nearest(row)
-        while Int(doc) >= clusterOf.count { clusterOf.append(-1) }
-        if clusterOf[Int(doc)] == cluster { return }
-        clusterOf[Int(doc)] = cluster
-        members[Int(cluster)].append(doc)
+        remove(doc)
+        while Int(doc) >= entries.count / 2 { entries.append(contentsOf: [-1, -1]) }
+        append(doc, to: nearest(row), row: row, scale: scale)
+    }
+
+    /// Retires `doc`'s entry, if it has one: scans no longer return it.
+    mutating func remove(_ doc: Int32) {
+        guard Int(doc) < entries.count / 2 else { return }
+        let entry = entries.row(Int(doc))
+        let (cluster, position) = (Int(entry[0]), Int(entry[1]))
+        guard cluster >= 0 else { return }
+        lists[cluster].scales[position] = 0
+        entries.setRow(Int(doc), [-1, -1])
+    }
+
+    private mutating func append(_ doc: Int32, to cluster: Int32, row: UnsafePointer<Int8>, scale: Float) {
+        let position = lists[Int(cluster)].docs.count
+        lists[Int(cluster)].docs.append(doc)
+        lists[Int(cluster)].codes.append(contentsOf: UnsafeBufferPointer(start: row, count: dimension))
+        lists[Int(cluster)].scales.append(scale)
+        entries.setRow(Int(doc), [cluster, Int32(position)])
     }
 
     /// The nearest centroid of an 8-bit row (the row's own scale does not change which).

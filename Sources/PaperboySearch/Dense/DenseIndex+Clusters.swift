@@ -52,7 +52,7 @@ extension DenseIndex {
     /// its old vector's cluster until it changes again: findable, if less reliably.
     public mutating func adopt(_ trained: DenseClusters) {
         clusters = trained
-        for doc in trained.clusterOf.count..<internalIDLimit where isLive[doc] { fileInCluster(Int32(doc)) }
+        for doc in trained.entries.count / 2..<internalIDLimit where isLive[doc] { fileInCluster(Int32(doc)) }
     }
 
     /// Removes the inverted file: searches scan every row again.
@@ -61,7 +61,7 @@ extension DenseIndex {
     /// Files a new or replaced row under its nearest cluster.
     mutating func fileInCluster(_ doc: Int32) {
         guard clusters != nil else { return }
-        clusters!.add(doc, row: codes.row(Int(doc)))
+        clusters!.add(doc, row: codes.row(Int(doc)), scale: codeScales[Int(doc)])
     }
 
     /// The best `k` rows by 8-bit score: from the nearest clusters when clustered (falling
@@ -76,20 +76,17 @@ extension DenseIndex {
     private func clusteredScan(_ unit: [Float], k: Int, clusters: DenseClusters, filter: ((Int32) -> Bool)?) -> [ScoredDoc] {
         let (queryCodes, queryScale) = DenseIndex.quantised(unit)
         var top = TopK(k: k)
-        var rows: [UnsafePointer<Int8>?] = []
-        var raw: [Int32] = []
         queryCodes.withUnsafeBufferPointer { query in
             for cluster in clusters.closest(to: query.baseAddress!, probes: probes) {
-                let members = clusters.members[Int(cluster)]
-                rows.removeAll(keepingCapacity: true)
-                for doc in members { rows.append(codes.row(Int(doc))) }
-                if raw.count < members.count { raw = [Int32](repeating: 0, count: members.count) }
-                pb_dot_i8_rows(query.baseAddress!, rows, Int32(dimension), Int32(members.count), &raw)
-                for (i, doc) in members.enumerated() where isLive[Int(doc)] && clusters.clusterOf[Int(doc)] == cluster {
-                    let candidate = ScoredDoc(doc: doc, score: Float(raw[i]) * codeScales[Int(doc)] * queryScale)
-                    guard top.admits(candidate) else { continue }
-                    if let filter, !filter(doc) { continue }
-                    top.insert(candidate)
+                let list = clusters.lists[Int(cluster)]
+                list.codes.withUnsafeBufferPointer { codes in
+                    for (i, scale) in list.scales.enumerated() where scale > 0 {
+                        let raw = pb_dot_i8(query.baseAddress!, codes.baseAddress! + i * dimension, Int32(dimension))
+                        let candidate = ScoredDoc(doc: list.docs[i], score: Float(raw) * scale * queryScale)
+                        guard top.admits(candidate) else { continue }
+                        if let filter, !filter(candidate.doc) { continue }
+                        top.insert(candidate)
+                    }
                 }
             }
         }

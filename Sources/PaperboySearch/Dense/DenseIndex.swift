@@ -98,6 +98,7 @@ public struct DenseIndex: Sendable {
     public mutating func remove(id: String) {
         guard let doc = internalIDs.removeValue(forKey: id) else { return }
         isLive[Int(doc)] = false
+        clusters?.remove(doc)
     }
 
     /// The `k` most similar vectors by cosine, best first. A query of the wrong size or with
