@@ -33,6 +33,9 @@ public struct EmbeddingBackfill: Service {
     let clock: any WallClock
     let logger: Logger
     var batchSize = 32
+    /// Threads the embedding runs on, at the lowest OS priority (`embedInBackground`): all
+    /// cores, which requests take back whenever they need them.
+    var threads = ProcessInfo.processInfo.activeProcessorCount
     /// How long to wait before looking for new papers again when everything is embedded.
     var idleInterval: Duration = .seconds(10)
     /// Who claims papers when several nodes embed from one store (`EmbeddingClaims`).
@@ -84,8 +87,8 @@ public struct EmbeddingBackfill: Service {
             let papers = try await nextBatch()
             guard !papers.isEmpty else { break }
             progress.update { $0.running = true }
-            let embedder = self.embedder
-            let embeddings = await onComputeThread { paperEmbeddings(papers, embedder: embedder) }
+            let (embedder, threads) = (self.embedder, self.threads)
+            let embeddings = await onComputeThread { paperEmbeddings(papers, embedder: embedder, threads: threads) }
             try await store.saveEmbeddings(embeddings, model: embedder.modelName)
             engine?.addEmbeddings(embeddings)
             done += embeddings.count
@@ -131,11 +134,12 @@ extension EmbeddingBackfill {
     }
 }
 
-/// The whole-paper vector and the sentence vectors of each paper, in one batch for the model.
-public func paperEmbeddings(_ papers: [Paper], embedder: any TextEmbedder) -> [PaperEmbedding] {
+/// The whole-paper vector and the sentence vectors of each paper, in one batch for the model,
+/// or on `threads` low-priority threads of their own (`embedInBackground`).
+public func paperEmbeddings(_ papers: [Paper], embedder: any TextEmbedder, threads: Int? = nil) -> [PaperEmbedding] {
     let passages = papers.map { Passages.texts(title: $0.title, abstract: $0.summary) }
     let texts = papers.map { embeddingText(title: $0.title, abstract: $0.summary) } + passages.flatMap { $0 }
-    let vectors = embedder.embed(batch: texts)
+    let vectors = threads.map { embedInBackground(texts, embedder: embedder, threads: $0) } ?? embedder.embed(batch: texts)
     var next = papers.count
     return papers.enumerated().map { index, paper in
         defer { next += passages[index].count }
