@@ -17,9 +17,10 @@ do {
             usage: search-bench eval --dataset DIR [--split test|train]
                    search-bench related --dataset DIR        (precision@10 from links.tsv)
                    search-bench tune --dataset DIR [--split train]
-                   search-bench latency --queries FILE [--data DIR (default ../shared/data)] [--strategy exhaustive|maxScore] [--repeat N]
+                   search-bench latency --queries FILE [--data DIR (default ../shared/data)] [--strategy exhaustive|maxScore|blockMax] [--repeat N]
                    search-bench dense [--count 80000] [--dimension 384]
-                   search-bench scale --queries FILE [--scale 1000000] [--passages 0] [--strategy exhaustive|maxScore] [--compare-strategies TSV] [--data DIR]
+                   search-bench scale --queries FILE [--scale 1000000] [--passages 0] [--strategy exhaustive|maxScore|blockMax]
+                                      [--compare-strategies TSV] [--lexical-only] [--data DIR]
                    search-bench stems < words             (prints word<TAB>stem)
             """
         )

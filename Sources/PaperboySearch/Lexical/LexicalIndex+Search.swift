@@ -6,6 +6,15 @@ public enum ScoringStrategy: Sendable, Hashable, CaseIterable {
     /// into the top k, only the documents still in contention are looked up in the remaining
     /// (long, low-idf) lists. Exact: returns the same results as `exhaustive`.
     case maxScore
+    /// Document-at-a-time block-max MaxScore: skips whole blocks of postings whose maxima
+    /// cannot reach the top k. Exact: returns the same results as `exhaustive`.
+    case blockMax
+
+    /// The strategy named `name` (its case name), for command-line options.
+    public init?(name: String) {
+        guard let strategy = ScoringStrategy.allCases.first(where: { "\($0)" == name }) else { return nil }
+        self = strategy
+    }
 }
 
 extension LexicalIndex {
@@ -77,6 +86,12 @@ extension LexicalIndex {
     ) -> [ScoredDoc] {
         guard k > 0, !terms.isEmpty, liveCount > 0 else { return [] }
         let ordered = terms.sorted { (upperBound($0), $1.term) > (upperBound($1), $0.term) }
+        let chosenStrategy = strategy ?? self.strategy
+        if chosenStrategy == .blockMax {
+            return isLive.withUnsafeBufferPointer { live in
+                BlockMaxScoring(index: self, terms: ordered, k: k, live: live, filter: filter).topK()
+            }
+        }
         let docCount = internalIDLimit
         let totalPostings = ordered.reduce(0) { $0 + postings[Int($1.term)].count }
         return scratch.withAccumulator(count: docCount) { accumulator in
@@ -90,10 +105,10 @@ extension LexicalIndex {
                         live: live,
                         filter: filter
                     )
-                    switch strategy ?? self.strategy {
+                    switch chosenStrategy {
                     case .maxScore:
                         return query.maxScore(totalPostings: totalPostings)
-                    case .exhaustive:
+                    case .exhaustive, .blockMax:
                         // Few postings: remember which documents were touched instead of
                         // scanning the whole accumulator.
                         let chosen = selection ?? (totalPostings < docCount / 8 ? .touchedOnly : .fullScan)

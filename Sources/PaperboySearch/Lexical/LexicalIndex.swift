@@ -97,6 +97,7 @@ public struct LexicalIndex: Sendable {
             var list = PostingList()
             list.docs.reserveCapacity(count)
             list.impacts.reserveCapacity(count)
+            list.blocks.reserveCapacity((count + PostingList.blockSize - 1) >> PostingList.blockShift)
             return list
         }
     }
