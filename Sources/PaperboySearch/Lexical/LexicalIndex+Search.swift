@@ -87,11 +87,6 @@ extension LexicalIndex {
         guard k > 0, !terms.isEmpty, liveCount > 0 else { return [] }
         let ordered = terms.sorted { (upperBound($0), $1.term) > (upperBound($1), $0.term) }
         let chosenStrategy = strategy ?? self.strategy
-        if chosenStrategy == .blockMax {
-            return isLive.withUnsafeBufferPointer { live in
-                BlockMaxScoring(index: self, terms: ordered, k: k, live: live, filter: filter).topK()
-            }
-        }
         let docCount = internalIDLimit
         let totalPostings = ordered.reduce(0) { $0 + postings[Int($1.term)].count }
         return scratch.withAccumulator(count: docCount) { accumulator in
@@ -105,6 +100,17 @@ extension LexicalIndex {
                         live: live,
                         filter: filter
                     )
+                    if chosenStrategy == .blockMax {
+                        let query = BlockMaxScoring(
+                            index: self,
+                            terms: ordered,
+                            k: k,
+                            live: live,
+                            filter: filter,
+                            scores: scores
+                        )
+                        return query.topK()
+                    }
                     switch chosenStrategy {
                     case .maxScore:
                         return query.maxScore(totalPostings: totalPostings)
