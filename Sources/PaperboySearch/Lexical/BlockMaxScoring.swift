@@ -96,29 +96,18 @@ struct BlockMaxScoring {
             guard essential > 0 else { continue }
 
             touched.withUnsafeMutableBufferPointer { touched in
-                for i in 0..<essential {
-                    cursors[i].accumulate(first: UInt32(first), last: UInt32(last), into: scores, marking: touched)
+                let window = Window(first: UInt32(first), last: UInt32(last), scores: scores, touched: touched)
+                for i in 0..<essential { cursors[i].accumulate(window) }
+                for i in essential..<count {
+                    let survivors = window.drop(below: bar, adding: windowBound[i])
+                    guard survivors > 0 else { break }
+                    cursors[i].addToMarked(window, expected: survivors)
                 }
-                for word in touched.indices where touched[word] != 0 {
-                    var bits = touched[word]
-                    touched[word] = 0
-                    while bits != 0 {
-                        let doc = first + word << 6 + bits.trailingZeroBitCount
-                        bits &= bits - 1
-                        var score = scores[doc]
-                        scores[doc] = 0
-                        var complete = true
-                        for i in essential..<count {
-                            guard score + windowBound[i] >= bar else {
-                                complete = false
-                                break
-                            }
-                            cursors[i].advance(to: UInt32(doc))
-                            if cursors[i].doc == UInt32(doc) { score += cursors[i].contribution }
-                        }
-                        guard complete, offer(UInt32(doc), score, &top), top.isFull else { continue }
-                        bar = max(bar, top.threshold * BlockMaxScoring.safetyMargin)
-                    }
+                window.forEachMarked(clearing: true) { doc in
+                    let score = scores[doc]
+                    scores[doc] = 0
+                    guard offer(UInt32(doc), score, &top), top.isFull else { return }
+                    bar = max(bar, top.threshold * BlockMaxScoring.safetyMargin)
                 }
             }
         }
@@ -140,41 +129,42 @@ struct BlockMaxScoring {
     static let seedPostings = 1_024
 
     /// A lower bound on the final k-th best score, or −∞: the k-th best complete score among
-    /// the documents of the shortest lists. Visiting documents in id order, the k-th best
-    /// rises slowly from nothing; on a long title query the rarest words' few documents
-    /// usually include the best matches, so starting from their scores prunes from the start.
-    /// (Every document it counts may be returned, so the final k-th best can only be higher.)
+    /// the documents of the shortest lists. Windows are visited in id order, so the k-th best
+    /// found so far rises slowly from nothing; a long title query's rarest words usually
+    /// lead to its best matches, and starting from their scores prunes from the first window.
+    /// (Every document counted may be returned, so the final k-th best can only be higher.)
     private func seedThreshold(_ cursors: UnsafeMutableBufferPointer<PostingCursor>, remaining: [Float]) -> Float {
         guard cursors.count > 1 else { return -.infinity }
-        var sources: [Int] = []
-        var total = 0
-        for i in cursors.indices.sorted(by: { cursors[$0].docs.count < cursors[$1].docs.count }) {
-            guard total + cursors[i].docs.count <= BlockMaxScoring.seedPostings else { break }
-            sources.append(i)
-            total += cursors[i].docs.count
-        }
-        guard !sources.isEmpty else { return -.infinity }
+        let docs = seedDocuments(cursors)
         var seeding = Array(cursors)  // own positions: the main pass starts from the beginning
         var top = TopK(k: k)
         var bar: Float = -.infinity
-        while true {
-            var doc = UInt32.max
-            for i in sources { doc = min(doc, seeding[i].doc) }
-            if doc == .max { break }
+        candidates: for doc in docs {
             var score: Float = 0
-            var complete = true
             for i in seeding.indices {
-                guard score + remaining[i] >= bar else {
-                    complete = false
-                    break
-                }
+                guard score + remaining[i] >= bar else { continue candidates }
                 seeding[i].advance(to: doc)
                 if seeding[i].doc == doc { score += seeding[i].contribution }
             }
-            for i in sources where seeding[i].doc == doc { seeding[i].position += 1 }
-            if complete, offer(doc, score, &top), top.isFull { bar = top.threshold }
+            if offer(doc, score, &top), top.isFull { bar = top.threshold }
         }
         return top.threshold
+    }
+
+    /// Every document of the shortest lists, as many as `seedPostings` allows, in increasing
+    /// id order without repeats.
+    private func seedDocuments(_ cursors: UnsafeMutableBufferPointer<PostingCursor>) -> [UInt32] {
+        let shortestFirst = cursors.indices.sorted { cursors[$0].docs.count < cursors[$1].docs.count }
+        var docs: [UInt32] = []
+        for i in shortestFirst {
+            guard docs.count + cursors[i].docs.count <= BlockMaxScoring.seedPostings else { break }
+            docs.append(contentsOf: cursors[i].docs)
+        }
+        docs.sort()
+        var unique = docs
+        unique.removeAll(keepingCapacity: true)
+        for doc in docs where unique.last != doc { unique.append(doc) }
+        return unique
     }
 }
 
@@ -230,24 +220,96 @@ struct PostingCursor {
         return weight * largest
     }
 
-    /// Adds this term's contribution to every document of `first...last` that has it, and
-    /// marks those documents in `touched` (bit `doc - first`).
-    mutating func accumulate(
-        first: UInt32,
-        last: UInt32,
-        into scores: UnsafeMutableBufferPointer<Float>,
-        marking touched: UnsafeMutableBufferPointer<UInt64>
-    ) {
-        advance(to: first)
+    /// Adds this term's contribution to every document of the window that has it, and marks them.
+    mutating func accumulate(_ window: Window) {
+        advance(to: window.first)
         var position = self.position
         while position < docs.count {
             let doc = docs[position]
-            guard doc <= last else { break }
-            scores[Int(doc)] += weight * impacts[position]
-            let offset = Int(doc &- first)
-            touched[offset >> 6] |= 1 << UInt64(offset & 63)
+            guard doc <= window.last else { break }
+            window.scores[Int(doc)] += weight * impacts[position]
+            window.mark(doc)
             position += 1
         }
         self.position = position
+    }
+
+    /// Adds this term's contribution to the marked documents that have it: by walking the
+    /// window's postings when they are few for the `expected` marked documents, else by
+    /// searching the list for each marked document.
+    mutating func addToMarked(_ window: Window, expected: Int) {
+        advance(to: window.first)
+        let end = QueryScoring.lowerBound(docs, window.last &+ 1, from: position)
+        if end - position <= 8 * expected {
+            for position in position..<end where window.isMarked(docs[position]) {
+                window.scores[Int(docs[position])] += weight * impacts[position]
+            }
+            position = end
+        } else {
+            window.forEachMarked(clearing: false) { doc in
+                advance(to: UInt32(doc))
+                if position < end && docs[position] == UInt32(doc) {
+                    window.scores[doc] += weight * impacts[position]
+                }
+            }
+        }
+    }
+}
+
+/// A range of document ids scored together: their slice of the accumulator, and a bitmap of
+/// the documents still in contention (bit `doc - first`).
+struct Window {
+    let first: UInt32
+    let last: UInt32
+    let scores: UnsafeMutableBufferPointer<Float>
+    let touched: UnsafeMutableBufferPointer<UInt64>
+
+    @inline(__always)
+    func mark(_ doc: UInt32) {
+        let offset = Int(doc &- first)
+        touched[offset >> 6] |= 1 << UInt64(offset & 63)
+    }
+
+    @inline(__always)
+    func isMarked(_ doc: UInt32) -> Bool {
+        let offset = Int(doc &- first)
+        return touched[offset >> 6] & (1 << UInt64(offset & 63)) != 0
+    }
+
+    /// Calls `body` with each marked document, in increasing order; unmarks them if `clearing`.
+    @inline(__always)
+    func forEachMarked(clearing: Bool, _ body: (Int) -> Void) {
+        let base = Int(first)
+        for word in touched.indices where touched[word] != 0 {
+            var bits = touched[word]
+            if clearing { touched[word] = 0 }
+            while bits != 0 {
+                body(base + word << 6 + bits.trailingZeroBitCount)
+                bits &= bits - 1
+            }
+        }
+    }
+
+    /// Unmarks (and zeroes) the documents that cannot reach `bar` even with `bound` more;
+    /// returns how many stay marked.
+    func drop(below bar: Float, adding bound: Float) -> Int {
+        let base = Int(first)
+        var survivors = 0
+        for word in touched.indices where touched[word] != 0 {
+            var bits = touched[word]
+            var kept = bits
+            while bits != 0 {
+                let bit = bits.trailingZeroBitCount
+                bits &= bits - 1
+                let doc = base + word << 6 + bit
+                if scores[doc] + bound < bar {
+                    scores[doc] = 0
+                    kept &= ~(1 << UInt64(bit))
+                }
+            }
+            touched[word] = kept
+            survivors += kept.nonzeroBitCount
+        }
+        return survivors
     }
 }
