@@ -82,14 +82,20 @@ struct BlockMaxScoring {
         // A document scoring below `bar` cannot be among the final k.
         var bar = seedThreshold(cursors, remaining: remaining) * BlockMaxScoring.safetyMargin
         let limit = index.internalIDLimit
+        let size = BlockMaxScoring.windowSize
         var first = 0
         while first < limit {
-            let last = min(first + BlockMaxScoring.windowSize, limit) - 1
-            defer { first = last + 1 }
+            let last = min(first + size, limit) - 1
+            defer { first = max(first, last + 1) }
             for i in stride(from: count - 1, through: 0, by: -1) {
                 windowBound[i] = windowBound[i + 1] + cursors[i].maxContribution(UInt32(first), UInt32(last))
             }
-            guard windowBound[0] > 0 else { continue }  // no postings here
+            guard windowBound[0] > 0 else {
+                // No postings here: on to the window of the next block of any term.
+                let next = cursors.reduce(Int.max) { min($0, $1.nextBlockStart) }
+                first = next == .max ? limit : next / size * size
+                continue
+            }
             // Terms essential..<count together cannot lift a document into the top k here.
             var essential = 0
             while essential < count && windowBound[essential] >= bar { essential += 1 }
@@ -219,6 +225,9 @@ struct PostingCursor {
         }
         return weight * largest
     }
+
+    /// The first document of the block `maxContribution` stopped at, or `Int.max` past the end.
+    var nextBlockStart: Int { block < blocks.count ? Int(docs[block << PostingList.blockShift]) : .max }
 
     /// Adds this term's contribution to every document of the window that has it, and marks them.
     mutating func accumulate(_ window: Window) {
