@@ -63,8 +63,9 @@ struct BlockMaxScoring {
         return open(0)
     }
 
-    /// Documents per window: the accumulator slice and the 512-byte bitmap of one window stay in L1.
-    static let windowSize = 4_096
+    /// Documents per window: the window's accumulator slice (64 KB) stays in L2 and its bitmap
+    /// (2 KB) in L1. 4,096 measured the same at 1M papers.
+    static let windowSize = 16_384
 
     private func run(_ cursors: UnsafeMutableBufferPointer<PostingCursor>) -> [ScoredDoc] {
         let count = cursors.count
