@@ -99,6 +99,9 @@ enum ScaleCommand {
     static func lexicalOnly(_ lexical: LexicalIndex, queries: [String], corpus: BenchCorpus, build: Double) throws {
         let times = LatencyCommand.measure(queries) { _ = lexical.search($0, k: 10) }.sorted()
         print("lexical[\(lexical.strategy)] \(LatencyCommand.percentiles(times)) n=\(times.count)")
+        // On a shared machine wall time includes whatever the scheduler took away.
+        let cpuTimes = LatencyCommand.measure(queries, clock: threadCPUTime) { _ = lexical.search($0, k: 10) }
+        print("lexical[\(lexical.strategy)] cpu \(LatencyCommand.percentiles(cpuTimes)) n=\(cpuTimes.count)")
         var updated = lexical
         let fresh = corpus.documents.prefix(1_000).map {
             SearchDocument(id: "\($0.id)#new", title: $0.title, abstract: $0.abstract, authors: $0.authors)

@@ -1,20 +1,23 @@
-/// Document-at-a-time block-max MaxScore (after Ding & Suel 2011 and Chakrabarti et al. 2011).
+/// Block-max MaxScore over windows of document ids (after Ding & Suel 2011, and Lucene's
+/// MaxScoreBulkScorer, which also works a window at a time).
 ///
-/// Documents are visited in increasing id order, each scored completely before the next, so a
-/// document is only ever compared with lower ids: one whose score merely ties the k-th best
-/// cannot enter, exactly as in exhaustive selection, and anything whose upper bound is below
-/// the k-th best can be skipped without changing the results. Three bounds decide what is read:
+/// Each posting list keeps the largest impact of every block of 128 postings, so for a window
+/// of ids every term has a bound on what it can add there. Windows are scored in id order:
 ///
-/// - Terms whose upper bounds together stay below the k-th best are *non-essential*: a document
-///   containing only those cannot make it, so candidates come from the other (*essential*)
-///   lists only, and the non-essential lists are searched for each candidate.
-/// - A window of ids where every essential list stays inside one block is skipped whole when
-///   the blocks' maxima plus the non-essential bound stay below the k-th best.
-/// - A candidate stops being looked up in the non-essential lists as soon as its partial score
-///   plus their block maxima falls below the k-th best.
+/// - The terms whose window bounds together stay below the k-th best so far cannot lift a
+///   document into the top k on their own. They are *non-essential*; the others (always a
+///   prefix of the terms, largest upper bound first) are added into the accumulator posting by
+///   posting, marking the documents they touch. A window where every term is non-essential is
+///   skipped without reading its postings.
+/// - Then each non-essential term, in order: the marked documents that cannot reach the k-th
+///   best even with that term's and the later terms' window bounds are dropped, and the term is
+///   added to the survivors (walking its window postings against the bitmap, or searching the
+///   list per survivor when they are few).
+/// - The survivors are offered to the top k, in id order.
 ///
-/// Scores add each term's `weight × impact` in the same term order as the other strategies,
-/// so they are bit-identical to theirs.
+/// Pruning compares with a slightly lowered k-th best, so a document that would tie it is
+/// never skipped: the results, ties included, are those of `exhaustive`. Scores add each term's
+/// `weight × impact` in the same term order as the other strategies, so they are bit-identical.
 struct BlockMaxScoring {
     let index: LexicalIndex
     /// Query terms, largest upper bound first.
