@@ -9,8 +9,8 @@ public enum ScoringStrategy: Sendable, Hashable, CaseIterable {
     /// Document-at-a-time block-max MaxScore: skips whole blocks of postings whose maxima
     /// cannot reach the top k. Exact: returns the same results as `exhaustive`.
     case blockMax
-    /// `exhaustive` for queries with few postings (its streaming beats any bookkeeping there),
-    /// `blockMax` for the rest. Exact.
+    /// `blockMax` for queries with many postings on a large collection, `exhaustive` for the
+    /// rest, whose streaming beats any bookkeeping (see `blockMaxMinimumDocuments`). Exact.
     case automatic
 
     /// The strategy named `name` (its case name), for command-line options.
@@ -93,8 +93,11 @@ extension LexicalIndex {
         let totalPostings = ordered.reduce(0) { $0 + postings[Int($1.term)].count }
         var chosen = strategy ?? self.strategy
         if chosen == .automatic {
-            let large = totalPostings >= LexicalIndex.blockMaxMinimumPostings
-            chosen = large && ordered.count <= LexicalIndex.blockMaxMaximumTerms ? .blockMax : .exhaustive
+            let pays =
+                docCount >= LexicalIndex.blockMaxMinimumDocuments
+                && totalPostings >= LexicalIndex.blockMaxMinimumPostings
+                && ordered.count <= LexicalIndex.blockMaxMaximumTerms
+            chosen = pays ? .blockMax : .exhaustive
         }
         return scratch.withAccumulator(count: docCount) { accumulator in
             accumulator.withUnsafeMutableBufferPointer { scores in
@@ -128,10 +131,14 @@ extension LexicalIndex {
         }
     }
 
-    /// `automatic` leaves queries with fewer postings than this to `exhaustive` (0.6 ms of
-    /// streaming at most). At 1M papers `blockMax` wins from about 50,000 postings up; on the
-    /// 80k-paper corpus it lost at every size, and 2^17 still sent some of its queries to it.
-    static let blockMaxMinimumPostings = 1 << 18
+    /// `automatic` uses `blockMax` only on collections of at least this many documents: its
+    /// k-th best starts low and rises window by window, which pays off over many windows. On
+    /// the 80k-paper corpus (5 windows) it lost to exhaustive at every query size.
+    static let blockMaxMinimumDocuments = 1 << 18
+
+    /// ... for queries with at least this many postings: at 1M papers `blockMax` wins from
+    /// about 50,000 (0.13 ms of streaming) up and loses below (per-window bookkeeping).
+    static let blockMaxMinimumPostings = 1 << 16
 
     /// ... and queries with more terms than this: each term costs `blockMax` bookkeeping in
     /// every window (a 10 kB pasted abstract, 128 terms, took 12 ms against 1.6 at 80k).
