@@ -20,7 +20,7 @@ enum LatencyCommand {
         let buildSeconds = now() - buildStart
         let buildCPUSeconds = threadCPUTime() - buildCPUStart
         if let name = arguments.optional("strategy") {
-            index.strategy = name == "maxScore" ? .maxScore : .exhaustive
+            index.strategy = try ScaleCommand.strategy(named: name)
         }
         var zeroResults = 0
         // --repeat N reruns the query set, to give a profiler enough samples.
@@ -48,10 +48,16 @@ enum LatencyCommand {
 
         let stats = index.statistics
         print("index terms=\(stats.terms) postings=\(stats.postings) posting_mb=\(stats.postingBytes / 1_000_000)")
-        // Both strategies are exact: check they agree on every query.
-        var other = index
-        other.strategy = index.strategy == .maxScore ? .exhaustive : .maxScore
-        let disagreements = queries.filter { index.searchInternal($0, k: 10) != other.searchInternal($0, k: 10) }.count
+        // Every strategy is exact: check they agree on every query.
+        let others = ScoringStrategy.allCases.filter { $0 != index.strategy }.map { strategy in
+            var other = index
+            other.strategy = strategy
+            return other
+        }
+        let disagreements = queries.filter { query in
+            let results = index.searchInternal(query, k: 10)
+            return others.contains { $0.searchInternal(query, k: 10) != results }
+        }.count
         print("strategies disagree on \(disagreements) of \(queries.count) queries")
 
         let suggestStart = now()

@@ -32,9 +32,16 @@ enum ScaleCommand {
         var lexical = LexicalIndex(documents: documents)
         let lexicalBuild = now() - buildStart
         if let name = arguments.optional("strategy") {
-            lexical.strategy = name == "maxScore" ? .maxScore : .exhaustive
+            lexical.strategy = try strategy(named: name)
         }
         print("lexical build_s=\(format(lexicalBuild)) rss_mb=\(rssMegabytes())")
+        if let path = arguments.optional("compare-strategies") {
+            try compareStrategies(lexical, queries: queries, path: path)
+        }
+        if arguments.optional("lexical-only") != nil {
+            try lexicalOnly(lexical, queries: queries, corpus: corpus, build: lexicalBuild)
+            return
+        }
 
         let dimension = 384
         var vectors = SyntheticVectors(dimension: dimension, seed: 42)
@@ -57,30 +64,6 @@ enum ScaleCommand {
         )
         let queryVectors = queries.indices.map { i in real.map { $0.queries[i % $0.queries.count] } ?? vectors.next() }
 
-        if let path = arguments.optional("compare-strategies") {
-            // Per query, best of 3: distinct analysed terms, exhaustive ms, maxScore ms (TSV).
-            var exhaustive = lexical
-            var maxScore = lexical
-            exhaustive.strategy = .exhaustive
-            maxScore.strategy = .maxScore
-            for query in queries.prefix(50) {
-                _ = exhaustive.search(query, k: 10)
-                _ = maxScore.search(query, k: 10)
-            }
-            var lines: [String] = []
-            for query in queries {
-                var best = [Double](repeating: .infinity, count: 2)
-                for _ in 0..<3 {
-                    for (slot, index) in [exhaustive, maxScore].enumerated() {
-                        let start = now()
-                        _ = index.search(query, k: 10)
-                        best[slot] = min(best[slot], (now() - start) * 1000)
-                    }
-                }
-                lines.append("\(Set(lexical.analyzer.terms(query)).count)\t\(best[0])\t\(best[1])")
-            }
-            try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        }
         let lexicalTimes = LatencyCommand.measure(queries) { _ = lexical.search($0, k: 10) }
         print("lexical[\(lexical.strategy)] \(LatencyCommand.percentiles(lexicalTimes)) n=\(lexicalTimes.count)")
         let indexes = queries.indices.map(String.init)
@@ -121,6 +104,73 @@ enum ScaleCommand {
         print(
             "scale papers=\(documents.count) build_s=\(format(lexicalBuild)) lexical_p50_ms=\(at(lexicalSorted, 0.5)) lexical_p99_ms=\(at(lexicalSorted, 0.99)) dense_p99_ms=\(at(denseSorted, 0.99)) dense_recall10=\(String(format: "%.3f", recall)) hybrid_p50_ms=\(at(hybridSorted, 0.5)) hybrid_p99_ms=\(at(hybridSorted, 0.99)) rss_mb=\(rssMegabytes()) load_s=na update_1000_s=\(format(update))"
         )
+    }
+
+    /// `--lexical-only`: the lexical half of the scale line, without building the dense index.
+    static func lexicalOnly(_ lexical: LexicalIndex, queries: [String], corpus: BenchCorpus, build: Double) throws {
+        let times = LatencyCommand.measure(queries) { _ = lexical.search($0, k: 10) }.sorted()
+        print("lexical[\(lexical.strategy)] \(LatencyCommand.percentiles(times)) n=\(times.count)")
+        // On a shared machine wall time includes whatever the scheduler took away.
+        let cpuTimes = LatencyCommand.measure(queries, clock: threadCPUTime) { _ = lexical.search($0, k: 10) }
+        print("lexical[\(lexical.strategy)] cpu \(LatencyCommand.percentiles(cpuTimes)) n=\(cpuTimes.count)")
+        var updated = lexical
+        let fresh = corpus.documents.prefix(1_000).map {
+            SearchDocument(id: "\($0.id)#new", title: $0.title, abstract: $0.abstract, authors: $0.authors)
+        }
+        let updateStart = now()
+        updated.upsert(contentsOf: Array(fresh))
+        let update = now() - updateStart
+        func at(_ p: Double) -> String { String(format: "%.3f", times[min(times.count - 1, Int(p * Double(times.count)))]) }
+        print(
+            "scale papers=\(lexical.count) build_s=\(format(build)) lexical_p50_ms=\(at(0.5)) lexical_p99_ms=\(at(0.99)) rss_mb=\(rssMegabytes()) update_1000_s=\(format(update))"
+        )
+    }
+
+    /// Every strategy on every query, interleaved, best of 3 each (so a noisy machine hits all
+    /// strategies alike). Writes a TSV (distinct analysed terms, then ms per strategy in
+    /// `ScoringStrategy.allCases` order), prints each strategy's percentiles and how many
+    /// queries' top 10 differ from exhaustive's.
+    static func compareStrategies(_ lexical: LexicalIndex, queries: [String], path: String) throws {
+        let indexes = ScoringStrategy.allCases.map { strategy in
+            var index = lexical
+            index.strategy = strategy
+            return index
+        }
+        for query in queries.prefix(50) {
+            for index in indexes { _ = index.search(query, k: 10) }
+        }
+        var lines: [String] = []
+        var times = [[Double]](repeating: [], count: indexes.count)
+        var disagreements = [Int](repeating: 0, count: indexes.count)
+        for query in queries {
+            var best = [Double](repeating: .infinity, count: indexes.count)
+            var results = [[ScoredDoc]](repeating: [], count: indexes.count)
+            for _ in 0..<3 {
+                for (slot, index) in indexes.enumerated() {
+                    let start = now()
+                    results[slot] = index.searchInternal(query, k: 10)
+                    best[slot] = min(best[slot], (now() - start) * 1000)
+                }
+            }
+            for slot in indexes.indices {
+                times[slot].append(best[slot])
+                if results[slot] != results[0] { disagreements[slot] += 1 }
+            }
+            lines.append(([String(Set(lexical.analyzer.terms(query)).count)] + best.map { "\($0)" }).joined(separator: "\t"))
+        }
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        for (slot, index) in indexes.enumerated() {
+            print(
+                "compare[\(index.strategy)] best-of-3 \(LatencyCommand.percentiles(times[slot])) differs_from_exhaustive=\(disagreements[slot])"
+            )
+        }
+    }
+
+    static func strategy(named name: String) throws -> ScoringStrategy {
+        guard let strategy = ScoringStrategy(name: name) else {
+            throw UsageError(message: "unknown strategy \(name): \(ScoringStrategy.allCases.map { "\($0)" })")
+        }
+        return strategy
     }
 
     /// `anchor-bench`'s rule: the corpus repeated in its own order until it holds `count`

@@ -19,9 +19,10 @@ do {
             usage: search-bench eval --dataset DIR [--split test|train]
                    search-bench related --dataset DIR        (precision@10 from links.tsv)
                    search-bench tune --dataset DIR [--split train]
-                   search-bench latency --queries FILE [--data DIR (default ../shared/data)] [--strategy exhaustive|maxScore] [--repeat N]
+                   search-bench latency --queries FILE [--data DIR (default ../shared/data)] [--strategy exhaustive|maxScore|blockMax] [--repeat N]
                    search-bench dense [--count 80000] [--dimension 384]
-                   search-bench scale --queries FILE [--scale 1000000] [--passages 0] [--strategy exhaustive|maxScore] [--compare-strategies TSV] [--vectors var/ann-sample] [--scan] [--data DIR]
+                   search-bench scale --queries FILE [--scale 1000000] [--passages 0] [--strategy automatic|exhaustive|maxScore|blockMax]
+                                      [--compare-strategies TSV] [--lexical-only] [--vectors var/ann-sample] [--scan] [--data DIR]
                    search-bench embed-sample [--count 50000] [--out var/ann-sample] [--queries FILE]   (real MiniLM vectors, resumable)
                    search-bench ann [--sample var/ann-sample] [--scale N] [--noise 0.5] [--clusters C] [--probes 8,16,32]
                    search-bench stems < words             (prints word<TAB>stem)

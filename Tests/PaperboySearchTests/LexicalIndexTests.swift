@@ -152,7 +152,7 @@ import Testing
         }
     }
 
-    /// MaxScore, reading back only touched documents and scanning all of them must agree exactly,
+    /// MaxScore, block-max, reading back only touched documents and scanning all of them must agree exactly,
     /// including on removed documents and filters.
     @Test func bothSelectionStrategiesAgree() {
         var index = LexicalIndex(documents: Fixtures.synthetic(count: 500))
@@ -165,9 +165,11 @@ import Testing
                 for f in [nil, filter] {
                     let touched = index.score(terms, k: k, filter: f, strategy: .exhaustive, selection: .touchedOnly)
                     let scanned = index.score(terms, k: k, filter: f, strategy: .exhaustive, selection: .fullScan)
-                    let pruned = index.score(terms, k: k, filter: f, strategy: .maxScore)
                     #expect(touched == scanned, "\(query) k=\(k)")
-                    #expect(pruned == scanned, "\(query) k=\(k)")
+                    for strategy in [ScoringStrategy.maxScore, .blockMax, .automatic] {
+                        let pruned = index.score(terms, k: k, filter: f, strategy: strategy)
+                        #expect(pruned == scanned, "\(strategy) \(query) k=\(k)")
+                    }
                     #expect(!touched.contains { !index.isLive[Int($0.doc)] })
                     if f != nil { #expect(touched.allSatisfy { filter($0.doc) }) }
                 }
@@ -175,7 +177,7 @@ import Testing
         }
     }
 
-    /// Many random multi-word queries with small k: the regime where MaxScore prunes.
+    /// Many random multi-word queries with small k: the regime where MaxScore and block-max prune.
     @Test func maxScoreMatchesExhaustiveOnRandomQueries() {
         let index = LexicalIndex(documents: Fixtures.synthetic(count: 2_000, seed: 11))
         var random = SplitMix64(seed: 5)
@@ -185,9 +187,11 @@ import Testing
             }
             let terms = index.weightedTerms(words.joined(separator: " "))
             for k in [1, 3, 10] {
-                let pruned = index.score(terms, k: k, filter: nil, strategy: .maxScore)
                 let exhaustive = index.score(terms, k: k, filter: nil, strategy: .exhaustive)
-                #expect(pruned == exhaustive, "\(words) k=\(k)")
+                for strategy in [ScoringStrategy.maxScore, .blockMax] {
+                    let pruned = index.score(terms, k: k, filter: nil, strategy: strategy)
+                    #expect(pruned == exhaustive, "\(strategy) \(words) k=\(k)")
+                }
             }
         }
     }

@@ -39,15 +39,12 @@ extension LexicalIndex {
         for term in postings.indices {
             var list = postings[term]
             postings[term] = PostingList()  // keep the arrays uniquely referenced while editing
-            var maxImpact: Float = 0
             for i in list.docs.indices {
                 let doc = Int(list.docs[i])
                 let tf = parameters.termFrequency(impact: list.impacts[i], lengthNorm: lengthNorms[doc])
-                let impact = parameters.impact(termFrequency: tf, lengthNorm: newNorms[doc])
-                list.impacts[i] = impact
-                maxImpact = max(maxImpact, impact)
+                list.impacts[i] = parameters.impact(termFrequency: tf, lengthNorm: newNorms[doc])
             }
-            list.maxImpact = maxImpact
+            list.recomputeMaxima()
             postings[term] = list
         }
         lengthNorms = newNorms
