@@ -15,7 +15,8 @@ enum AnnCommand {
         let real = try RealVectors.load(from: sample)
         let target = Int(arguments.value("scale", default: "\(real.papers.count)")) ?? real.papers.count
         let noise = Float(arguments.value("noise", default: "0.5")) ?? 0.5
-        let probeList = arguments.value("probes", default: "8,16,24,32,48,64").split(separator: ",").compactMap { Int($0) }
+        // 0: the index's own choice (`probeCount`, about `rowsPerQuery` rows).
+        let probeList = arguments.value("probes", default: "0,16,32,64,96").split(separator: ",").compactMap { Int($0) }
         var index = DenseIndex(dimension: real.dimension)
         var expander = RealVectors.Expander(real: real, noise: noise)
         for j in 0..<target { index.upsert(id: "v\(j)", vector: expander.vector(j)) }
@@ -28,14 +29,14 @@ enum AnnCommand {
         let exact = real.queries.map { Set(index.search($0, k: 10, mode: .exact).map(\.doc)) }
         let inputs = real.queries.indices.map(String.init)
         for probes in probeList {
-            index.probes = probes
+            index.probes = probes == 0 ? nil : probes
             var found = 0
             for (query, truth) in zip(real.queries, exact) {
                 found += truth.intersection(index.search(query, k: 10).map(\.doc)).count
             }
             let times = LatencyCommand.measure(inputs) { _ = index.search(real.queries[Int($0)!], k: 10) }
             print(
-                "ann probes=\(probes) recall10=\(String(format: "%.4f", Double(found) / Double(10 * exact.count))) \(LatencyCommand.percentiles(times))"
+                "ann probes=\(index.probeCount)\(probes == 0 ? "(auto)" : "") recall10=\(String(format: "%.4f", Double(found) / Double(10 * exact.count))) \(LatencyCommand.percentiles(times))"
             )
         }
     }

@@ -60,7 +60,7 @@ enum ScaleCommand {
         let clusterStart = now()
         if arguments.optional("scan") == nil { dense.clusterIfLarge() }
         print(
-            "dense fill_s=\(format(denseFill)) cluster_s=\(format(now() - clusterStart)) clusters=\(dense.clusterCount) probes=\(dense.probes) passages_per_paper=\(passagesPerPaper) vectors=\(real == nil ? "synthetic" : "real") rss_mb=\(rssMegabytes())"
+            "dense fill_s=\(format(denseFill)) cluster_s=\(format(now() - clusterStart)) clusters=\(dense.clusterCount) probes=\(dense.probeCount) passages_per_paper=\(passagesPerPaper) vectors=\(real == nil ? "synthetic" : "real") rss_mb=\(rssMegabytes())"
         )
         let queryVectors = queries.indices.map { i in real.map { $0.queries[i % $0.queries.count] } ?? vectors.next() }
 

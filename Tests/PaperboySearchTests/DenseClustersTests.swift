@@ -32,8 +32,11 @@ import Testing
         index.cluster(clusterCount: 50)
         #expect(index.isClustered)
         #expect(index.clusterCount == 50)
-        index.probes = 50
+        // Left to itself, a small index reads every cluster (fewer rows than `rowsPerQuery`).
+        #expect(index.probeCount == 50)
         #expect(queries.map { Self.ids(index.search($0, k: 10), index) } == scanned)
+        index.probes = 5
+        #expect(index.probeCount == 5)
     }
 
     @Test func aFewClustersFindMostOfTheExactTopTen() {
@@ -102,5 +105,6 @@ import Testing
         #expect(!trained)
         #expect(!small.isClustered)
         #expect(DenseIndex.defaultClusterCount(for: 1_000_000) == 1_500)
+        #expect(small.probeCount == 0)
     }
 }

@@ -36,8 +36,8 @@ public struct DenseIndex: Sendable {
     private(set) var isLive = ChunkedArray<Bool>(rowShift: DenseIndex.rowShift)
     /// The inverted file searches read when the index is large (`DenseIndex+Clusters.swift`).
     var clusters: DenseClusters?
-    /// Clusters a clustered search reads (tuned on real MiniLM vectors: BENCHMARKS.md).
-    public var probes = 24
+    /// Clusters a clustered search reads; nil: as many as hold about `rowsPerQuery` rows.
+    public var probes: Int?
 
     /// Vectors a chunk: 2^12.
     static let rowShift = 12
