@@ -1,5 +1,7 @@
 #include "CVectorKernels.h"
 
+#include <math.h>
+
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 
@@ -62,6 +64,54 @@ int32_t pb_dot_i8(const int8_t *a, const int8_t *b, int count) {
 }
 
 
+void pb_nearest_i8(const int8_t *const *rows, int n, const int8_t *centroids, const float *scales, int k,
+                   int dimension, int32_t *out) {
+    if (dimension % 16 != 0 || dimension > 1024) {
+        for (int r = 0; r < n; r++) {
+            int best = 0;
+            float best_score = -INFINITY;
+            for (int c = 0; c < k; c++) {
+                float score = (float)pb_dot_i8(rows[r], centroids + (long)c * dimension, dimension) * scales[c];
+                if (score > best_score) { best_score = score; best = c; }
+            }
+            out[r] = best;
+        }
+        return;
+    }
+    int16_t wide[4][1024] __attribute__((aligned(32)));
+    for (int r = 0; r < n; r += 4) {
+        int group = n - r < 4 ? n - r : 4;
+        for (int g = 0; g < 4; g++) {
+            const int8_t *row = rows[r + (g < group ? g : 0)];
+            for (int i = 0; i < dimension; i += 16)
+                _mm256_store_si256((__m256i *)(wide[g] + i), _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(row + i))));
+        }
+        int best[4] = {0, 0, 0, 0};
+        float best_score[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+        for (int c = 0; c < k; c++) {
+            const int8_t *centroid = centroids + (long)c * dimension;
+            __m256i sum0 = _mm256_setzero_si256(), sum1 = _mm256_setzero_si256();
+            __m256i sum2 = _mm256_setzero_si256(), sum3 = _mm256_setzero_si256();
+            for (int i = 0; i < dimension; i += 16) {
+                __m256i x = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(centroid + i)));
+                sum0 = _mm256_add_epi32(sum0, _mm256_madd_epi16(x, _mm256_load_si256((const __m256i *)(wide[0] + i))));
+                sum1 = _mm256_add_epi32(sum1, _mm256_madd_epi16(x, _mm256_load_si256((const __m256i *)(wide[1] + i))));
+                sum2 = _mm256_add_epi32(sum2, _mm256_madd_epi16(x, _mm256_load_si256((const __m256i *)(wide[2] + i))));
+                sum3 = _mm256_add_epi32(sum3, _mm256_madd_epi16(x, _mm256_load_si256((const __m256i *)(wide[3] + i))));
+            }
+            __m256i sums[4] = {sum0, sum1, sum2, sum3};
+            for (int g = 0; g < 4; g++) {
+                __m128i half = _mm_add_epi32(_mm256_castsi256_si128(sums[g]), _mm256_extracti128_si256(sums[g], 1));
+                half = _mm_add_epi32(half, _mm_shuffle_epi32(half, _MM_SHUFFLE(1, 0, 3, 2)));
+                half = _mm_add_epi32(half, _mm_shuffle_epi32(half, _MM_SHUFFLE(2, 3, 0, 1)));
+                float score = (float)_mm_cvtsi128_si32(half) * scales[c];
+                if (score > best_score[g]) { best_score[g] = score; best[g] = c; }
+            }
+        }
+        for (int g = 0; g < group; g++) out[r + g] = best[g];
+    }
+}
+
 #else  // portable fallback (other CPUs, or a build without the flags)
 
 float pb_dot_f32_i8(const float *a, const int8_t *b, int count) {
@@ -82,5 +132,18 @@ int32_t pb_dot_i8(const int8_t *a, const int8_t *b, int count) {
     return total;
 }
 
+
+void pb_nearest_i8(const int8_t *const *rows, int n, const int8_t *centroids, const float *scales, int k,
+                   int dimension, int32_t *out) {
+    for (int r = 0; r < n; r++) {
+        int best = 0;
+        float best_score = -INFINITY;
+        for (int c = 0; c < k; c++) {
+            float score = (float)pb_dot_i8(rows[r], centroids + (long)c * dimension, dimension) * scales[c];
+            if (score > best_score) { best_score = score; best = c; }
+        }
+        out[r] = best;
+    }
+}
 
 #endif

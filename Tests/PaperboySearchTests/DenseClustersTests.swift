@@ -39,6 +39,18 @@ import Testing
         #expect(index.probeCount == 5)
     }
 
+    /// 7 components: the assignment kernel's path for rows that are not whole 16-byte blocks.
+    @Test func oddDimensionsClusterToo() {
+        let vectors = DenseIndexTests.randomVectors(count: 600, dimension: 7, seed: 12)
+        var index = DenseIndex(dimension: 7)
+        for (i, vector) in vectors.enumerated() { index.upsert(id: "v\(i)", vector: vector) }
+        let queries = DenseIndexTests.randomVectors(count: 10, dimension: 7, seed: 13)
+        let scanned = queries.map { Self.ids(index.search($0, k: 10), index) }
+        index.cluster(clusterCount: 12)
+        #expect(index.clusterCount == 12)
+        #expect(queries.map { Self.ids(index.search($0, k: 10), index) } == scanned)
+    }
+
     @Test func aFewClustersFindMostOfTheExactTopTen() {
         let vectors = Self.topicalVectors(count: 4_000, centers: 60, seed: 2)
         var index = Self.index(vectors)

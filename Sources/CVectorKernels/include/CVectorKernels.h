@@ -17,4 +17,10 @@ float pb_dot_nibbles(const uint8_t *row, const float *even, const float *odd, in
 /// sum(a[i] * b[i]) for two 8-bit vectors, exact in 32 bits for `count` up to 2^17.
 int32_t pb_dot_i8(const int8_t *a, const int8_t *b, int count);
 
+/// For each of the `n` rows (`dimension` bytes each), the index of the centroid (`k` rows of
+/// `centroids`) with the largest `scales[c] * dot(row, centroid c)`, written to `out`. Rows go
+/// four at a time, so each centroid is read once per four rows.
+void pb_nearest_i8(const int8_t *const *rows, int n, const int8_t *centroids, const float *scales, int k,
+                   int dimension, int32_t *out);
+
 #endif
