@@ -46,7 +46,7 @@ extension EffectiveSettings {
     /// The sentence embedder, or nil (with the reason) when its files are missing.
     func loadEmbedder(
         maximumConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
-        precision: MiniLMEmbedder.Precision = .int8
+        precision: MiniLMEmbedder.Precision = MiniLMEmbedder.defaultPrecision
     ) -> Result<MiniLMTextEmbedder, Error> {
         Result { try MiniLMTextEmbedder(modelDirectory: modelDirectory, precision: precision, maximumConcurrency: maximumConcurrency) }
     }

@@ -21,8 +21,8 @@ struct Eval: AsyncParsableCommand {
     @Option(name: .long, help: "Where corpus embeddings are cached between runs (default var/eval-cache).")
     var cache = "var/eval-cache"
 
-    @Option(name: .long, help: "The embedder's arithmetic: int8 (the default, as the server) or float32 (exact).")
-    var precision = MiniLMEmbedder.Precision.int8.rawValue
+    @Option(name: .long, help: "The embedder's arithmetic: float32 (exact) or int8 (faster; cached apart).")
+    var precision = MiniLMEmbedder.defaultPrecision.rawValue
 
     @OptionGroup var options: StoreOptions
 

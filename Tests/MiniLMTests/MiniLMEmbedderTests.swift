@@ -18,8 +18,8 @@ private let sharedEmbedders = Result {
         int8 = embedders.first { $0.precision == .int8 }!
     }
 
-    @Test func int8IsTheDefault() throws {
-        #expect(try MiniLMEmbedder(modelDirectory: TestSupport.modelDirectory).precision == .int8)
+    @Test func defaultsToTheDefaultPrecision() throws {
+        #expect(try MiniLMEmbedder(modelDirectory: TestSupport.modelDirectory).precision == MiniLMEmbedder.defaultPrecision)
     }
 
     @Test func matchesTheReferenceEmbeddings() throws {

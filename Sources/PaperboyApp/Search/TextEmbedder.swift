@@ -27,7 +27,7 @@ public struct MiniLMTextEmbedder: TextEmbedder {
     /// - Parameter maximumConcurrency: threads for one call; 1 leaves the other core to requests.
     public init(
         modelDirectory: URL,
-        precision: MiniLMEmbedder.Precision = .int8,
+        precision: MiniLMEmbedder.Precision = MiniLMEmbedder.defaultPrecision,
         maximumConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount
     ) throws {
         embedder = try MiniLMEmbedder(modelDirectory: modelDirectory, precision: precision, maximumConcurrency: maximumConcurrency)
