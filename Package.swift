@@ -43,8 +43,18 @@ let package = Package(
         .target(name: "PaperboyCore"),
         // Pure-Swift all-MiniLM-L6-v2 sentence embedder; Swift 5 mode for its raw-pointer kernels.
         .target(name: "CPrefetch"),
-        .target(name: "MiniLM", dependencies: ["CPrefetch"], swiftSettings: fastMath + [.swiftLanguageMode(.v5)]),
-        .executableTarget(name: "minilm-bench", dependencies: ["MiniLM"], swiftSettings: fastMath),
+        // int8 matrix products (AVX2, and AVX-VNNI where the CPU has it) for MiniLM's dense layers.
+        .target(
+            name: "CMiniLMKernels",
+            exclude: ["GemmKernel.inc"],
+            cSettings: [.unsafeFlags(["-O3", "-mavx2", "-mfma"], .when(platforms: [.linux]))]
+        ),
+        .target(
+            name: "MiniLM",
+            dependencies: ["CPrefetch", "CMiniLMKernels"],
+            swiftSettings: fastMath + [.swiftLanguageMode(.v5)]
+        ),
+        .executableTarget(name: "minilm-bench", dependencies: ["MiniLM", "CMiniLMKernels"], swiftSettings: fastMath),
         // AVX2 dot products over 8- and 4-bit vectors for the dense index.
         .target(
             name: "CVectorKernels",
@@ -164,7 +174,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PaperboyCoreTests", dependencies: ["PaperboyCore", "PaperboyTestSupport"]),
-        .testTarget(name: "MiniLMTests", dependencies: ["MiniLM"], exclude: ["Fixtures"]),
+        .testTarget(name: "MiniLMTests", dependencies: ["MiniLM", "CMiniLMKernels"], exclude: ["Fixtures"]),
         .testTarget(name: "PaperboySearchTests", dependencies: ["PaperboySearch", "PaperboyCore"]),
         // The real SMTP server (aiosmtpd) the mail and digest tests talk to on loopback, and the
         // test clock timing tests run on.

@@ -1,3 +1,4 @@
+import CMiniLMKernels
 import Dispatch
 import Foundation
 
@@ -34,8 +35,10 @@ private final class Workspace {
     let context: UnsafeMutablePointer<Float>
     let intermediate: UnsafeMutablePointer<Float>
     let attention: [AttentionScratch]
+    /// A dense layer's input quantised to bytes, and each row's scale and zero point (int8 only).
+    let quantized: QuantizedRows?
 
-    init(tokens: Int, threads: Int) {
+    init(tokens: Int, threads: Int, precision: MiniLMEmbedder.Precision) {
         self.tokens = tokens
         rows = roundUp(tokens, toMultipleOf: kernelRows)
         keyColumns = roundUp(tokens, toMultipleOf: panelWidth)
@@ -47,10 +50,32 @@ private final class Workspace {
         attention = (0..<threads).map { [rows, keyColumns] _ in
             AttentionScratch(rows: rows, keyColumns: keyColumns, tokens: tokens)
         }
+        quantized = precision == .int8 ? QuantizedRows(rows: rows, columns: BertWeights.intermediateSize) : nil
     }
 
     deinit {
         for buffer in [hidden, scratch, queryKeyValue, context, intermediate] { buffer.deallocate() }
+    }
+}
+
+/// Rows of floats as bytes, x ≈ scale · (q - zero) per row, the input of an int8 dense layer.
+private final class QuantizedRows {
+    let values: UnsafeMutablePointer<UInt8>
+    let scales: UnsafeMutablePointer<Float>
+    let zeros: UnsafeMutablePointer<Int32>
+
+    init(rows: Int, columns: Int) {
+        values = .allocate(capacity: rows * columns)
+        values.initialize(repeating: 0, count: rows * columns)
+        scales = allocateFloats(rows)
+        zeros = .allocate(capacity: rows)
+        zeros.initialize(repeating: 0, count: rows)
+    }
+
+    deinit {
+        values.deallocate()
+        scales.deallocate()
+        zeros.deallocate()
     }
 }
 
@@ -76,7 +101,7 @@ struct BertEncoder: Sendable {
     /// `threads` threads (matmul panels and attention heads are split between them).
     func embed(tokens: [Int32], threads: Int = 1) -> [Float] {
         precondition(!tokens.isEmpty && tokens.count <= BertWeights.maximumPositions)
-        let workspace = Workspace(tokens: tokens.count, threads: max(1, threads))
+        let workspace = Workspace(tokens: tokens.count, threads: max(1, threads), precision: weights.precision)
         embedTokens(tokens, into: workspace)
         for layer in weights.layers {
             runLayer(layer, workspace: workspace)
@@ -168,18 +193,46 @@ struct BertEncoder: Sendable {
         output: UnsafeMutablePointer<Float>,
         workspace: Workspace
     ) {
-        forEachChunk(of: layer.outputs / panelWidth, threads: workspace.attention.count) { _, panels in
-            matmul(
-                m: workspace.tokens,
-                k: layer.inputs,
-                a: input,
-                lda: layer.inputs,
-                packed: layer.packed,
-                panels: panels,
-                bias: layer.bias.pointer,
-                c: output,
-                ldc: layer.outputs
-            )
+        switch layer.packed {
+        case .float32(let packed):
+            forEachChunk(of: layer.outputs / panelWidth, threads: workspace.attention.count) { _, panels in
+                matmul(
+                    m: workspace.tokens,
+                    k: layer.inputs,
+                    a: input,
+                    lda: layer.inputs,
+                    packed: packed,
+                    panels: panels,
+                    bias: layer.bias.pointer,
+                    c: output,
+                    ldc: layer.outputs
+                )
+            }
+        case .int8(let packed, let scales, let sums):
+            let rows = workspace.quantized!
+            let m = Int32(workspace.tokens)
+            let k = Int32(layer.inputs)
+            mlk_quantize_rows(input, m, k, k, rows.values, k, rows.scales, rows.zeros)
+            sums.withUnsafeBufferPointer { sums in
+                forEachChunk(of: layer.outputs / panelWidth, threads: workspace.attention.count) { _, panels in
+                    mlk_gemm_u8s8(
+                        m,
+                        k,
+                        rows.values,
+                        k,
+                        rows.scales,
+                        rows.zeros,
+                        packed,
+                        scales.pointer,
+                        sums.baseAddress,
+                        layer.bias.pointer,
+                        Int32(panels.lowerBound),
+                        Int32(panels.upperBound),
+                        output,
+                        Int32(layer.outputs)
+                    )
+                }
+            }
         }
     }
 

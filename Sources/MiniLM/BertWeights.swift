@@ -1,3 +1,4 @@
+import CMiniLMKernels
 import Foundation
 
 #if canImport(Glibc)
@@ -52,25 +53,41 @@ struct WeightArena {
     }
 }
 
-/// A Linear layer's weight packed for `matmul`, with its bias.
+/// A Linear layer's weight packed for `matmul`, or quantised for `mlk_gemm_u8s8`, with its bias.
 struct DenseLayer: @unchecked Sendable {
+    enum Packed {
+        case float32(UnsafeMutablePointer<Float>)
+        /// Weight ≈ `scales[column]` · q with q in -63…63; `sums[column]` is Σ q over the column.
+        case int8(weights: UnsafeMutablePointer<Int8>, scales: FloatBuffer, sums: [Int32])
+    }
+
     let inputs: Int
     let outputs: Int
-    let packed: UnsafeMutablePointer<Float>
+    let packed: Packed
     let bias: FloatBuffer
     /// Owns the memory `packed` points into.
     private let storage: FloatBuffer
 
     /// `weight` is PyTorch's row-major `[outputs, inputs]`.
-    init(weight: [Float], bias: [Float], inputs: Int, outputs: Int, arena: inout WeightArena) {
+    init(weight: [Float], bias: [Float], inputs: Int, outputs: Int, precision: MiniLMEmbedder.Precision, arena: inout WeightArena) {
         precondition(outputs % panelWidth == 0 && weight.count == inputs * outputs && bias.count == outputs)
         self.inputs = inputs
         self.outputs = outputs
-        let packed = arena.take(inputs * outputs)
-        weight.withUnsafeBufferPointer {
-            packTransposed($0.baseAddress!, ld: inputs, rows: outputs, k: inputs, into: packed)
+        switch precision {
+        case .float32:
+            let packed = arena.take(inputs * outputs)
+            weight.withUnsafeBufferPointer {
+                packTransposed($0.baseAddress!, ld: inputs, rows: outputs, k: inputs, into: packed)
+            }
+            self.packed = .float32(packed)
+        case .int8:
+            // A byte per weight: a quarter of the floats the arena hands out.
+            let packed = UnsafeMutableRawPointer(arena.take(inputs * outputs / 4)).bindMemory(to: Int8.self, capacity: inputs * outputs)
+            let scales = FloatBuffer(count: outputs)
+            var sums = [Int32](repeating: 0, count: outputs)
+            mlk_pack_weights(weight, Int32(outputs), Int32(inputs), packed, scales.pointer, &sums)
+            self.packed = .int8(weights: packed, scales: scales, sums: sums)
         }
-        self.packed = packed
         self.bias = FloatBuffer(bias)
         storage = arena.storage
     }
@@ -108,9 +125,11 @@ struct BertWeights: Sendable {
     let tokenTypeEmbedding: FloatBuffer
     let embeddingNorm: LayerNormWeights
     let layers: [EncoderLayer]
+    let precision: MiniLMEmbedder.Precision
 
-    init(safetensorsURL url: URL) throws {
+    init(safetensorsURL url: URL, precision: MiniLMEmbedder.Precision) throws {
         let file = try SafeTensors(url: url)
+        self.precision = precision
         let hidden = Self.hiddenSize
         func norm(_ prefix: String) throws -> LayerNormWeights {
             LayerNormWeights(
@@ -118,14 +137,21 @@ struct BertWeights: Sendable {
                 beta: FloatBuffer(try file.floats("\(prefix).bias", shape: [hidden]))
             )
         }
-        let floatsPerLayer = (3 * hidden + hidden + 2 * Self.intermediateSize) * hidden
-        var arena = WeightArena(capacity: Self.layerCount * floatsPerLayer)
-        func dense(_ prefix: String, inputs: Int, outputs: Int) throws -> DenseLayer {
+        // The feed-forward output layer stays float32 whatever `precision` says: its input, GELU
+        // of 1,536 values, quantises worst. In int8 on the test fixtures: min cosine 0.9935 to
+        // the reference vectors with it, 0.9958 without.
+        let quantizedWeights = (3 * hidden + hidden + Self.intermediateSize) * hidden
+        let floatWeights = Self.intermediateSize * hidden
+        var arena = WeightArena(
+            capacity: Self.layerCount * (precision == .int8 ? quantizedWeights / 4 + floatWeights : quantizedWeights + floatWeights)
+        )
+        func dense(_ prefix: String, inputs: Int, outputs: Int, precision: MiniLMEmbedder.Precision = precision) throws -> DenseLayer {
             DenseLayer(
                 weight: try file.floats("\(prefix).weight", shape: [outputs, inputs]),
                 bias: try file.floats("\(prefix).bias", shape: [outputs]),
                 inputs: inputs,
                 outputs: outputs,
+                precision: precision,
                 arena: &arena
             )
         }
@@ -154,12 +180,13 @@ struct BertWeights: Sendable {
                     bias: projections.flatMap(\.bias),
                     inputs: hidden,
                     outputs: 3 * hidden,
+                    precision: precision,
                     arena: &arena
                 ),
                 attentionOutput: try dense("\(prefix).attention.output.dense", inputs: hidden, outputs: hidden),
                 attentionNorm: try norm("\(prefix).attention.output.LayerNorm"),
                 intermediate: try dense("\(prefix).intermediate.dense", inputs: hidden, outputs: Self.intermediateSize),
-                output: try dense("\(prefix).output.dense", inputs: Self.intermediateSize, outputs: hidden),
+                output: try dense("\(prefix).output.dense", inputs: Self.intermediateSize, outputs: hidden, precision: .float32),
                 outputNorm: try norm("\(prefix).output.LayerNorm")
             )
         }

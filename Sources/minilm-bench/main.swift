@@ -1,7 +1,9 @@
 // Measures MiniLM embedding speed:
 //     swift run -c release minilm-bench [model directory]
+// Both precisions are measured (int8 also with its AVX2 kernel where the CPU has AVX-VNNI).
 // Speed lives here, not in the unit tests, so that tests never depend on machine load. Each
 // figure is taken several times; on a shared machine the best run is the least disturbed one.
+import CMiniLMKernels
 import Dispatch
 import Foundation
 import MiniLM
@@ -45,46 +47,83 @@ func abstract(_ variant: Int) -> String {
 }
 
 let threadCounts = Array(Set([1, ProcessInfo.processInfo.activeProcessorCount])).sorted()
-let embedders: [(threads: Int, embedder: MiniLMEmbedder)]
-do {
-    let loading = try threadCounts.map { threads in
-        (threads, try MiniLMEmbedder(modelDirectory: modelDirectory, maximumConcurrency: threads))
+
+/// One precision's figures: load time, query latency, abstracts/s at 1 and all threads.
+func measure(_ precision: MiniLMEmbedder.Precision, label: String) throws {
+    print("== \(label)")
+    let embedders = try threadCounts.map { threads in
+        (threads: threads, embedder: try MiniLMEmbedder(modelDirectory: modelDirectory, precision: precision, maximumConcurrency: threads))
     }
-    embedders = loading
+    let load = seconds { _ = try? MiniLMEmbedder(modelDirectory: modelDirectory, precision: precision) }
+    print("model load: \(format(load * 1e3)) ms")
+
+    // Short texts run on one thread whatever maximumConcurrency says (see parallelTokenThreshold).
+    let queryEmbedder = embedders.last!.embedder
+    for _ in 0..<10 { _ = queryEmbedder.embed(query) }
+    let wall = (0..<300).map { _ in seconds { _ = queryEmbedder.embed(query) } }.sorted()
+    let cpu = (0..<300).map { _ in cpuSeconds { _ = queryEmbedder.embed(query) } }.sorted()
+    print(
+        "query: median \(format(wall[150] * 1e3)) ms, best \(format(wall[0] * 1e3)) ms, p90 \(format(wall[270] * 1e3)) ms; CPU time median \(format(cpu[150] * 1e3)) ms"
+    )
+
+    for (threads, embedder) in embedders {
+        _ = embedder.embed(batch: Array(abstracts.prefix(threads)))
+        let rates = (0..<5).map { _ in Double(abstracts.count) / seconds { _ = embedder.embed(batch: abstracts) } }.sorted()
+        print(
+            "batch of \(abstracts.count) abstracts, 256 tokens, \(threads) thread(s): best \(format(rates[4])) abstracts/s, median \(format(rates[2])) abstracts/s"
+        )
+        if threads == 1 {
+            let cpu = (0..<3).map { _ in cpuSeconds { _ = embedder.embed(batch: abstracts) } }.min()!
+            print("batch, 1 thread, CPU time: \(format(Double(abstracts.count) / cpu)) abstracts/s")
+        }
+    }
+    let single = embedders.last!
+    let oneAtATime = seconds { for text in abstracts.prefix(8) { _ = single.embedder.embed(text) } }
+    print("one abstract per call, \(single.threads) thread(s): \(format(8 / oneAtATime)) abstracts/s")
+}
+
+func cosine(_ a: [Float], _ b: [Float]) -> Float {
+    let dot = zip(a, b).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+    let norms = a.reduce(Float(0)) { $0 + $1 * $1 } * b.reduce(Float(0)) { $0 + $1 * $1 }
+    return dot / norms.squareRoot()
+}
+
+/// Cosine of each precision's vectors to sentence-transformers' on the test fixtures.
+func reportAgreement() throws {
+    struct Case: Decodable {
+        let text: String
+        let embedding: [Float]
+    }
+    let fixtures = repositoryRoot.appendingPathComponent("Tests/MiniLMTests/Fixtures/embedding-cases.json")
+    let cases = try JSONDecoder().decode([Case].self, from: Data(contentsOf: fixtures))
+    for precision in MiniLMEmbedder.Precision.allCases {
+        let embedder = try MiniLMEmbedder(modelDirectory: modelDirectory, precision: precision)
+        let vectors = embedder.embed(batch: cases.map(\.text))
+        let cosines = zip(vectors, cases).map { vector, fixture in cosine(vector, fixture.embedding) }
+        let mean = cosines.reduce(0, +) / Float(cosines.count)
+        print(
+            "\(precision): cosine to the reference vectors over \(cases.count) fixtures: min \(String(format: "%.5f", cosines.min()!)), mean \(String(format: "%.5f", mean))"
+        )
+    }
+}
+
+let query = "dense passage retrieval for open-domain question answering with contrastive learning methods"
+let abstracts = (0..<24).map(abstract)
+do {
+    let tokenizer = try WordPieceTokenizer(vocabularyURL: modelDirectory.appendingPathComponent("vocab.txt"))
+    print("query: \(tokenizer.encode(query).count) tokens; abstract: \(tokenizer.encode(abstracts[0]).count) tokens")
+    let tokenizing = seconds { for text in abstracts { _ = tokenizer.encode(text) } }
+    print("tokenizer: \(format(tokenizing / Double(abstracts.count) * 1e3)) ms per abstract")
+
+    try reportAgreement()
+    try measure(.float32, label: "float32")
+    let vnni = mlk_uses_vnni() != 0
+    try measure(.int8, label: vnni ? "int8, AVX-VNNI kernel" : "int8, AVX2 kernel")
+    if vnni, mlk_allow_vnni(0) == 0 {
+        try measure(.int8, label: "int8, AVX2 kernel (as on a CPU without AVX-VNNI)")
+        _ = mlk_allow_vnni(1)
+    }
 } catch {
     FileHandle.standardError.write(Data("\(error)\n".utf8))
     exit(1)
 }
-let load = seconds { _ = try? MiniLMEmbedder(modelDirectory: modelDirectory) }
-print("model load: \(format(load * 1e3)) ms")
-
-let query = "dense passage retrieval for open-domain question answering with contrastive learning methods"
-let tokenizer = embedders[0].embedder.tokenizer
-print("query: \(tokenizer.encode(query).count) tokens; abstract: \(tokenizer.encode(abstract(0)).count) tokens")
-
-// Short texts run on one thread whatever maximumConcurrency says (see parallelTokenThreshold).
-let queryEmbedder = embedders.last!.embedder
-for _ in 0..<10 { _ = queryEmbedder.embed(query) }
-let wall = (0..<300).map { _ in seconds { _ = queryEmbedder.embed(query) } }.sorted()
-let cpu = (0..<300).map { _ in cpuSeconds { _ = queryEmbedder.embed(query) } }.sorted()
-print(
-    "query: median \(format(wall[150] * 1e3)) ms, best \(format(wall[0] * 1e3)) ms, p90 \(format(wall[270] * 1e3)) ms; CPU time median \(format(cpu[150] * 1e3)) ms"
-)
-
-let abstracts = (0..<24).map(abstract)
-let tokenizing = seconds { for text in abstracts { _ = tokenizer.encode(text) } }
-print("tokenizer: \(format(tokenizing / Double(abstracts.count) * 1e3)) ms per abstract")
-for (threads, embedder) in embedders {
-    _ = embedder.embed(batch: Array(abstracts.prefix(threads)))
-    let rates = (0..<5).map { _ in Double(abstracts.count) / seconds { _ = embedder.embed(batch: abstracts) } }.sorted()
-    print(
-        "batch of \(abstracts.count) abstracts, 256 tokens, \(threads) thread(s): best \(format(rates[4])) abstracts/s, median \(format(rates[2])) abstracts/s"
-    )
-    if threads == 1 {
-        let cpu = (0..<3).map { _ in cpuSeconds { _ = embedder.embed(batch: abstracts) } }.min()!
-        print("batch, 1 thread, CPU time: \(format(Double(abstracts.count) / cpu)) abstracts/s")
-    }
-}
-let single = embedders.last!
-let oneAtATime = seconds { for text in abstracts.prefix(8) { _ = single.embedder.embed(text) } }
-print("one abstract per call, \(single.threads) thread(s): \(format(8 / oneAtATime)) abstracts/s")

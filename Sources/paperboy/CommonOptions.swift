@@ -44,8 +44,11 @@ extension EffectiveSettings {
     var modelDirectory: URL { URL(fileURLWithPath: string(.modelDirectory)) }
 
     /// The sentence embedder, or nil (with the reason) when its files are missing.
-    func loadEmbedder(maximumConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount) -> Result<MiniLMTextEmbedder, Error> {
-        Result { try MiniLMTextEmbedder(modelDirectory: modelDirectory, maximumConcurrency: maximumConcurrency) }
+    func loadEmbedder(
+        maximumConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
+        precision: MiniLMEmbedder.Precision = MiniLMEmbedder.defaultPrecision
+    ) -> Result<MiniLMTextEmbedder, Error> {
+        Result { try MiniLMTextEmbedder(modelDirectory: modelDirectory, precision: precision, maximumConcurrency: maximumConcurrency) }
     }
 
     func makeLogger(_ label: String) -> Logger {

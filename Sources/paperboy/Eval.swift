@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MiniLM
 import PaperboyApp
 import PaperboyIngest
 import PaperboySearch
@@ -26,10 +27,14 @@ struct Eval: AsyncParsableCommand {
     )
     var clustered = false
 
+    @Option(name: .long, help: "The embedder's arithmetic: float32 (exact) or int8 (faster; cached apart).")
+    var precision = MiniLMEmbedder.defaultPrecision.rawValue
+
     @OptionGroup var options: StoreOptions
 
     func validate() throws {
         guard ["test", "train"].contains(split) else { throw ValidationError("--split must be test or train") }
+        guard MiniLMEmbedder.Precision(rawValue: precision) != nil else { throw ValidationError("--precision must be int8 or float32") }
     }
 
     func run() async throws {
@@ -42,25 +47,25 @@ struct Eval: AsyncParsableCommand {
             throw CommandFailure("cannot read dataset \(dataset): \(error)")
         }
         let embedder: MiniLMTextEmbedder
-        switch settings.loadEmbedder() {
+        switch settings.loadEmbedder(precision: MiniLMEmbedder.Precision(rawValue: precision)!) {
         case .success(let loaded): embedder = loaded
         case .failure(let error): throw CommandFailure("\(error)")
         }
         let name = directory.standardizedFileURL.lastPathComponent
-        print("# \(name) split=\(split): \(data.documents.count) docs, \(data.judgments.count) judged queries")
+        print("# \(name) split=\(split) \(embedder.variantName): \(data.documents.count) docs, \(data.judgments.count) judged queries")
 
         let lexical = LexicalIndex(documents: data.documents)
         let vectors = try EvalEmbeddings.corpus(
             data,
             embedder: embedder,
             cacheFile: URL(fileURLWithPath: cache)
-                .appendingPathComponent("\(name)-\(embedder.modelName)-\(data.documents.count).f32")
+                .appendingPathComponent("\(name)-\(embedder.variantName)-\(data.documents.count).f32")
         )
         let passages = try EvalEmbeddings.passages(
             data,
             embedder: embedder,
             cacheFile: URL(fileURLWithPath: cache)
-                .appendingPathComponent("\(name)-\(embedder.modelName)-\(data.documents.count)-passages.f32")
+                .appendingPathComponent("\(name)-\(embedder.variantName)-\(data.documents.count)-passages.f32")
         )
         var dense = DenseIndex(dimension: embedder.dimension)
         var wholePaper = DenseIndex(dimension: embedder.dimension)

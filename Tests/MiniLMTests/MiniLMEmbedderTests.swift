@@ -2,21 +2,30 @@ import Foundation
 import MiniLM
 import Testing
 
-/// Loading the weights takes a moment: share one embedder across the suite.
-private let sharedEmbedder = Result { try MiniLMEmbedder(modelDirectory: TestSupport.modelDirectory) }
+/// Loading the weights takes a moment: share one embedder of each precision across the suite.
+private let sharedEmbedders = Result {
+    try MiniLMEmbedder.Precision.allCases.map { try MiniLMEmbedder(modelDirectory: TestSupport.modelDirectory, precision: $0) }
+}
 
 @Suite struct MiniLMEmbedderTests {
-    let embedder: MiniLMEmbedder
+    let exact: MiniLMEmbedder
+    let int8: MiniLMEmbedder
 
     init() throws {
         _ = try TestSupport.requireModelFile("model.safetensors")
-        embedder = try sharedEmbedder.get()
+        let embedders = try sharedEmbedders.get()
+        exact = embedders.first { $0.precision == .float32 }!
+        int8 = embedders.first { $0.precision == .int8 }!
+    }
+
+    @Test func defaultsToTheDefaultPrecision() throws {
+        #expect(try MiniLMEmbedder(modelDirectory: TestSupport.modelDirectory).precision == MiniLMEmbedder.defaultPrecision)
     }
 
     @Test func matchesTheReferenceEmbeddings() throws {
         let cases = try TestSupport.loadFixture("embedding-cases.json", as: [EmbeddingCase].self)
         #expect(cases.count >= 5)
-        let vectors = embedder.embed(batch: cases.map(\.text))
+        let vectors = exact.embed(batch: cases.map(\.text))
         for (fixture, vector) in zip(cases, vectors) {
             #expect(vector.count == MiniLMEmbedder.dimension)
             let similarity = cosine(vector, fixture.embedding)
@@ -26,7 +35,19 @@ private let sharedEmbedder = Result { try MiniLMEmbedder(modelDirectory: TestSup
         }
     }
 
-    @Test func producesUnitVectors() {
+    /// The int8 path's vectors stay close to the reference ones: cosine ≥ 0.995 on each case.
+    @Test func int8StaysCloseToTheReferenceEmbeddings() throws {
+        let cases = try TestSupport.loadFixture("embedding-cases.json", as: [EmbeddingCase].self)
+        let vectors = int8.embed(batch: cases.map(\.text))
+        for (fixture, vector) in zip(cases, vectors) {
+            let similarity = cosine(vector, fixture.embedding)
+            #expect(similarity >= 0.995, "cosine \(similarity) for \(fixture.testDescription)")
+        }
+    }
+
+    @Test(arguments: MiniLMEmbedder.Precision.allCases)
+    func producesUnitVectors(precision: MiniLMEmbedder.Precision) {
+        let embedder = precision == .int8 ? int8 : exact
         for text in ["", "a", "Graph neural networks for molecules"] {
             let vector = embedder.embed(text)
             let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
@@ -34,7 +55,9 @@ private let sharedEmbedder = Result { try MiniLMEmbedder(modelDirectory: TestSup
         }
     }
 
-    @Test func batchEqualsOneByOne() {
+    @Test(arguments: MiniLMEmbedder.Precision.allCases)
+    func batchEqualsOneByOne(precision: MiniLMEmbedder.Precision) {
+        let embedder = precision == .int8 ? int8 : exact
         let texts = ["first text", "", "a much longer second text about transformers and attention", "第三"]
         let batch = embedder.embed(batch: texts)
         #expect(batch.count == texts.count)
@@ -44,14 +67,18 @@ private let sharedEmbedder = Result { try MiniLMEmbedder(modelDirectory: TestSup
         #expect(embedder.embed(batch: []).isEmpty)
     }
 
-    @Test func ranksRelatedTextsAboveUnrelatedOnes() {
+    @Test(arguments: MiniLMEmbedder.Precision.allCases)
+    func ranksRelatedTextsAboveUnrelatedOnes(precision: MiniLMEmbedder.Precision) {
+        let embedder = precision == .int8 ? int8 : exact
         let query = embedder.embed("neural networks for image classification")
         let related = embedder.embed("Deep convolutional networks recognise objects in photographs.")
         let unrelated = embedder.embed("The recipe needs two eggs and a cup of flour.")
         #expect(dot(query, related) > dot(query, unrelated) + 0.2)
     }
 
-    @Test func truncatesLongTextsLikeTheTokenizer() {
+    @Test(arguments: MiniLMEmbedder.Precision.allCases)
+    func truncatesLongTextsLikeTheTokenizer(precision: MiniLMEmbedder.Precision) {
+        let embedder = precision == .int8 ? int8 : exact
         let long = String(repeating: "sparse retrieval with learned term weights ", count: 100)
         let longer = long + String(repeating: "completely different topic: cooking pasta ", count: 50)
         #expect(embedder.embed(long) == embedder.embed(longer))

@@ -12,13 +12,25 @@ public protocol TextEmbedder: Sendable {
 
 /// all-MiniLM-L6-v2 through the pure-Swift `MiniLM` module.
 public struct MiniLMTextEmbedder: TextEmbedder {
+    /// The same for both precisions: int8 vectors are within cosine 0.995 of float32 ones, close
+    /// enough to rank side by side, so a change of precision does not re-embed every paper.
     public let modelName = "all-MiniLM-L6-v2"
     public var dimension: Int { MiniLMEmbedder.dimension }
     public let embedder: MiniLMEmbedder
 
+    /// The model and precision, for caches that must hold exactly one kind of vector (the
+    /// float32 name is the plain model name, so caches written before int8 stay valid).
+    public var variantName: String {
+        embedder.precision == .float32 ? modelName : "\(modelName)-\(embedder.precision.rawValue)"
+    }
+
     /// - Parameter maximumConcurrency: threads for one call; 1 leaves the other core to requests.
-    public init(modelDirectory: URL, maximumConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
-        embedder = try MiniLMEmbedder(modelDirectory: modelDirectory, maximumConcurrency: maximumConcurrency)
+    public init(
+        modelDirectory: URL,
+        precision: MiniLMEmbedder.Precision = MiniLMEmbedder.defaultPrecision,
+        maximumConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws {
+        embedder = try MiniLMEmbedder(modelDirectory: modelDirectory, precision: precision, maximumConcurrency: maximumConcurrency)
     }
 
     public func embed(_ text: String) -> [Float] { embedder.embed(text) }
