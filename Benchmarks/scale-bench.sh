@@ -4,12 +4,15 @@
 # (the 80,017-paper arXiv + Daily Papers corpus repeated in its own order, copy k > 0 with id
 # `<id>#<k>`) and answer the same 1,000 anchor queries on one thread.
 #   Benchmarks/scale-bench.sh [N] [PASSAGES]   (defaults 1000000 and 0 synthetic sentences a paper)
+# Whole-paper and query vectors are the real MiniLM ones in $VECTORS (default var/ann-sample,
+# written by `search-bench embed-sample`) when it exists, repeated with noise; else synthetic.
 # Prints each tool's lines, then the `scale …` line and the latency ratios to the anchors.
 # Needs about 6 GB of memory at 1M and 10 minutes (bm25s builds for about 3 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
 PASSAGES=${2:-0}
+VECTORS=${VECTORS:-var/ann-sample}
 DATA=${SHARED:-../shared/data}
 ANCHOR=../shared/tools/anchor-bench
 WORK=$(mktemp -d)
@@ -17,7 +20,9 @@ trap 'rm -rf "$WORK"' EXIT
 
 swift build -c release --product search-bench >/dev/null
 "$ANCHOR" latency --n 1000 --dump-queries "$WORK/queries.txt" >/dev/null
-.build/release/search-bench scale --queries "$WORK/queries.txt" --scale "$N" --passages "$PASSAGES" --data "$DATA" | tee "$WORK/paperboy.txt"
+REAL=()
+if [ -f "$VECTORS/papers.f32" ]; then REAL=(--vectors "$VECTORS"); fi
+.build/release/search-bench scale --queries "$WORK/queries.txt" --scale "$N" --passages "$PASSAGES" --data "$DATA" "${REAL[@]}" | tee "$WORK/paperboy.txt"
 "$ANCHOR" latency --queries "$WORK/queries.txt" --scale "$N" | tee "$WORK/anchor.txt"
 
 python3 - "$WORK/paperboy.txt" "$WORK/anchor.txt" <<'PY'

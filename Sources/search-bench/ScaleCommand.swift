@@ -70,7 +70,7 @@ enum ScaleCommand {
         let denseTimes = LatencyCommand.measure(Array(indexes.prefix(300))) { _ = dense.search(queryVectors[Int($0)!], k: 10) }
         print("dense \(LatencyCommand.percentiles(denseTimes)) n=\(denseTimes.count)")
         var found = 0
-        let recallQueries = queryVectors.prefix(100)
+        let recallQueries = queryVectors.prefix(1000)
         for query in recallQueries {
             let exact = Set(dense.search(query, k: 10, mode: .exact).map(\.doc))
             found += exact.intersection(dense.search(query, k: 10).map(\.doc)).count
@@ -88,13 +88,17 @@ enum ScaleCommand {
         let fresh = corpus.documents.prefix(1_000).map {
             SearchDocument(id: "\($0.id)#new", title: $0.title, abstract: $0.abstract, authors: $0.authors)
         }
+        let freshVectors = fresh.indices.map { j in
+            (paper: paperVector(documents.count + j), passages: (0..<passagesPerPaper).map { _ in vectors.next() })
+        }
         let updateStart = now()
         updatedLexical.upsert(contentsOf: Array(fresh))
-        for (j, document) in fresh.enumerated() {
-            let passages = (0..<passagesPerPaper).map { _ in vectors.next() }
-            _ = updatedDense.upsert(id: document.id, vector: paperVector(documents.count + j), passages: passages)
+        let lexicalUpdate = now() - updateStart
+        for (document, vectors) in zip(fresh, freshVectors) {
+            _ = updatedDense.upsert(id: document.id, vector: vectors.paper, passages: vectors.passages)
         }
         let update = now() - updateStart
+        print("update 1000 papers: lexical_s=\(format(lexicalUpdate)) dense_s=\(format(update - lexicalUpdate))")
         precondition(updatedLexical.count == lexical.count + fresh.count)
 
         let lexicalSorted = lexicalTimes.sorted()

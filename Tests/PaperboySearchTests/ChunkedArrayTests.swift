@@ -39,6 +39,34 @@ import Testing
         #expect((0..<7).map { copy[$0] } == ["a", "changed", "c", "d", "e", "f", "from copy"])
     }
 
+    @Test func appendBufferCopiesShareSpareCapacityAndStayIndependent() {
+        var original = AppendBuffer<String>()
+        original.reserveCapacity(8)
+        for word in ["a", "b", "c"] { original.append(word) }
+        var copy = original
+        copy.append("from copy")  // in place: nobody has filled slot 3 yet
+        original.append("from original")  // slot 3 is taken: the original moves out
+        #expect(Array(copy) == ["a", "b", "c", "from copy"])
+        #expect(Array(original) == ["a", "b", "c", "from original"])
+        copy[0] = "changed"
+        #expect(original[0] == "a")
+        for i in 0..<20 { original.append("\(i)") }
+        #expect(original.count == 24)
+        #expect(Array(copy) == ["changed", "b", "c", "from copy"])
+        #expect(original.withUnsafeBufferPointer { Array($0.suffix(2)) } == ["18", "19"])
+    }
+
+    @Test func aLexicalSnapshotDoesNotSeePapersAddedAfterIt() {
+        var index = LexicalIndex(documents: (0..<50).map { SearchDocument(id: "p\($0)", title: "graph neural networks \($0)", abstract: "") })
+        let snapshot = index
+        index.upsert(contentsOf: [SearchDocument(id: "new", title: "graph neural networks for molecules", abstract: "")])
+        #expect(snapshot.count == 50)
+        #expect(!snapshot.search("molecules", k: 10).contains { $0.id == "new" })
+        #expect(index.search("molecules", k: 10).map(\.id) == ["new"])
+        #expect(snapshot.search("graph", k: 100).count == 50)
+        #expect(index.search("graph", k: 100).count == 51)
+    }
+
     @Test func aSnapshotOfTheDenseIndexDoesNotSeeLaterWrites() {
         var index = DenseIndex(dimension: 4)
         for i in 0..<5_000 { index.upsert(id: "v\(i)", vector: [Float(i % 7) + 1, Float(i % 5), 1, Float(i % 3)]) }

@@ -96,8 +96,11 @@ public struct LexicalIndex: Sendable {
         }
         postings = frequency.map { count in
             var list = PostingList()
-            list.docs.reserveCapacity(count)
-            list.impacts.reserveCapacity(count)
+            // A sixteenth to spare: papers added later append in place, in memory that readers'
+            // snapshots share (`AppendBuffer`), instead of copying the list.
+            let capacity = count + count / 16 + 16
+            list.docs.reserveCapacity(capacity)
+            list.impacts.reserveCapacity(capacity)
             list.blocks.reserveCapacity((count + PostingList.blockSize - 1) >> PostingList.blockShift)
             return list
         }

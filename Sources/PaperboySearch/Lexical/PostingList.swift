@@ -2,8 +2,8 @@
 /// document's precomputed BM25 impact (everything except idf, which depends on the
 /// collection and is applied at query time).
 struct PostingList: Sendable {
-    var docs: [UInt32] = []
-    var impacts: [Float] = []
+    var docs = AppendBuffer<UInt32>()
+    var impacts = AppendBuffer<Float>()
     /// Largest impact in the list: an upper bound on what the term can add to any document.
     var maxImpact: Float = 0
     /// One entry per `PostingList.blockSize` consecutive postings: the block's last document
