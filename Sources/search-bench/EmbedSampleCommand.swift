@@ -33,7 +33,7 @@ enum EmbedSampleCommand {
         try sample.map(\.id).joined(separator: "\n").write(to: output.appending(path: "papers.ids"), atomically: true, encoding: .utf8)
         let vectorsURL = output.appending(path: "papers.f32")
         if !FileManager.default.fileExists(atPath: vectorsURL.path) {
-            FileManager.default.createFile(atPath: vectorsURL.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: vectorsURL.path, contents: nil)
         }
         let file = try FileHandle(forUpdating: vectorsURL)
         defer { try? file.close() }
