@@ -2,6 +2,20 @@
 
 #include <math.h>
 
+/// pb_nearest_i8 one row and one centroid at a time: any dimension, any CPU.
+static void nearest_one_by_one(const int8_t *const *rows, int n, const int8_t *centroids, const float *scales,
+                               int k, int dimension, int32_t *out) {
+    for (int r = 0; r < n; r++) {
+        int best = 0;
+        float best_score = -INFINITY;
+        for (int c = 0; c < k; c++) {
+            float score = (float)pb_dot_i8(rows[r], centroids + (long)c * dimension, dimension) * scales[c];
+            if (score > best_score) { best_score = score; best = c; }
+        }
+        out[r] = best;
+    }
+}
+
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 
@@ -67,15 +81,7 @@ int32_t pb_dot_i8(const int8_t *a, const int8_t *b, int count) {
 void pb_nearest_i8(const int8_t *const *rows, int n, const int8_t *centroids, const float *scales, int k,
                    int dimension, int32_t *out) {
     if (dimension % 16 != 0 || dimension > 1024) {
-        for (int r = 0; r < n; r++) {
-            int best = 0;
-            float best_score = -INFINITY;
-            for (int c = 0; c < k; c++) {
-                float score = (float)pb_dot_i8(rows[r], centroids + (long)c * dimension, dimension) * scales[c];
-                if (score > best_score) { best_score = score; best = c; }
-            }
-            out[r] = best;
-        }
+        nearest_one_by_one(rows, n, centroids, scales, k, dimension, out);
         return;
     }
     int16_t wide[4][1024] __attribute__((aligned(32)));
@@ -135,15 +141,7 @@ int32_t pb_dot_i8(const int8_t *a, const int8_t *b, int count) {
 
 void pb_nearest_i8(const int8_t *const *rows, int n, const int8_t *centroids, const float *scales, int k,
                    int dimension, int32_t *out) {
-    for (int r = 0; r < n; r++) {
-        int best = 0;
-        float best_score = -INFINITY;
-        for (int c = 0; c < k; c++) {
-            float score = (float)pb_dot_i8(rows[r], centroids + (long)c * dimension, dimension) * scales[c];
-            if (score > best_score) { best_score = score; best = c; }
-        }
-        out[r] = best;
-    }
+    nearest_one_by_one(rows, n, centroids, scales, k, dimension, out);
 }
 
 #endif

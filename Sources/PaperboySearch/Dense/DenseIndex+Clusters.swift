@@ -71,9 +71,6 @@ extension DenseIndex {
         for doc in trained.entries.count / 2..<internalIDLimit where isLive[doc] { fileInCluster(Int32(doc)) }
     }
 
-    /// Removes the inverted file: searches scan every row again.
-    public mutating func removeClusters() { clusters = nil }
-
     /// Files a new or replaced row under its nearest cluster.
     mutating func fileInCluster(_ doc: Int32) {
         guard clusters != nil else { return }

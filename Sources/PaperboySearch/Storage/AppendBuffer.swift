@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A contiguous array whose copies share its spare capacity, for posting lists that a reader's
 /// snapshot holds while the writer appends.
 ///
@@ -11,11 +9,11 @@ import Synchronization
 /// array grows anyway. Writing an existing element copies the buffer unless no other copy
 /// holds it.
 struct AppendBuffer<Element: Sendable>: Sendable, RandomAccessCollection {
-    private var storage: Storage
+    private var storage: SharedSlots<Element>
     private(set) var count = 0
 
     init() {
-        storage = Storage(capacity: 0)
+        storage = SharedSlots(capacity: 0)
     }
 
     var startIndex: Int { 0 }
@@ -51,34 +49,6 @@ struct AppendBuffer<Element: Sendable>: Sendable, RandomAccessCollection {
     }
 
     private mutating func reallocate(capacity: Int) {
-        let copy = Storage(capacity: capacity)
-        copy.base.initialize(from: storage.base, count: count)
-        copy.markFilled(count)
-        storage = copy
-    }
-
-    /// The elements. Slots below `filled` are initialised; a copy reads only below its own
-    /// `count`, which is at most `filled`.
-    final class Storage: @unchecked Sendable {
-        let base: UnsafeMutablePointer<Element>
-        let capacity: Int
-        private let filled = Atomic<Int>(0)
-
-        init(capacity: Int) {
-            self.capacity = capacity
-            base = .allocate(capacity: Swift.max(1, capacity))
-        }
-
-        /// Takes slot `slot` for writing if it is the first unfilled one.
-        func claim(_ slot: Int) -> Bool {
-            filled.compareExchange(expected: slot, desired: slot + 1, ordering: .acquiringAndReleasing).exchanged
-        }
-
-        func markFilled(_ count: Int) { filled.store(count, ordering: .releasing) }
-
-        deinit {
-            base.deinitialize(count: filled.load(ordering: .acquiring))
-            base.deallocate()
-        }
+        storage = storage.copy(count: count, capacity: capacity)
     }
 }

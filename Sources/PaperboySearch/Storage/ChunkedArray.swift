@@ -1,5 +1,3 @@
-import Synchronization
-
 /// An array stored in fixed-size chunks that copies only what a write touches, so a copy
 /// (a reader's snapshot of an index) and the original share almost all of their memory.
 ///
@@ -14,7 +12,7 @@ struct ChunkedArray<Element: Sendable>: Sendable {
     let rowLength: Int
     /// A chunk holds 2^`rowShift` rows.
     let rowShift: Int
-    private var chunks: [Chunk] = []
+    private var chunks: [SharedSlots<Element>] = []
     private(set) var count = 0
 
     init(rowLength: Int = 1, rowShift: Int = 14) {
@@ -78,7 +76,7 @@ struct ChunkedArray<Element: Sendable>: Sendable {
         while done < elements.count {
             let slot = count % chunkCapacity
             let length = min(chunkCapacity - slot, elements.count - done)
-            if slot == 0 { chunks.append(Chunk(capacity: chunkCapacity)) }
+            if slot == 0 { chunks.append(SharedSlots(capacity: chunkCapacity)) }
             // Another copy may have filled these slots already: then this one writes into its own.
             if !chunks[chunks.count - 1].claim(slot, length) {
                 chunks[chunks.count - 1] = chunks[chunks.count - 1].copy(count: slot)
@@ -87,37 +85,6 @@ struct ChunkedArray<Element: Sendable>: Sendable {
             (chunks[chunks.count - 1].base + slot).initialize(from: elements.baseAddress! + done, count: length)
             count += length
             done += length
-        }
-    }
-
-    /// A chunk's elements. Slots below `filled` are initialised; a copy only ever reads below
-    /// its own `count`, which is at most `filled`.
-    final class Chunk: @unchecked Sendable {
-        let base: UnsafeMutablePointer<Element>
-        let capacity: Int
-        private let filled = Atomic<Int>(0)
-
-        init(capacity: Int) {
-            self.capacity = capacity
-            base = .allocate(capacity: capacity)
-        }
-
-        /// Takes `length` slots from `slot` for writing if `slot` is the first unfilled one.
-        func claim(_ slot: Int, _ length: Int) -> Bool {
-            filled.compareExchange(expected: slot, desired: slot + length, ordering: .acquiringAndReleasing).exchanged
-        }
-
-        /// A new chunk holding this one's first `count` elements.
-        func copy(count: Int) -> Chunk {
-            let copy = Chunk(capacity: capacity)
-            copy.base.initialize(from: base, count: count)
-            copy.filled.store(count, ordering: .releasing)
-            return copy
-        }
-
-        deinit {
-            base.deinitialize(count: filled.load(ordering: .acquiring))
-            base.deallocate()
         }
     }
 }
