@@ -61,7 +61,7 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3", "-mavx2", "-mfma"], .when(platforms: [.linux]))]
         ),
         // In-memory BM25, dense top-k, fusion, suggestions and evaluation metrics; Foundation only.
-        .target(name: "PaperboySearch", dependencies: ["PaperboyCore", "CVectorKernels"], swiftSettings: fastMath),
+        .target(name: "PaperboySearch", dependencies: ["PaperboyCore", "CVectorKernels", "CZlib"], swiftSettings: fastMath),
         .executableTarget(name: "search-bench", dependencies: ["PaperboySearch", "PaperboyCore", "MiniLM"], swiftSettings: fastMath),
         // Store protocols and records only: no GRDB here.
         .target(name: "PaperboyStore", dependencies: ["PaperboyCore"]),

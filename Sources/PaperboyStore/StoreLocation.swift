@@ -124,3 +124,15 @@ public protocol EmbeddingFeed: Sendable {
         limit: Int
     ) async throws -> (embeddings: [PaperEmbedding], position: RevisionPosition)
 }
+
+/// Stores beside which a node keeps its search index in a file (`SearchEngine`): they say
+/// which database they are and how far their revisions have gone, so that a file written
+/// against another database, or against a newer state than a restored copy holds, is not
+/// used.
+public protocol SearchIndexSource: EmbeddingFeed {
+    /// The same for the life of a database (and for copies of it, such as backups).
+    func storeIdentity() async throws -> String
+
+    /// The newest paper revision and the newest embedding revision committed.
+    func latestRevisions() async throws -> (papers: Int, embeddings: Int)
+}

@@ -19,6 +19,7 @@ enum PostgresMigrations {
         ("003-discussions", discussions),
         ("004-collections-and-display-names", collectionsAndDisplayNames),
         ("005-organization-index", organizationIndex),
+        ("006-store-identity", storeIdentity),
     ]
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
@@ -374,5 +375,13 @@ enum PostgresMigrations {
     static let organizationIndex = """
         CREATE INDEX papers_by_organization ON papers(organization_name, published_at)
             WHERE organization_name IS NOT NULL;
+        """
+
+    /// Which database this is, for the search index files nodes keep (`SearchIndexSource`): a
+    /// file written against another database is not trusted. Replaced when a transfer
+    /// replaces every row.
+    static let storeIdentity = """
+        CREATE TABLE store_identity (id TEXT NOT NULL);
+        INSERT INTO store_identity (id) VALUES (md5(random()::text || clock_timestamp()::text));
         """
 }

@@ -104,7 +104,18 @@ extension PostgresPaperStore: EmbeddingClaims {
     }
 }
 
-extension PostgresPaperStore: EmbeddingFeed {
+extension PostgresPaperStore: SearchIndexSource {
+    public func storeIdentity() async throws -> String {
+        "postgres-\(try await scalar("SELECT id FROM store_identity LIMIT 1", as: String.self) ?? "")"
+    }
+
+    /// Paper and embedding revisions are both transaction ids: everything below the horizon
+    /// has committed or never will.
+    public func latestRevisions() async throws -> (papers: Int, embeddings: Int) {
+        let latest = try await embeddingPosition().revision
+        return (latest, latest)
+    }
+
     public func embeddingPosition() async throws -> RevisionPosition {
         RevisionPosition(revision: (try await scalar("SELECT paperboy_horizon() - 1", as: Int.self)) ?? 0)
     }

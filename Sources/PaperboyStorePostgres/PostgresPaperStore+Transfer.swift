@@ -44,7 +44,7 @@ struct PostgresTableReader: TableSnapshot {
 
     /// The store's own tables: the outbox of changes, the migration log, and what nodes
     /// share only while they run (rate-limit buckets, embedding claims).
-    static let ownTables: Set<String> = ["changes", "schema_migrations", "rate_limit_buckets", "embedding_claims"]
+    static let ownTables: Set<String> = ["changes", "schema_migrations", "rate_limit_buckets", "embedding_claims", "store_identity"]
     /// Columns only this backend keeps: the transaction that saved an embedding.
     static let ownColumns: [String: Set<String>] = ["paper_embeddings": ["revision"]]
 
@@ -161,6 +161,8 @@ struct PostgresTableWriter: TableWriter {
         let names = (TransferCatalog.tables.map(\.name) + ["embedding_claims"]).map { quoted($0) }.joined(separator: ", ")
         do {
             try await connection.query(PostgresQuery(unsafeSQL: "TRUNCATE \(names) RESTART IDENTITY"), logger: logger)
+            // Other rows under the same revisions: index files written before are not this data.
+            try await connection.query("UPDATE store_identity SET id = md5(random()::text || clock_timestamp()::text)", logger: logger)
         } catch  where PostgresErrorText.sqlState(error) == "55P03" {
             throw TableTransferError.failed(
                 doing: "emptying the target",

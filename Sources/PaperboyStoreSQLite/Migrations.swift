@@ -354,6 +354,21 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("013-embedding-revisions") { db in
+            try db.execute(
+                sql: """
+                    -- Each save of embeddings takes the next value of its own counter (not the
+                    -- change counter: saving embeddings does not change what pages show), so a
+                    -- search index read from a file can load exactly the embeddings saved since.
+                    ALTER TABLE paper_embeddings ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+                    CREATE INDEX paper_embeddings_by_revision ON paper_embeddings(revision, paper_id);
+                    INSERT INTO store_meta (key, value) VALUES ('embedding_counter', 0);
+                    -- Which database this is: a search index file written against another one
+                    -- (or a copy restored in its place) is not trusted.
+                    INSERT INTO store_meta (key, value) VALUES ('store_id', abs(random()));
+                    """
+            )
+        }
         return migrator
     }
 }

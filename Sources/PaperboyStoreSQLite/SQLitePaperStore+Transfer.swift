@@ -51,13 +51,15 @@ struct SQLiteTableReader: TableSnapshot {
 
     /// The store's own tables: the change counter and GRDB's migration log.
     static let ownTables: Set<String> = ["store_meta", "grdb_migrations"]
+    /// Columns only this backend keeps: the save that wrote an embedding (its own counter).
+    static let ownColumns: [String: Set<String>] = ["paper_embeddings": ["revision"]]
 
     func schema() async throws -> [String: Set<String>] {
         try await reader.read { db in
             var schema: [String: Set<String>] = [:]
             let names = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
             for name in names where !Self.ownTables.contains(name) {
-                schema[name] = Set(try db.columns(in: name).map(\.name))
+                schema[name] = Set(try db.columns(in: name).map(\.name)).subtracting(Self.ownColumns[name] ?? [])
             }
             return schema
         }

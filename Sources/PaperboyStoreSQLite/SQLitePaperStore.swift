@@ -348,13 +348,15 @@ public final class SQLitePaperStore: PaperStore {
 
     public func saveEmbeddings(_ embeddings: [PaperEmbedding], model: String) async throws {
         try await pool.write { db in
+            try db.execute(sql: "UPDATE store_meta SET value = value + 1 WHERE key = 'embedding_counter'")
+            let revision = try Int.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'embedding_counter'") ?? 0
             let statement = try db.cachedStatement(
-                sql: "INSERT OR REPLACE INTO paper_embeddings (paper_id, model, vector, passages) VALUES (?, ?, ?, ?)"
+                sql: "INSERT OR REPLACE INTO paper_embeddings (paper_id, model, vector, passages, revision) VALUES (?, ?, ?, ?, ?)"
             )
             for embedding in embeddings {
                 try statement.execute(arguments: [
                     embedding.paperID, model, VectorBlob.encode(embedding.vector),
-                    embedding.passages.map(PassageBlob.encode),
+                    embedding.passages.map(PassageBlob.encode), revision,
                 ])
             }
         }
@@ -391,6 +393,58 @@ public final class SQLitePaperStore: PaperStore {
     public func deleteEmbeddings(model: String) async throws {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM paper_embeddings WHERE model = ?", arguments: [model])
+        }
+    }
+}
+
+extension SQLitePaperStore: SearchIndexSource {
+    public func storeIdentity() async throws -> String {
+        try await pool.read { db in
+            "sqlite-\(try Int.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'store_id'") ?? 0)"
+        }
+    }
+
+    public func latestRevisions() async throws -> (papers: Int, embeddings: Int) {
+        try await pool.read { db in
+            let papers = try Int.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'change_counter'") ?? 0
+            let embeddings = try Int.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'embedding_counter'") ?? 0
+            return (papers, embeddings)
+        }
+    }
+
+    public func embeddingPosition() async throws -> RevisionPosition {
+        RevisionPosition(revision: try await latestRevisions().embeddings)
+    }
+
+    /// Embeddings saved after `position`, in (revision, paper id) order. One process writes a
+    /// SQLite store at a time, so every committed save is visible in order.
+    public func embeddings(
+        model: String,
+        after position: RevisionPosition,
+        limit: Int
+    ) async throws -> (embeddings: [PaperEmbedding], position: RevisionPosition) {
+        let (condition, arguments): (String, StatementArguments) =
+            if let id = position.id {
+                ("(revision, paper_id) > (?, ?)", [model, position.revision, id, limit])
+            } else {
+                ("revision > ?", [model, position.revision, limit])
+            }
+        return try await pool.read { db in
+            var last = position
+            let embeddings = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT paper_id, vector, passages, revision FROM paper_embeddings
+                    WHERE model = ? AND \(condition) ORDER BY revision, paper_id LIMIT ?
+                    """,
+                arguments: arguments
+            ).map { row in
+                let vector = VectorBlob.decode(row["vector"])
+                let passages = (row["passages"] as Data?).map { PassageBlob.decode($0, dimension: vector.count) }
+                last = RevisionPosition(revision: row["revision"], id: row["paper_id"])
+                return PaperEmbedding(paperID: row["paper_id"], vector: vector, passages: passages)
+            }
+            return (embeddings, last)
         }
     }
 }

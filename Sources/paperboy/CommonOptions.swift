@@ -38,6 +38,14 @@ struct StoreOptions: ParsableArguments {
 extension EffectiveSettings {
     var databasePath: String { string(.database) }
 
+    /// Where `serve` keeps its search index (`--search-index`): by default beside a SQLite
+    /// database file; none for PostgreSQL, whose nodes name a local file themselves.
+    var searchIndexFile: String? {
+        if let path = optionalString(.searchIndex) { return path == "off" || path.isEmpty ? nil : path }
+        guard case .sqlite(let path) = try? StoreLocation(databasePath), !path.hasPrefix(":") else { return nil }
+        return path + ".search-index"
+    }
+
     /// Checked against the catalog when read.
     var level: Logger.Level { Logger.Level(rawValue: string(.logLevel).lowercased())! }
 

@@ -54,14 +54,13 @@ struct Serve: AsyncParsableCommand {
         case .failure(let error):
             logger.warning("semantic search is off: \(error)")
         }
-        let search = SearchEngine(store: store, embedder: embedder, logger: logger)
-        // Read before loading: embeddings other nodes save while this one loads are not missed.
-        var embeddingFeed: (feed: any EmbeddingFeed, start: RevisionPosition)?
-        if let feed = store as? any EmbeddingFeed { embeddingFeed = (feed, try await feed.embeddingPosition()) }
+        let indexFile = settings.searchIndexFile
+        let search = SearchEngine(store: store, embedder: embedder, indexFile: indexFile, logger: logger)
         try await search.load()
         let progress = EmbeddingProgress()
-        let refresher = SearchIndexRefresher(engine: search, store: store, embeddingFeed: embeddingFeed, logger: logger)
+        let refresher = SearchIndexRefresher(engine: search, store: store, logger: logger)
         var services: [any Service] = [refresher]
+        if let indexFile { services.append(SearchIndexKeeper(engine: search, path: indexFile, logger: logger)) }
         // Several nodes on one PostgreSQL: each hears the others' commits at once.
         var changes: StoreChanges?
         if let notifying = store as? any ChangeNotifying {

@@ -25,6 +25,9 @@ struct ServerLimitOptions: ParsableArguments {
     @Option(name: Setting.searchQueue.names, help: Setting.searchQueue.help)
     var searchQueue: Int?
 
+    @Option(name: Setting.searchIndex.names, help: Setting.searchIndex.help)
+    var searchIndex: String?
+
     @Option(name: Setting.allowedHosts.names, help: Setting.allowedHosts.help)
     var allowedHosts: String?
 
@@ -34,7 +37,7 @@ struct ServerLimitOptions: ParsableArguments {
                 .headerTimeout: headerTimeout, .bodyTimeout: bodyTimeout, .idleTimeout: idleTimeout, .maxConnections: maxConnections,
                 .arxivTimeout: arxivTimeout, .searchConcurrency: searchConcurrency, .searchQueue: searchQueue,
             ],
-            texts: [.allowedHosts: allowedHosts]
+            texts: [.allowedHosts: allowedHosts, .searchIndex: searchIndex]
         )
     }
 

@@ -16,7 +16,9 @@ import PaperboySearch
 /// `dense_recall10` is the served dense mode (clustered from 50,000 papers) against exact
 /// search on the same vectors; `--vectors DIR` uses real MiniLM vectors (`embed-sample`) for
 /// papers and queries, which recall must be measured on; `--scan` keeps the full scan;
-/// `load_s` is `na` until the index is persisted (today every start rebuilds it).
+/// `--index-file PATH` writes the indexes (with title suggestions, as the server's file holds)
+/// to PATH and reads them back: `load_s` is that read, else `na`. `search-bench load-index`
+/// reads such a file in a process of its own, for the memory a server holds.
 enum ScaleCommand {
     static func run(_ arguments: Arguments) throws {
         let data = URL(filePath: arguments.value("data", default: "../shared/data"))
@@ -101,12 +103,85 @@ enum ScaleCommand {
         print("update 1000 papers: lexical_s=\(format(lexicalUpdate)) dense_s=\(format(update - lexicalUpdate))")
         precondition(updatedLexical.count == lexical.count + fresh.count)
 
+        let load = try arguments.optional("index-file").map { path in
+            try indexFileRoundTrip(path: path, lexical: lexical, dense: dense, documents: documents, queries: queries, queryVectors: queryVectors)
+        }
+
         let lexicalSorted = lexicalTimes.sorted()
         let denseSorted = denseTimes.sorted()
         let hybridSorted = hybridTimes.sorted()
         func at(_ sorted: [Double], _ p: Double) -> String { String(format: "%.3f", sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))]) }
         print(
-            "scale papers=\(documents.count) build_s=\(format(lexicalBuild)) lexical_p50_ms=\(at(lexicalSorted, 0.5)) lexical_p99_ms=\(at(lexicalSorted, 0.99)) dense_p99_ms=\(at(denseSorted, 0.99)) dense_recall10=\(String(format: "%.3f", recall)) hybrid_p50_ms=\(at(hybridSorted, 0.5)) hybrid_p99_ms=\(at(hybridSorted, 0.99)) rss_mb=\(rssMegabytes()) load_s=na update_1000_s=\(format(update))"
+            "scale papers=\(documents.count) build_s=\(format(lexicalBuild)) lexical_p50_ms=\(at(lexicalSorted, 0.5)) lexical_p99_ms=\(at(lexicalSorted, 0.99)) dense_p99_ms=\(at(denseSorted, 0.99)) dense_recall10=\(String(format: "%.3f", recall)) hybrid_p50_ms=\(at(hybridSorted, 0.5)) hybrid_p99_ms=\(at(hybridSorted, 0.99)) rss_mb=\(rssMegabytes()) load_s=\(load.map(format) ?? "na") update_1000_s=\(format(update))"
+        )
+    }
+
+    /// Writes the indexes and title suggestions to `path`, reads them back and checks that the
+    /// copies answer the first 100 queries as the originals do; returns the read's seconds.
+    static func indexFileRoundTrip(
+        path: String,
+        lexical: LexicalIndex,
+        dense: DenseIndex,
+        documents: [SearchDocument],
+        queries: [String],
+        queryVectors: [[Float]]
+    ) throws -> Double {
+        let suggester = Suggester(titles: documents.map { ($0.id, $0.title, 0) })
+        let writeStart = now()
+        let writer = try IndexFileWriter(path: path)
+        lexical.write(to: writer)
+        dense.write(to: writer)
+        suggester.write(to: writer)
+        try writer.commit()
+        let write = now() - writeStart
+        let (read, loaded) = try loadIndexFile(path: path, dimension: dense.dimension)
+        for (query, vector) in zip(queries, queryVectors).prefix(100) {
+            precondition(loaded.lexical.search(query, k: 10).map(\.id) == lexical.search(query, k: 10).map(\.id), "lexical differs: \(query)")
+            precondition(loaded.dense.search(vector, k: 10) == dense.search(vector, k: 10), "dense differs: \(query)")
+        }
+        let megabytes = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int ?? 0) >> 20
+        print("index file write_s=\(format(write)) load_s=\(format(read)) megabytes=\(megabytes) rss_mb=\(rssMegabytes())")
+        return read
+    }
+
+    struct LoadedIndexes {
+        var lexical: LexicalIndex
+        var dense: DenseIndex
+        var suggester: Suggester
+    }
+
+    static func loadIndexFile(path: String, dimension: Int) throws -> (seconds: Double, indexes: LoadedIndexes) {
+        let start = now()
+        let reader = try IndexFileReader(path: path)
+        let indexes = LoadedIndexes(
+            lexical: try LexicalIndex(reading: reader),
+            dense: try DenseIndex(reading: reader, dimension: dimension),
+            suggester: try Suggester(reading: reader)
+        )
+        try reader.finish()
+        return (now() - start, indexes)
+    }
+
+    /// `load-index --file PATH --queries FILE`: reads a file `scale --index-file` wrote, in a
+    /// process that holds nothing else, then runs every query lexically and 300 hybrid ones
+    /// (query vectors: stored vectors of papers spread over the index). Prints the read time and
+    /// the resident memory after reading and after the searches: what a server holds.
+    static func loadIndex(_ arguments: Arguments) throws {
+        let path = try arguments.required("file")
+        let queries = try String(contentsOfFile: try arguments.required("queries"), encoding: .utf8)
+            .split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+        let (seconds, indexes) = try loadIndexFile(path: path, dimension: 384)
+        let afterLoad = rssMegabytes()
+        let lexicalTimes = LatencyCommand.measure(queries) { _ = indexes.lexical.search($0, k: 10) }.sorted()
+        let step = max(1, indexes.dense.internalIDLimit / 300)
+        let vectors = (0..<300).map { indexes.dense.vector(of: Int32(min($0 * step, indexes.dense.internalIDLimit - 1))) }
+        let hybridTimes = LatencyCommand.measure(Array(queries.prefix(300).enumerated().map { "\($0.offset)" })) { index in
+            let i = Int(index)!
+            _ = HybridRanker.rank(queries[i], mode: .hybrid, lexical: indexes.lexical, dense: indexes.dense, depth: 100) { vectors[i] }
+        }.sorted()
+        func at(_ sorted: [Double], _ p: Double) -> String { String(format: "%.3f", sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))]) }
+        print(
+            "load-index papers=\(indexes.lexical.count) vectors=\(indexes.dense.count) passages=\(indexes.dense.passageCount) clusters=\(indexes.dense.clusterCount) load_s=\(format(seconds)) rss_after_load_mb=\(afterLoad) lexical_p50_ms=\(at(lexicalTimes, 0.5)) hybrid_p50_ms=\(at(hybridTimes, 0.5)) hybrid_p99_ms=\(at(hybridTimes, 0.99)) rss_mb=\(rssMegabytes())"
         )
     }
 

@@ -13,6 +13,7 @@ do {
     case "scale": try ScaleCommand.run(arguments)
     case "embed-sample": try EmbedSampleCommand.run(arguments)
     case "ann": try AnnCommand.run(arguments)
+    case "load-index": try ScaleCommand.loadIndex(arguments)
     default:
         print(
             """
@@ -23,6 +24,8 @@ do {
                    search-bench dense [--count 80000] [--dimension 384]
                    search-bench scale --queries FILE [--scale 1000000] [--passages 0] [--strategy automatic|exhaustive|maxScore|blockMax]
                                       [--compare-strategies TSV] [--lexical-only] [--vectors var/ann-sample] [--scan] [--data DIR]
+                                      [--index-file PATH]   (writes the indexes there and reads them back: load_s)
+                   search-bench load-index --file PATH --queries FILE   (reads it alone: start-up time and memory)
                    search-bench embed-sample [--count 50000] [--out var/ann-sample] [--queries FILE]   (real MiniLM vectors, resumable)
                    search-bench ann [--sample var/ann-sample] [--scale N] [--noise 0.5] [--clusters C] [--probes 8,16,32]
                    search-bench stems < words             (prints word<TAB>stem)

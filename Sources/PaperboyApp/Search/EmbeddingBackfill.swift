@@ -166,20 +166,15 @@ public struct SearchIndexRefresher: Service {
     /// Signalled when another node commits a change (`StoreChanges`): the index catches up
     /// at once instead of at the next poll.
     public let wakeup = Wakeup()
-    /// Where the embeddings other nodes save are read from, and the position read before the
-    /// index was loaded (nil: no other process embeds into this store).
-    let embeddingFeed: (feed: any EmbeddingFeed, start: RevisionPosition)?
 
     public init(
         engine: SearchEngine,
         store: any PaperStore,
-        embeddingFeed: (feed: any EmbeddingFeed, start: RevisionPosition)? = nil,
         clock: any WallClock = SystemClock(),
         logger: Logger
     ) {
         self.engine = engine
         self.store = store
-        self.embeddingFeed = embeddingFeed
         self.clock = clock
         self.logger = logger
     }
@@ -187,15 +182,14 @@ public struct SearchIndexRefresher: Service {
     public func run() async throws {
         try await stopQuietlyOnShutdown {
             var seen: Int?
-            var embeddingPosition = embeddingFeed?.start
             while !Task.isCancelled {
                 do {
                     let counter = try await store.changeCounter()
                     if counter != seen { try await engine.refresh() }
                     seen = counter
-                    if let feed = embeddingFeed?.feed, let position = embeddingPosition {
-                        embeddingPosition = try await engine.addEmbeddings(from: feed, after: position)
-                    }
+                    // Embeddings other processes saved (this one's own come back unchanged,
+                    // which the dense index skips).
+                    try await engine.catchUpEmbeddings()
                 } catch is CancellationError {
                     return
                 } catch {

@@ -47,6 +47,9 @@ public final class SearchEngine: Sendable {
         var fieldsByID: [String: PaperFields] = [:]
         var categoryIDs: [String: UInt16] = [:]
         var position = RevisionPosition(revision: -1)
+        /// How far into the store's embedding feed the dense index has loaded (nil: the store
+        /// has no feed).
+        var embeddingPosition: RevisionPosition?
     }
 
     struct PaperFields: Sendable {
@@ -69,10 +72,21 @@ public final class SearchEngine: Sendable {
     private let clustering = Mutex(false)
     /// Embeddings of recent queries: a repeated query costs a lookup instead of a forward pass.
     let queryVectors = QueryVectorCache()
+    /// Where the index is kept between runs (`SearchEngine+IndexFile.swift`); nil: nowhere.
+    public let indexFile: String?
+    private let loadedFrom = Mutex<LoadSource?>(nil)
+    /// The positions the index file holds, as last read or written (nil: no file yet).
+    let filePositions = Mutex<FilePositions?>(nil)
 
-    public init(store: any PaperStore, embedder: (any TextEmbedder)?, logger: Logger) {
+    struct FilePositions: Equatable {
+        var position: RevisionPosition
+        var embeddingPosition: RevisionPosition?
+    }
+
+    public init(store: any PaperStore, embedder: (any TextEmbedder)?, indexFile: String? = nil, logger: Logger) {
         self.store = store
         self.embedder = embedder
+        self.indexFile = indexFile
         self.logger = logger
         self.state = Mutex(Indexes(dense: DenseIndex(dimension: embedder?.dimension ?? 384)))
     }
@@ -84,13 +98,56 @@ public final class SearchEngine: Sendable {
     public var position: RevisionPosition { snapshot.position }
     public var embeddedCount: Int { snapshot.dense.count }
     public var passageCount: Int { snapshot.dense.passageCount }
+    /// How far into the store's embeddings the index has loaded (nil: the store has no feed).
+    public var embeddingPosition: RevisionPosition? { snapshot.embeddingPosition }
+    /// Where the last `load()` found the index; nil before one.
+    public var loadSource: LoadSource? { loadedFrom.withLock { $0 } }
 
     // MARK: - Building and updating
 
-    /// Loads every paper and stored embedding; returns the number of papers indexed.
+    /// Loads the index, from the index file when there is a usable one (then only what changed
+    /// since it was written comes from the store), else from every paper and stored embedding.
+    /// Returns the number of papers indexed.
     @discardableResult
     public func load() async throws -> Int {
         let started = ContinuousClock.now
+        let source: LoadSource
+        if let indexFile, let indexSource = store as? any SearchIndexSource,
+            let restored = await readIndexFile(indexFile, source: indexSource)
+        {
+            writer.withLock { _ in state.withLock { $0 = restored } }
+            filePositions.withLock { $0 = FilePositions(position: restored.position, embeddingPosition: restored.embeddingPosition) }
+            source = .file
+        } else {
+            try await build()
+            source = .store
+        }
+        let idsBefore = snapshot.lexical.internalIDLimit
+        // What was committed since the file was written, or while the build read the store.
+        try await refresh()
+        try await catchUpEmbeddings()
+        loadedFrom.withLock { $0 = source }
+        if snapshot.dense.needsClustering { scheduleClustering() }
+        #if os(Linux)
+        // Building copies the indexes a few times; hand the freed pages back to the system.
+        _ = paperboy_malloc_trim(0)
+        #endif
+        let indexes = snapshot
+        logger.info(
+            "search index loaded",
+            metadata: [
+                "from": "\(source.rawValue)", "papers": "\(indexes.lexical.count)", "embeddings": "\(indexes.dense.count)",
+                "papers_since_file": "\(source == .file ? indexes.lexical.internalIDLimit - idsBefore : 0)",
+                "seconds": "\(String(format: "%.2f", (ContinuousClock.now - started).seconds))",
+            ]
+        )
+        return indexes.lexical.count
+    }
+
+    /// Builds the index from every paper and embedding in the store.
+    private func build() async throws {
+        // Read before loading: embeddings saved while this loads are read again afterwards.
+        let embeddingStart = try await (store as? any EmbeddingFeed)?.embeddingPosition()
         try await refresh()
         if let embedder {
             // Built privately and swapped in once: adding page by page to the shared index
@@ -110,19 +167,16 @@ public final class SearchEngine: Sendable {
             }
             install(dense)
         }
-        #if os(Linux)
-        // Building copies the indexes a few times; hand the freed pages back to the system.
-        _ = paperboy_malloc_trim(0)
-        #endif
-        let indexes = snapshot
-        logger.info(
-            "search index loaded",
-            metadata: [
-                "papers": "\(indexes.lexical.count)", "embeddings": "\(indexes.dense.count)",
-                "seconds": "\(String(format: "%.2f", (ContinuousClock.now - started).seconds))",
-            ]
-        )
-        return indexes.lexical.count
+        writer.withLock { _ in state.withLock { $0.embeddingPosition = embeddingStart } }
+    }
+
+    /// Adds the embeddings saved (by this process or any other) since the index last read the
+    /// store's embedding feed; nothing when the store has none.
+    public func catchUpEmbeddings() async throws {
+        guard embedder != nil, let feed = store as? any EmbeddingFeed, let position = snapshot.embeddingPosition else { return }
+        let reached = try await addEmbeddings(from: feed, after: position)
+        guard reached != position else { return }
+        writer.withLock { _ in state.withLock { $0.embeddingPosition = reached } }
     }
 
     /// Indexes the papers written since the last load or refresh.

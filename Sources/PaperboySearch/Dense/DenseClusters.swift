@@ -15,14 +15,14 @@ import Dispatch
 public struct DenseClusters: Sendable {
     let dimension: Int
     /// Centroid `c`'s unit vector at 8 bits in row `c`, quantised as the index's rows are.
-    private(set) var centroids: [Int8] = []
-    private(set) var centroidScales: [Float] = []
+    var centroids: [Int8] = []
+    var centroidScales: [Float] = []
     /// Each cluster's list: its members' internal ids, 8-bit rows and scales, in the order
     /// they joined. A member removed or moved to another cluster keeps its entry with scale 0,
     /// which scans skip, until the clusters are trained again.
-    private(set) var lists: [List] = []
+    var lists: [List] = []
     /// Where each internal id's entry is: cluster and position in its list (−1: none).
-    private(set) var entries = ChunkedArray<Int32>(rowLength: 2, rowShift: DenseIndex.rowShift)
+    var entries = ChunkedArray<Int32>(rowLength: 2, rowShift: DenseIndex.rowShift)
 
     struct List: Sendable {
         var docs: [Int32] = []
@@ -30,7 +30,7 @@ public struct DenseClusters: Sendable {
         var scales: [Float] = []
     }
     /// How many vectors the centroids were trained on.
-    private(set) var trainedCount = 0
+    var trainedCount = 0
 
     /// Clusters trained.
     public var count: Int { centroidScales.count }
@@ -86,7 +86,7 @@ public struct DenseClusters: Sendable {
         return clusters
     }
 
-    private init(dimension: Int) {
+    init(dimension: Int) {
         self.dimension = dimension
     }
 

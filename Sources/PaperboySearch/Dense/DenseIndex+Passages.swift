@@ -9,13 +9,13 @@ struct PassageStore: Sendable {
     /// Component pairs per byte: even component in the low nibble, odd in the high one, each
     /// stored as `round(value × 7 / largest magnitude) + 8`, so 1...15. Chunked like the
     /// index's other arrays (`ChunkedArray`), so adding papers does not copy the others'.
-    private(set) var codes: ChunkedArray<UInt8>
+    var codes: ChunkedArray<UInt8>
     /// Per passage: what turns the nibble dot product back into a cosine.
-    private(set) var scales = ChunkedArray<Float>()
+    var scales = ChunkedArray<Float>()
     /// By internal id: the first passage and how many there are (0: none). A replaced
     /// paper's old passages stay unused in the arrays until the index is rebuilt.
-    private(set) var starts = ChunkedArray<Int32>(rowShift: DenseIndex.rowShift)
-    private(set) var counts = ChunkedArray<UInt8>(rowShift: DenseIndex.rowShift)
+    var starts = ChunkedArray<Int32>(rowShift: DenseIndex.rowShift)
+    var counts = ChunkedArray<UInt8>(rowShift: DenseIndex.rowShift)
 
     init(dimension: Int) {
         self.dimension = dimension
@@ -25,6 +25,9 @@ struct PassageStore: Sendable {
     var passageCount: Int { scales.count }
 
     static func bytes(dimension: Int) -> Int { (dimension + 1) / 2 }
+
+    /// How many passages `doc` has (0 for none or an unknown id).
+    func count(of doc: Int) -> UInt8 { doc < counts.count ? counts[doc] : 0 }
 
     mutating func set(_ units: [[Float]], for doc: Int) {
         while doc >= starts.count {

@@ -28,12 +28,12 @@ public struct DenseIndex: Sendable {
     /// snapshot writes that paper, not a copy of the index.
     var codes: ChunkedArray<Int8>
     /// What to multiply an 8-bit row's dot product by to get back to unit scale.
-    private(set) var codeScales = ChunkedArray<Float>(rowShift: DenseIndex.rowShift)
+    var codeScales = ChunkedArray<Float>(rowShift: DenseIndex.rowShift)
     /// Passage (sentence) vectors, 4 bits per component: see `DenseIndex+Passages.swift`.
     var passages: PassageStore
-    private var externalIDs = ChunkedArray<String>(rowShift: DenseIndex.rowShift)
-    private var internalIDs: [String: Int32] = [:]
-    private(set) var isLive = ChunkedArray<Bool>(rowShift: DenseIndex.rowShift)
+    var externalIDs = ChunkedArray<String>(rowShift: DenseIndex.rowShift)
+    var internalIDs: [String: Int32] = [:]
+    var isLive = ChunkedArray<Bool>(rowShift: DenseIndex.rowShift)
     /// The inverted file searches read when the index is large (`DenseIndex+Clusters.swift`).
     var clusters: DenseClusters?
     /// Clusters a clustered search reads; nil: as many as hold about `rowsPerQuery` rows.
@@ -72,13 +72,21 @@ public struct DenseIndex: Sendable {
     /// Adds `vector` for `id`, with the vectors of its `passages`, replacing any earlier ones.
     /// Vectors are normalised here so the dot product is the cosine. Returns false (and stores
     /// nothing) for a vector of the wrong size or with no direction; passage vectors of the
-    /// wrong size or with no direction are skipped.
+    /// wrong size or with no direction are skipped. Upserting a paper's stored vector again,
+    /// with as many passages, changes nothing (the passages are taken to be the same too).
     @discardableResult
     public mutating func upsert(id: String, vector: [Float], passages: [[Float]] = []) -> Bool {
         guard vector.count == dimension, let unit = DenseIndex.normalised(vector) else { return false }
         let (rowCodes, scale) = DenseIndex.quantised(unit)
         let units = passages.filter { $0.count == dimension }.compactMap(DenseIndex.normalised)
         if let existing = internalIDs[id] {
+            // The same vector again (a node reading back through the store's feed what it
+            // saved itself): nothing to do, and no passages to store twice.
+            if codeScales[Int(existing)] == scale, Int(self.passages.count(of: Int(existing))) == min(units.count, Int(UInt8.max)),
+                rowCodes.withUnsafeBufferPointer({ $0.elementsEqual(UnsafeBufferPointer(start: codes.row(Int(existing)), count: dimension)) })
+            {
+                return true
+            }
             codes.setRow(Int(existing), rowCodes)
             codeScales[Int(existing)] = scale
             self.passages.set(units, for: Int(existing))

@@ -98,3 +98,14 @@ struct Vocabulary: Sendable {
         return id
     }
 }
+
+extension Vocabulary {
+    /// The vocabulary whose term `i` is `terms[i]` (reading an index file).
+    init(terms: [String]) throws {
+        self.terms = terms
+        ids.reserveCapacity(terms.count)
+        for (id, term) in terms.enumerated() {
+            guard ids.updateValue(Int32(id), forKey: term) == nil else { throw IndexFileError("a term is listed twice") }
+        }
+    }
+}

@@ -52,3 +52,20 @@ struct AppendBuffer<Element: Sendable>: Sendable, RandomAccessCollection {
         storage = storage.copy(count: count, capacity: capacity)
     }
 }
+
+extension AppendBuffer where Element: BitwiseCopyable {
+    /// The count, then the elements (`IndexFile`).
+    func write(to file: IndexFileWriter) {
+        file.write(UInt64(count))
+        withUnsafeBufferPointer { file.writeBytes(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Reads what `write(to:)` wrote, with `spare` more elements' capacity to append into.
+    init(reading file: IndexFileReader, spare: (Int) -> Int = { _ in 0 }) throws {
+        let count = try file.readCount(elementSize: MemoryLayout<Element>.stride)
+        storage = SharedSlots(capacity: count + spare(count))
+        try file.fill(UnsafeMutableRawBufferPointer(start: storage.base, count: count * MemoryLayout<Element>.stride))
+        _ = storage.claim(0, count)
+        self.count = count
+    }
+}

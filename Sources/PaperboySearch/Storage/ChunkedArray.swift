@@ -88,3 +88,26 @@ struct ChunkedArray<Element: Sendable>: Sendable {
         }
     }
 }
+
+extension ChunkedArray where Element: BitwiseCopyable {
+    /// The count, then every element (`IndexFile`).
+    func write(to file: IndexFileWriter) {
+        file.write(UInt64(count))
+        for i in 0..<chunkCount { file.writeBytes(UnsafeRawBufferPointer(chunk(i))) }
+    }
+
+    /// Reads what `write(to:)` wrote, a chunk at a time straight into the chunks' memory.
+    init(reading file: IndexFileReader, rowLength: Int = 1, rowShift: Int = 14) throws {
+        self.init(rowLength: rowLength, rowShift: rowShift)
+        let total = try file.readCount(elementSize: MemoryLayout<Element>.stride)
+        guard total % rowLength == 0 else { throw IndexFileError("a chunked array holds part of a row") }
+        while count < total {
+            let length = Swift.min(chunkCapacity, total - count)
+            let slots = SharedSlots<Element>(capacity: chunkCapacity)
+            try file.fill(UnsafeMutableRawBufferPointer(start: slots.base, count: length * MemoryLayout<Element>.stride))
+            _ = slots.claim(0, length)
+            chunks.append(slots)
+            count += length
+        }
+    }
+}

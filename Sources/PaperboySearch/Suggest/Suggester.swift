@@ -98,3 +98,31 @@ public struct Suggester: Sendable {
         return low
     }
 }
+
+extension Suggester {
+    /// Writes the titles, already sorted and normalised (`IndexFile`).
+    public func write(to file: IndexFileWriter) {
+        file.write(strings: entries.lazy.map(\.key), count: entries.count)
+        file.write(strings: entries.lazy.map(\.id), count: entries.count)
+        file.write(strings: entries.lazy.map(\.title), count: entries.count)
+        file.write(entries.map(\.weight))
+    }
+
+    /// Reads what `write(to:)` wrote.
+    public init(reading file: IndexFileReader) throws {
+        self.init()
+        let keys = try file.readStrings()
+        let ids = try file.readStrings()
+        let titles = try file.readStrings()
+        let weights: [Float] = try file.readArray()
+        guard ids.count == keys.count, titles.count == keys.count, weights.count == keys.count else {
+            throw IndexFileError("the title suggestions' arrays differ in length")
+        }
+        entries.reserveCapacity(keys.count)
+        self.keys.reserveCapacity(keys.count)
+        for i in keys.indices {
+            entries.append(Entry(key: keys[i], id: ids[i], title: titles[i], weight: weights[i]))
+            self.keys[ids[i]] = keys[i]
+        }
+    }
+}

@@ -10,7 +10,7 @@ extension Setting {
         configFile, database, logLevel, modelDirectory,
         hostname, port, publicURL, allowedHosts, trustedProxies,
         apiRateLimit, loginRateLimit, submissionMaxAgeDays, submissionsPerDay, arxivAPIURL, arxivTimeout,
-        headerTimeout, bodyTimeout, idleTimeout, maxConnections, searchConcurrency, searchQueue,
+        headerTimeout, bodyTimeout, idleTimeout, maxConnections, searchConcurrency, searchQueue, searchIndex,
         smtpURL, mailFrom, smtpCAFile, smtpConnections, digestPapers, digestTime, digestCheckInterval,
         metricsToken, metricsPort,
         hfEndpoint, hfToken, hfSyncInterval, hfFirstSyncDays, arxivSyncTime, arxivSets, oaiEndpoint, oaiMetadataPrefix,
@@ -191,6 +191,14 @@ extension Setting {
         usedBy: [.serve],
         check: .atLeast(0),
         help: "Searches that may wait for those while the expected wait stays under 10 ms; more are answered 503 with Retry-After: 1"
+    )
+    static let searchIndex = Setting(
+        "search-index",
+        .text,
+        default: .unset("DATABASE.search-index beside a SQLite file; none for PostgreSQL"),
+        usedBy: [.serve],
+        help:
+            "File the search index is kept in between runs, so a start reads it and loads only what changed instead of rebuilding from the database; off for none"
     )
 
     // MARK: Mail
