@@ -173,8 +173,8 @@ enum ScaleCommand {
         let (seconds, indexes) = try loadIndexFile(path: path, dimension: 384)
         let afterLoad = rssMegabytes()
         let lexicalTimes = LatencyCommand.measure(queries) { _ = indexes.lexical.search($0, k: 10) }.sorted()
-        let step = max(1, indexes.dense.internalIDLimit / 300)
-        let vectors = (0..<300).map { indexes.dense.vector(of: Int32(min($0 * step, indexes.dense.internalIDLimit - 1))) }
+        let step = max(1, indexes.dense.count / 300)
+        let vectors = (0..<300).map { indexes.dense.vector(of: Int32(min($0 * step, indexes.dense.count - 1))) }
         let hybridTimes = LatencyCommand.measure(Array(queries.prefix(300).enumerated().map { "\($0.offset)" })) { index in
             let i = Int(index)!
             _ = HybridRanker.rank(queries[i], mode: .hybrid, lexical: indexes.lexical, dense: indexes.dense, depth: 100) { vectors[i] }

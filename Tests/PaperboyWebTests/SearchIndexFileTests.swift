@@ -5,6 +5,7 @@ import PaperboyCore
 import PaperboySearch
 import PaperboyStore
 import PaperboyStoreFactory
+import PaperboyTestSupport
 import Testing
 
 /// The search index kept in a file between runs: a start reads it, then loads from the store
@@ -75,7 +76,35 @@ import Testing
     }
 
     @Test func aRestartReadsTheFileAndLoadsOnlyWhatChangedSince() async throws {
-        try await Self.withStore { store, directory in
+        try await Self.withStore(Self.restart)
+    }
+
+    @Test(.enabled(if: PostgresCluster.available || PostgresCluster.required))
+    func aPostgresNodeRestartsFromItsFileToo() async throws {
+        let cluster = try PostgresCluster.shared.get()
+        let url = try await cluster.makeDatabase()
+        defer { cluster.dropDatabase(url: url) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-index-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try await StoreFactory.open(url)
+        try await Self.restart(store, directory)
+        await store.close()
+    }
+
+    /// Loads until the engine holds `count` embeddings and `papers` papers: on PostgreSQL a
+    /// commit becomes visible to readers of revisions once every older transaction (of any
+    /// test) has finished.
+    static func catchUp(_ engine: SearchEngine, to count: Int, papers: Int? = nil) async throws {
+        for _ in 0..<1000 where engine.embeddedCount < count || engine.paperCount < papers ?? 0 {
+            try await Task.sleep(for: .milliseconds(10))
+            try await engine.refresh()
+            try await engine.catchUpEmbeddings()
+        }
+    }
+
+    static func restart(_ store: any AppStore, _ directory: URL) async throws {
+        do {
             let path = directory.appendingPathComponent("index").path
             let embedder = WordHashEmbedder()
             let first = (0..<60).map(Self.paper)
@@ -84,6 +113,7 @@ import Testing
 
             let engine = SearchEngine(store: store, embedder: embedder, indexFile: path, logger: Self.logger)
             try await engine.load()
+            try await Self.catchUp(engine, to: 50, papers: 60)
             #expect(engine.loadSource == .store)
             #expect(engine.indexFileIsBehind)
             try await SearchIndexKeeper(engine: engine, path: path, logger: Self.logger).writeIfBehind()
@@ -101,6 +131,7 @@ import Testing
 
             let restarted = SearchEngine(store: store, embedder: embedder, indexFile: path, logger: Self.logger)
             try await restarted.load()
+            try await Self.catchUp(restarted, to: 80, papers: 80)
             #expect(restarted.loadSource == .file)
             #expect(restarted.paperCount == 80)
             #expect(restarted.embeddedCount == 80)
@@ -108,7 +139,7 @@ import Testing
 
             // The same answers as the first engine, had it kept running and caught up.
             try await engine.refresh()
-            try await engine.catchUpEmbeddings()
+            try await Self.catchUp(engine, to: 80, papers: 80)
             #expect(engine.paperCount == 80)
             #expect(Self.results(restarted) == Self.results(engine))
             #expect(restarted.suggest("quantum tele", limit: 5).map(\.id) == [changed.id])
@@ -116,6 +147,7 @@ import Testing
             // from one bulk build, so scores differ in the last digits).
             let rebuilt = SearchEngine(store: store, embedder: embedder, logger: Self.logger)
             try await rebuilt.load()
+            try await Self.catchUp(rebuilt, to: 80, papers: 80)
             #expect(rebuilt.loadSource == .store)
             #expect(rebuilt.embeddedCount == restarted.embeddedCount)
             for query in Self.queries {

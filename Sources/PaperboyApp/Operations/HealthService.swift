@@ -57,6 +57,9 @@ public struct HealthService: Sendable {
             public var embeddedPapers: Int
             public var sentenceVectors: Int
             public var semantic: Bool
+            /// Where this node's index came from at start: "file" (the index file, then what
+            /// changed since) or "store" (rebuilt from the database).
+            public var loadedFrom: String?
         }
 
         public struct Backfill: Codable, Sendable, Equatable {
@@ -102,7 +105,8 @@ public struct HealthService: Sendable {
                 indexedPapers: search.paperCount,
                 embeddedPapers: search.embeddedCount,
                 sentenceVectors: search.passageCount,
-                semantic: search.embedder != nil
+                semantic: search.embedder != nil,
+                loadedFrom: search.loadSource?.rawValue
             ),
             embeddingBackfill: .init(
                 running: embeddings.running,
