@@ -41,20 +41,22 @@ float pb_dot_f32_i8(const float *a, const int8_t *b, int count) {
     return total;
 }
 
-float pb_dot_nibbles(const uint8_t *row, const float *even, const float *odd, int width) {
-    const __m256i mask = _mm256_set1_epi32(0x0F);
-    __m256 sum0 = _mm256_setzero_ps(), sum1 = _mm256_setzero_ps();
-    int j = 0;
-    for (; j + 8 <= width; j += 8) {
-        __m256i bytes = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(row + j)));
-        __m256 low = _mm256_cvtepi32_ps(_mm256_and_si256(bytes, mask));
-        __m256 high = _mm256_cvtepi32_ps(_mm256_srli_epi32(bytes, 4));
-        sum0 = _mm256_fmadd_ps(_mm256_loadu_ps(even + j), low, sum0);
-        sum1 = _mm256_fmadd_ps(_mm256_loadu_ps(odd + j), high, sum1);
+float pb_dot_bitplanes3(const uint8_t *row, const float *query, int groups) {
+    // Each plane byte becomes a lane mask (lane j set when bit j is), which selects the
+    // query's components to add: plane b's sum counts 2^b times.
+    const __m256i bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    __m256 sum0 = _mm256_setzero_ps(), sum1 = _mm256_setzero_ps(), sum2 = _mm256_setzero_ps();
+    for (int g = 0; g < groups; g++) {
+        __m256 q = _mm256_loadu_ps(query + 8 * g);
+        __m256i m0 = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(row[g]), bits), bits);
+        __m256i m1 = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(row[groups + g]), bits), bits);
+        __m256i m2 = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(row[2 * groups + g]), bits), bits);
+        sum0 = _mm256_add_ps(sum0, _mm256_and_ps(q, _mm256_castsi256_ps(m0)));
+        sum1 = _mm256_add_ps(sum1, _mm256_and_ps(q, _mm256_castsi256_ps(m1)));
+        sum2 = _mm256_add_ps(sum2, _mm256_and_ps(q, _mm256_castsi256_ps(m2)));
     }
-    float total = horizontal_sum(_mm256_add_ps(sum0, sum1));
-    for (; j < width; j++) total += even[j] * (float)(row[j] & 15) + odd[j] * (float)(row[j] >> 4);
-    return total;
+    __m256 total = _mm256_fmadd_ps(_mm256_set1_ps(4), sum2, _mm256_fmadd_ps(_mm256_set1_ps(2), sum1, sum0));
+    return horizontal_sum(total);
 }
 
 int32_t pb_dot_i8(const int8_t *a, const int8_t *b, int count) {
@@ -126,9 +128,13 @@ float pb_dot_f32_i8(const float *a, const int8_t *b, int count) {
     return total;
 }
 
-float pb_dot_nibbles(const uint8_t *row, const float *even, const float *odd, int width) {
+float pb_dot_bitplanes3(const uint8_t *row, const float *query, int groups) {
     float total = 0;
-    for (int j = 0; j < width; j++) total += even[j] * (float)(row[j] & 15) + odd[j] * (float)(row[j] >> 4);
+    for (int i = 0; i < 8 * groups; i++) {
+        int code = ((row[i / 8] >> (i % 8)) & 1) | (((row[groups + i / 8] >> (i % 8)) & 1) << 1)
+            | (((row[2 * groups + i / 8] >> (i % 8)) & 1) << 2);
+        total += query[i] * (float)code;
+    }
     return total;
 }
 

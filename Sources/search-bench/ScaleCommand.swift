@@ -23,10 +23,15 @@ enum ScaleCommand {
     static func run(_ arguments: Arguments) throws {
         let data = URL(filePath: arguments.value("data", default: "../shared/data"))
         let target = Int(arguments.value("scale", default: "1000000")) ?? 1_000_000
-        let passagesPerPaper = Int(arguments.value("passages", default: "0")) ?? 0
+        // `--passages real`: as many sentence vectors as the server would store for each paper.
+        let passageArgument = arguments.value("passages", default: "0")
+        let passagesPerPaper = Int(passageArgument) ?? 0
         let queries = try String(contentsOfFile: try arguments.required("queries"), encoding: .utf8)
             .split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
         let corpus = try BenchCorpus.load(data: data)
+        let sentenceCounts = corpus.documents.map {
+            passageArgument == "real" ? Passages.texts(title: $0.title, abstract: $0.abstract).count : passagesPerPaper
+        }
         let documents = scaled(corpus.documents, to: target)
         print("corpus docs=\(corpus.documents.count) scaled to \(documents.count) queries=\(queries.count)")
 
@@ -55,14 +60,14 @@ enum ScaleCommand {
         var dense = DenseIndex(dimension: dimension)
         let denseStart = now()
         for (j, document) in documents.enumerated() {
-            let passages = (0..<passagesPerPaper).map { _ in vectors.next() }
+            let passages = (0..<sentenceCounts[j % sentenceCounts.count]).map { _ in vectors.next() }
             _ = dense.upsert(id: document.id, vector: paperVector(j), passages: passages)
         }
         let denseFill = now() - denseStart
         let clusterStart = now()
         if arguments.optional("scan") == nil { dense.clusterIfLarge() }
         print(
-            "dense fill_s=\(format(denseFill)) cluster_s=\(format(now() - clusterStart)) clusters=\(dense.clusterCount) probes=\(dense.probeCount) passages_per_paper=\(passagesPerPaper) vectors=\(real == nil ? "synthetic" : "real") rss_mb=\(rssMegabytes())"
+            "dense fill_s=\(format(denseFill)) cluster_s=\(format(now() - clusterStart)) clusters=\(dense.clusterCount) probes=\(dense.probeCount) passages_per_paper=\(String(format: "%.2f", Double(dense.passageCount) / Double(max(1, dense.count)))) vectors=\(real == nil ? "synthetic" : "real") rss_mb=\(rssMegabytes())"
         )
         let queryVectors = queries.indices.map { i in real.map { $0.queries[i % $0.queries.count] } ?? vectors.next() }
 
@@ -91,7 +96,7 @@ enum ScaleCommand {
             SearchDocument(id: "\($0.id)#new", title: $0.title, abstract: $0.abstract, authors: $0.authors)
         }
         let freshVectors = fresh.indices.map { j in
-            (paper: paperVector(documents.count + j), passages: (0..<passagesPerPaper).map { _ in vectors.next() })
+            (paper: paperVector(documents.count + j), passages: (0..<sentenceCounts[j]).map { _ in vectors.next() })
         }
         let updateStart = now()
         updatedLexical.upsert(contentsOf: Array(fresh))
@@ -180,6 +185,8 @@ enum ScaleCommand {
             _ = HybridRanker.rank(queries[i], mode: .hybrid, lexical: indexes.lexical, dense: indexes.dense, depth: 100) { vectors[i] }
         }.sorted()
         func at(_ sorted: [Double], _ p: Double) -> String { String(format: "%.3f", sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))]) }
+        let statistics = indexes.lexical.statistics
+        print("lexical terms=\(statistics.terms) postings=\(statistics.postings) posting_mb=\(statistics.postingBytes >> 20)")
         print(
             "load-index papers=\(indexes.lexical.count) vectors=\(indexes.dense.count) passages=\(indexes.dense.passageCount) clusters=\(indexes.dense.clusterCount) load_s=\(format(seconds)) rss_after_load_mb=\(afterLoad) lexical_p50_ms=\(at(lexicalTimes, 0.5)) hybrid_p50_ms=\(at(hybridTimes, 0.5)) hybrid_p99_ms=\(at(hybridTimes, 0.99)) rss_mb=\(rssMegabytes())"
         )

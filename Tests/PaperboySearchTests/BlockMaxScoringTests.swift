@@ -150,7 +150,7 @@ import Testing
             for (block, bounds) in list.blocks.enumerated() {
                 let range = block * size..<min((block + 1) * size, list.count)
                 #expect(bounds.lastDoc == list.docs[range.upperBound - 1], sourceLocation: sourceLocation)
-                #expect(list.impacts[range].allSatisfy { $0 <= bounds.maxImpact }, sourceLocation: sourceLocation)
+                #expect(list.impacts[range].allSatisfy { $0.value <= bounds.maxImpact }, sourceLocation: sourceLocation)
                 #expect(bounds.maxImpact <= list.maxImpact, sourceLocation: sourceLocation)
             }
         }

@@ -110,6 +110,34 @@ import Testing
         }
     }
 
+    @Test func aClusteredIndexHoldsEachRowOnceAndAdoptsVectorsReplacedOrRemovedDuringTraining() {
+        let vectors = Self.topicalVectors(count: 2_000, centers: 20, seed: 10)
+        var index = Self.index(vectors)
+        let trained = index.trainedClusters()
+        // While the clusters train on a snapshot: one vector replaced, one removed, one added.
+        let elsewhere = DenseIndexTests.randomVectors(count: 2, dimension: Self.dimension, seed: 11)
+        index.upsert(id: "v3", vector: elsewhere[0])
+        index.remove(id: "v4")
+        index.upsert(id: "new", vector: elsewhere[1])
+        var flat = index  // the same vectors, never clustered
+        flat.probes = nil
+        index.adopt(trained)
+        index.probes = trained.count
+        #expect(index.codes.isEmpty, "the rows live in the clusters' lists only")
+        for id in ["v3", "new", "v0", "v1999"] {
+            let doc = index.internalID(of: id)!
+            #expect(index.vector(of: doc) == flat.vector(of: doc), "\(id)")
+        }
+        #expect(Self.ids(index.search(elsewhere[0], k: 1), index) == ["v3"])
+        #expect(Self.ids(index.search(elsewhere[1], k: 1), index) == ["new"])
+        #expect(!Self.ids(index.search(vectors[4], k: 2_001, mode: .exact), index).contains("v4"))
+        #expect(index.search(vectors[9], k: 50, mode: .exact) == flat.search(vectors[9], k: 50, mode: .exact))
+        #expect(index.search(vectors[9], k: 50) == flat.search(vectors[9], k: 50))
+        // Replacing a vector after clustering moves its only row.
+        index.upsert(id: "v5", vector: elsewhere[0])
+        #expect(index.vector(of: index.internalID(of: "v5")!) == index.vector(of: index.internalID(of: "v3")!))
+    }
+
     @Test func onlyLargeIndexesCluster() {
         var small = Self.index(Self.topicalVectors(count: 500, centers: 10, seed: 9))
         #expect(!small.needsClustering)

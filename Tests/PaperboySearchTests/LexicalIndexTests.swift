@@ -147,7 +147,8 @@ import Testing
             let got = index.searchInternal(query, k: 20)
             #expect(got.count == min(20, expected.count))
             for (g, e) in zip(got, expected) {
-                #expect(abs(g.score - e.1) < 1e-3 * max(1, e.1), "\(query)")
+                // Impacts are stored as bfloat16: each within 2^-8 of its exact value.
+                #expect(abs(g.score - e.1) < 4e-3 * max(1, e.1), "\(query)")
             }
         }
     }
@@ -236,11 +237,13 @@ import Testing
         }
         incremental.renormalise()
         for query in queries {
-            // ...and after renormalising they are the same.
+            // ...and after renormalising they rank the same, with scores equal up to rounding
+            // (impacts are bfloat16, and renormalising rounds a rounded impact's term
+            // frequency again: two roundings of 2^-8 at most).
             let a = incremental.search(query, k: 10)
             let b = fresh.search(query, k: 10)
             #expect(a.map(\.id) == b.map(\.id))
-            for (x, y) in zip(a, b) { #expect(abs(x.score - y.score) < 1e-4 * y.score) }
+            for (x, y) in zip(a, b) { #expect(abs(x.score - y.score) < 8e-3 * y.score) }
         }
     }
 

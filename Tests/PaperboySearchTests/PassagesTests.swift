@@ -48,7 +48,7 @@ import Testing
         return v.map { $0 / norm }
     }
 
-    @Test func fourBitPassageScoresStayCloseToExactCosines() throws {
+    @Test func threeBitPassageScoresStayCloseToExactCosines() throws {
         let dimension = 384
         let vectors = DenseIndexTests.randomVectors(count: 40, dimension: dimension, seed: 7)
         let query = DenseIndexTests.randomVectors(count: 1, dimension: dimension, seed: 8)[0]
@@ -62,24 +62,68 @@ import Testing
             let got = try #require(index.bestPassageScore(query, doc: Int32(doc)))
             #expect(abs(got - exact) < 0.03, "doc \(doc): \(got) vs \(exact)")
         }
-        // A passage equal to the query scores close to 1 despite the 4-bit rounding.
+        // A passage equal to the query scores close to 1 despite the 3-bit rounding.
         var same = DenseIndex(dimension: dimension)
         same.upsert(id: "q", vector: vectors[0], passages: [query])
         #expect(abs(try #require(same.bestPassageScore(query, doc: 0)) - 1) < 0.03)
     }
 
+    @Test func theBitPlaneKernelComputesTheDecodedDotProduct() throws {
+        for dimension in [384, 50] {
+            let vectors = DenseIndexTests.randomVectors(count: 2, dimension: dimension, seed: UInt64(dimension))
+            let (passage, query) = (Self.unit(vectors[0]), Self.unit(vectors[1]))
+            let groups = PassageStore.groups(dimension: dimension)
+            let (planes, scale) = PassageStore.encoded(passage, groups: groups)
+            #expect(planes.count == 3 * groups)
+            // Decoded in Swift: code c of component i from bit i of each plane, value (2c − 7)·scale.
+            let decoded = (0..<dimension).map { i in
+                let code = (0..<3).reduce(0) { $0 | (Int(planes[$1 * groups + i / 8] >> (i % 8)) & 1) << $1 }
+                return Float(2 * code - 7) * scale
+            }
+            #expect(zip(decoded, passage).allSatisfy { abs($0 - $1) <= 0.7 * 2.9 / Float(dimension).squareRoot() })
+            var index = DenseIndex(dimension: dimension)
+            index.upsert(id: "p", vector: passage, passages: [passage])
+            let expected = zip(query, decoded).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+            #expect(abs(try #require(index.bestPassageScore(query, doc: 0)) - expected) < 1e-4)
+        }
+    }
+
+    /// Four orthonormal directions in 384 dimensions, each spread over every component as
+    /// sentence embeddings are (the 3-bit passage codes are made for such vectors).
+    static let basis: [[Float]] = {
+        var basis: [[Float]] = []
+        for vector in DenseIndexTests.randomVectors(count: 4, dimension: 384, seed: 21) {
+            var v = vector
+            for b in basis {
+                let dot = zip(v, b).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                v = zip(v, b).map { $0 - dot * $1 }
+            }
+            basis.append(unit(v))
+        }
+        return basis
+    }()
+
+    /// A four-dimension vector written in `basis`: the same cosines, in 384 dense dimensions.
+    static func lift(_ v: [Float]) -> [Float] {
+        (0..<384).map { i in (0..<4).reduce(Float(0)) { $0 + v[$1] * basis[$1][i] } }
+    }
+
     @Test func theBestSentenceLiftsAPaperAndLexicalCandidatesAreScoredToo() throws {
-        // Four dimensions make the geometry obvious. The query points along x.
-        let query: [Float] = [1, 0, 0, 0]
-        var index = DenseIndex(dimension: 4)
+        // Four directions make the geometry obvious. The query points along the first.
+        let query = Self.lift([1, 0, 0, 0])
+        var index = DenseIndex(dimension: 384)
         // "broad": whole paper fairly close, no sentence closer.
-        index.upsert(id: "broad", vector: Self.unit([0.8, 0.6, 0, 0]), passages: [Self.unit([0.8, 0, 0.6, 0])])
+        index.upsert(id: "broad", vector: Self.lift([0.8, 0.6, 0, 0]), passages: [Self.lift([0.8, 0, 0.6, 0])])
         // "precise": whole paper further away, but one sentence states exactly the query.
-        index.upsert(id: "precise", vector: Self.unit([0.7, 0, 0.714, 0]), passages: [[0, 1, 0, 0], [1, 0, 0, 0]])
+        index.upsert(
+            id: "precise",
+            vector: Self.lift(Self.unit([0.7, 0, 0.714, 0])),
+            passages: [Self.lift([0, 1, 0, 0]), Self.lift([1, 0, 0, 0])]
+        )
         // "old": embedded before passages existed; its whole-paper cosine counts twice.
-        index.upsert(id: "old", vector: Self.unit([0.85, 0, 0, 0.527]))
+        index.upsert(id: "old", vector: Self.lift(Self.unit([0.85, 0, 0, 0.527])))
         // "far": opposite to the query; only reachable as a lexical candidate.
-        index.upsert(id: "far", vector: Self.unit([-1, 0.1, 0, 0]), passages: [Self.unit([-1, 0, 0.1, 0])])
+        index.upsert(id: "far", vector: Self.lift(Self.unit([-1, 0.1, 0, 0])), passages: [Self.lift(Self.unit([-1, 0, 0.1, 0]))])
 
         // By whole papers alone "precise" comes third...
         #expect(index.search(query, k: 4, mode: .exact).map { index.externalID(of: $0.doc) } == ["old", "broad", "precise", "far"])
@@ -87,9 +131,9 @@ import Testing
         let ranked = index.searchWithPassages(query, k: 3, depth: 3)
         #expect(ranked.map { index.externalID(of: $0.doc) } == ["precise", "old", "broad"])
         let precise = try #require(ranked.first)
-        #expect(abs(precise.score - (0.7 + DenseIndex.passageWeight * 1)) < 0.02)
-        #expect(abs(ranked[1].score - 0.85 * (1 + DenseIndex.passageWeight)) < 0.02)
-        #expect(abs(ranked[2].score - 0.8 * (1 + DenseIndex.passageWeight)) < 0.02)
+        #expect(abs(precise.score - (0.7 + DenseIndex.passageWeight * 1)) < 0.05)
+        #expect(abs(ranked[1].score - 0.85 * (1 + DenseIndex.passageWeight)) < 0.05)
+        #expect(abs(ranked[2].score - 0.8 * (1 + DenseIndex.passageWeight)) < 0.05)
 
         let far = try #require(index.internalID(of: "far"))
         let withLexical = index.searchWithPassages(query, k: 4, depth: 3, including: [far])
@@ -101,13 +145,14 @@ import Testing
     }
 
     @Test func replacingAPaperReplacesItsSentences() {
-        var index = DenseIndex(dimension: 4)
-        index.upsert(id: "p", vector: [1, 0, 0, 0], passages: [[0, 1, 0, 0]])
-        #expect(abs(index.bestPassageScore([0, 1, 0, 0], doc: 0)! - 1) < 0.01)
-        index.upsert(id: "p", vector: [1, 0, 0, 0], passages: [[0, 0, 1, 0], [0, 0, 0, 1]])
-        #expect(abs(index.bestPassageScore([0, 1, 0, 0], doc: 0)!) < 0.01)
-        #expect(abs(index.bestPassageScore([0, 0, 0, 1], doc: 0)! - 1) < 0.01)
-        index.upsert(id: "p", vector: [1, 0, 0, 0])
-        #expect(index.bestPassageScore([0, 0, 0, 1], doc: 0) == nil)
+        let (x, y, z, w) = (Self.basis[0], Self.basis[1], Self.basis[2], Self.basis[3])
+        var index = DenseIndex(dimension: 384)
+        index.upsert(id: "p", vector: x, passages: [y])
+        #expect(abs(index.bestPassageScore(y, doc: 0)! - 1) < 0.05)
+        index.upsert(id: "p", vector: x, passages: [z, w])
+        #expect(abs(index.bestPassageScore(y, doc: 0)!) < 0.05)
+        #expect(abs(index.bestPassageScore(w, doc: 0)! - 1) < 0.05)
+        index.upsert(id: "p", vector: x)
+        #expect(index.bestPassageScore(w, doc: 0) == nil)
     }
 }

@@ -21,7 +21,7 @@ extension SearchEngine {
     }
 
     /// The parts of the file this layer adds around the indexes, bumped when they change.
-    static let indexFileLayout = "paperboy-search-engine 1"
+    static let indexFileLayout = "paperboy-search-engine 2"
 
     struct IndexFileHeader: Equatable {
         var layout = SearchEngine.indexFileLayout
@@ -71,23 +71,24 @@ extension SearchEngine {
         indexes.suggester = try Suggester(reading: file)
         let categories = try file.readStrings()
         for (id, name) in categories.enumerated() { indexes.categoryIDs[name] = UInt16(truncatingIfNeeded: id) }
-        let ids = try file.readStrings()
         let days: [Int32] = try file.readArray()
         let categoryCounts: [UInt8] = try file.readArray()
         let paperCategories: [UInt16] = try file.readArray()
-        guard days.count == ids.count, categoryCounts.count == ids.count,
+        guard days.count == categoryCounts.count, days.count <= indexes.lexical.internalIDLimit,
             categoryCounts.reduce(0, { $0 + Int($1) }) == paperCategories.count,
             paperCategories.allSatisfy({ Int($0) < categories.count })
         else { throw IndexFileError("the filter fields are damaged") }
         try file.finish()
         var start = 0
-        indexes.fieldsByID.reserveCapacity(ids.count)
-        for (i, id) in ids.enumerated() {
-            let end = start + Int(categoryCounts[i])
-            indexes.fieldsByID[id] = PaperFields(publishedDay: days[i], categories: Array(paperCategories[start..<end]))
+        indexes.lexicalFields.reserveCapacity(days.count)
+        for (day, count) in zip(days, categoryCounts) {
+            let end = start + Int(count)
+            indexes.lexicalFields.append(
+                PaperFields(publishedDay: day, categories: indexes.interned(Array(paperCategories[start..<end])))
+            )
             start = end
         }
-        indexes.rebuildFieldTables()
+        indexes.rebuildDenseFields()
         return indexes
     }
 
@@ -130,11 +131,11 @@ extension SearchEngine {
         indexes.suggester.write(to: file)
         let categories = indexes.categoryIDs.sorted { $0.value < $1.value }.map(\.key)
         file.write(strings: categories, count: categories.count)
-        let papers = Array(indexes.fieldsByID)
-        file.write(strings: papers.lazy.map(\.key), count: papers.count)
-        file.write(papers.map(\.value.publishedDay))
-        file.write(papers.map { UInt8(min($0.value.categories.count, Int(UInt8.max))) })
-        file.write(papers.flatMap { $0.value.categories.prefix(Int(UInt8.max)) })
+        // By lexical internal id; the dense ones are found again through the papers' ids.
+        let fields = indexes.lexicalFields
+        file.write(fields.map(\.publishedDay))
+        file.write(fields.map { UInt8(min($0.categories.count, Int(UInt8.max))) })
+        file.write(fields.flatMap { $0.categories.prefix(Int(UInt8.max)) })
         try file.commit()
     }
 }
@@ -172,17 +173,5 @@ extension SearchEngine.IndexFileHeader {
         let revision = Int(try file.read(Int64.self))
         let id = try file.read(String.self)
         return RevisionPosition(revision: revision, id: try file.read(Bool.self) ? id : nil)
-    }
-}
-
-extension SearchEngine.Indexes {
-    /// The filter fields by lexical and by dense internal id, from `fieldsByID`.
-    mutating func rebuildFieldTables() {
-        lexicalFields = []
-        denseFields = []
-        for (id, fields) in fieldsByID {
-            if let doc = lexical.internalID(of: id) { lexicalFields.set(Int(doc), fields) }
-            if let doc = dense.internalID(of: id) { denseFields.set(Int(doc), fields) }
-        }
     }
 }

@@ -44,8 +44,10 @@ public final class SearchEngine: Sendable {
         /// Filter fields by lexical and by dense internal id.
         var lexicalFields: [PaperFields] = []
         var denseFields: [PaperFields] = []
-        var fieldsByID: [String: PaperFields] = [:]
         var categoryIDs: [String: UInt16] = [:]
+        /// Every distinct list of categories once: papers with the same ones share it (at a
+        /// million papers, an array each would be about 50 MB).
+        var categoryLists: [[UInt16]: [UInt16]] = [:]
         var position = RevisionPosition(revision: -1)
         /// How far into the store's embedding feed the dense index has loaded (nil: the store
         /// has no feed).
@@ -210,9 +212,8 @@ public final class SearchEngine: Sendable {
             for paper in papers {
                 let fields = PaperFields(
                     publishedDay: paper.publishedDay.map { Int32($0.daysSinceEpoch) } ?? PaperFields.unknownDay,
-                    categories: paper.categories.map { indexes.categoryID($0) }
+                    categories: indexes.interned(paper.categories.map { indexes.categoryID($0) })
                 )
-                indexes.fieldsByID[paper.id] = fields
                 if let doc = indexes.lexical.internalID(of: paper.id) {
                     indexes.lexicalFields.set(Int(doc), fields)
                 }
@@ -229,10 +230,7 @@ public final class SearchEngine: Sendable {
         writer.withLock { _ in
             var indexes = snapshot
             indexes.dense = dense
-            indexes.denseFields = []
-            for (id, fields) in indexes.fieldsByID {
-                if let doc = dense.internalID(of: id) { indexes.denseFields.set(Int(doc), fields) }
-            }
+            indexes.rebuildDenseFields()
             state.withLock { $0 = indexes }
         }
     }
@@ -256,7 +254,7 @@ public final class SearchEngine: Sendable {
             var indexes = snapshot
             for embedding in embeddings
             where indexes.dense.upsert(id: embedding.paperID, vector: embedding.vector, passages: embedding.passages ?? []) {
-                if let doc = indexes.dense.internalID(of: embedding.paperID), let fields = indexes.fieldsByID[embedding.paperID] {
+                if let doc = indexes.dense.internalID(of: embedding.paperID), let fields = indexes.fields(of: embedding.paperID) {
                     indexes.denseFields.set(Int(doc), fields)
                 }
             }
@@ -407,6 +405,29 @@ public final class SearchEngine: Sendable {
 }
 
 extension SearchEngine.Indexes {
+    /// The shared copy of a list of category ids.
+    mutating func interned(_ categories: [UInt16]) -> [UInt16] {
+        if let shared = categoryLists[categories] { return shared }
+        categoryLists[categories] = categories
+        return categories
+    }
+
+    /// A paper's filter fields, found through its lexical internal id.
+    func fields(of id: String) -> SearchEngine.PaperFields? {
+        guard let doc = lexical.internalID(of: id), Int(doc) < lexicalFields.count else { return nil }
+        return lexicalFields[Int(doc)]
+    }
+
+    /// The filter fields by dense internal id, from those by lexical id.
+    mutating func rebuildDenseFields() {
+        denseFields = []
+        for doc in 0..<Int32(min(lexical.internalIDLimit, lexicalFields.count)) {
+            let id = lexical.externalID(of: doc)
+            guard lexical.internalID(of: id) == doc, let dense = dense.internalID(of: id) else { continue }
+            denseFields.set(Int(dense), lexicalFields[Int(doc)])
+        }
+    }
+
     mutating func categoryID(_ name: String) -> UInt16 {
         if let id = categoryIDs[name] { return id }
         let id = UInt16(truncatingIfNeeded: categoryIDs.count)

@@ -26,7 +26,9 @@ public struct DenseClusters: Sendable {
 
     struct List: Sendable {
         var docs: [Int32] = []
-        var codes: [Int8] = []
+        /// The only copy of its members' rows once the index is clustered (`DenseIndex.row`);
+        /// appends do not move rows that readers' snapshots point into.
+        var codes = AppendBuffer<Int8>()
         var scales: [Float] = []
     }
     /// How many vectors the centroids were trained on.
@@ -58,7 +60,7 @@ public struct DenseClusters: Sendable {
             var sums = [[Float]](repeating: [Float](repeating: 0, count: dimension), count: k)
             var sizes = [Int](repeating: 0, count: k)
             for (i, cluster) in assignment.enumerated() {
-                let row = index.codes.row(Int(sample[i]))
+                let row = index.row(sample[i])
                 let scale = index.codeScales[Int(sample[i])]
                 sizes[Int(cluster)] += 1
                 sums[Int(cluster)].withUnsafeMutableBufferPointer { sum in
@@ -81,7 +83,7 @@ public struct DenseClusters: Sendable {
         clusters.lists = [List](repeating: List(), count: k)
         clusters.entries.append(contentsOf: [Int32](repeating: -1, count: 2 * index.internalIDLimit))
         for (doc, cluster) in zip(all, assignment) {
-            clusters.append(doc, to: cluster, row: index.codes.row(Int(doc)), scale: index.codeScales[Int(doc)])
+            clusters.append(doc, to: cluster, row: index.row(doc), scale: index.codeScales[Int(doc)])
         }
         return clusters
     }
@@ -108,6 +110,22 @@ public struct DenseClusters: Sendable {
         remove(doc)
         while Int(doc) >= entries.count / 2 { entries.append(contentsOf: [-1, -1]) }
         append(doc, to: nearest(row), row: row, scale: scale)
+    }
+
+    /// `doc`'s 8-bit row in its list; nil when it has none (never filed, or removed).
+    @inline(__always)
+    func row(of doc: Int32) -> UnsafePointer<Int8>? {
+        guard Int(doc) < entries.count / 2 else { return nil }
+        let entry = entries.row(Int(doc))
+        guard entry[0] >= 0 else { return nil }
+        return lists[Int(entry[0])].codes.address(of: Int(entry[1]) * dimension)
+    }
+
+    /// The scale filed with `doc`'s row (0 when it has none).
+    func scale(of doc: Int32) -> Float {
+        guard Int(doc) < entries.count / 2 else { return 0 }
+        let entry = entries.row(Int(doc))
+        return entry[0] >= 0 ? lists[Int(entry[0])].scales[Int(entry[1])] : 0
     }
 
     /// Retires `doc`'s entry, if it has one: scans no longer return it.
@@ -156,7 +174,7 @@ public struct DenseClusters: Sendable {
                     nonisolated(unsafe) let (matrix, scales) = (matrix, scales)
                     DispatchQueue.concurrentPerform(iterations: chunks) { part in
                         let range = part * chunk..<min(rows.count, (part + 1) * chunk)
-                        let pointers: [UnsafePointer<Int8>?] = range.map { index.codes.row(Int(rows[$0])) }
+                        let pointers: [UnsafePointer<Int8>?] = range.map { index.row(rows[$0]) }
                         pb_nearest_i8(
                             pointers,
                             Int32(range.count),

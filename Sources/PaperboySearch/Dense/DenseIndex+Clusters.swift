@@ -1,4 +1,5 @@
 import CVectorKernels
+import Foundation
 
 extension DenseIndex {
     /// Below this many vectors the full 8-bit scan is fast enough (about 3 ms at 100,000, no
@@ -38,7 +39,7 @@ extension DenseIndex {
     /// later join their nearest cluster; retrain when the index has grown a lot (the engine
     /// does it when the count has doubled since training).
     public mutating func cluster(clusterCount: Int? = nil) {
-        clusters = DenseClusters.train(self, clusterCount: clusterCount ?? DenseIndex.defaultClusterCount(for: count))
+        adopt(DenseClusters.train(self, clusterCount: clusterCount ?? DenseIndex.defaultClusterCount(for: count)))
     }
 
     /// Whether `clusterIfLarge` would train: at least `clusteringThreshold` vectors, and
@@ -64,17 +65,32 @@ extension DenseIndex {
     }
 
     /// Starts searching `clusters` (trained on an earlier state of this index by
-    /// `trainedClusters`), filing the vectors added since. A vector replaced since stays in
-    /// its old vector's cluster until it changes again: findable, if less reliably.
+    /// `trainedClusters`, or on this one), which from now on hold the only copy of the rows.
+    /// Vectors added or replaced since the training's snapshot are filed anew, and those
+    /// removed since are retired.
     public mutating func adopt(_ trained: DenseClusters) {
+        let before = self  // holds the current rows while they move
         clusters = trained
-        for doc in trained.entries.count / 2..<internalIDLimit where isLive[doc] { fileInCluster(Int32(doc)) }
+        codes = ChunkedArray(rowLength: dimension, rowShift: DenseIndex.rowShift)
+        for doc in 0..<Int32(internalIDLimit) {
+            guard isLive[Int(doc)] else {
+                clusters!.remove(doc)  // removed since the snapshot
+                continue
+            }
+            let current = before.row(doc)
+            if let filed = trained.row(of: doc), trained.scale(of: doc) == codeScales[Int(doc)],
+                memcmp(filed, current, dimension) == 0
+            {
+                continue
+            }
+            clusters!.add(doc, row: current, scale: codeScales[Int(doc)])
+        }
     }
 
     /// Files a new or replaced row under its nearest cluster.
-    mutating func fileInCluster(_ doc: Int32) {
+    mutating func fileInCluster(_ doc: Int32, _ row: [Int8]) {
         guard clusters != nil else { return }
-        clusters!.add(doc, row: codes.row(Int(doc)), scale: codeScales[Int(doc)])
+        row.withUnsafeBufferPointer { clusters!.add(doc, row: $0.baseAddress!, scale: codeScales[Int(doc)]) }
     }
 
     /// The best `k` rows by 8-bit score: from the nearest clusters when clustered (falling

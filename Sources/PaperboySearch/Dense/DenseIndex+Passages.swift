@@ -1,21 +1,30 @@
 import CVectorKernels
 
-/// Passage vectors at 4 bits per component: 196 bytes for a 384-dimension sentence, so the
-/// ~7 sentences of each of 80k abstracts fit in about 110 MB. They are never scanned, only
-/// scored for the few hundred candidates of a query, where 4 bits change no SciFact ranking
-/// metric against float32 (BENCHMARKS.md).
+/// Passage vectors at 3 bits per component: 144 bytes for a 384-dimension sentence, so the
+/// 8 million sentences of a million abstracts take 1.2 GB. They are never scanned, only scored
+/// for the few hundred candidates of a query.
+///
+/// Each component is cut into eight even steps of 0.7 σ (σ: the vector's root mean square),
+/// clipped at ±2.8 σ, and stands for its step's middle. The step was chosen on SciFact train
+/// (0.586, 0.7, 0.8 and 0.9 σ); on test, hybrid and dense nDCG@10 match the 4 bits per
+/// component stored before (BENCHMARKS.md, "Search at arXiv scale"). Made for dense
+/// embeddings such as MiniLM's: a component of 0 reads as half a step, so a vector with few
+/// non-zero components (a toy one) scores less exactly.
 struct PassageStore: Sendable {
     let dimension: Int
-    /// Component pairs per byte: even component in the low nibble, odd in the high one, each
-    /// stored as `round(value × 7 / largest magnitude) + 8`, so 1...15. Chunked like the
-    /// index's other arrays (`ChunkedArray`), so adding papers does not copy the others'.
+    /// Per passage, three bit planes of `groups` bytes: bit j of plane b's byte g is bit b of
+    /// the code of component 8g + j. Chunked like the index's other arrays (`ChunkedArray`), so
+    /// adding papers does not copy the others'.
     var codes: ChunkedArray<UInt8>
-    /// Per passage: what turns the nibble dot product back into a cosine.
+    /// Per passage: the step / 2, which turns the code dot product back into a cosine.
     var scales = ChunkedArray<Float>()
     /// By internal id: the first passage and how many there are (0: none). A replaced
     /// paper's old passages stay unused in the arrays until the index is rebuilt.
     var starts = ChunkedArray<Int32>(rowShift: DenseIndex.rowShift)
     var counts = ChunkedArray<UInt8>(rowShift: DenseIndex.rowShift)
+
+    /// The step between codes, in units of the vector's root mean square.
+    static let step: Float = 0.7
 
     init(dimension: Int) {
         self.dimension = dimension
@@ -24,7 +33,10 @@ struct PassageStore: Sendable {
 
     var passageCount: Int { scales.count }
 
-    static func bytes(dimension: Int) -> Int { (dimension + 1) / 2 }
+    /// Bytes in each bit plane.
+    static func groups(dimension: Int) -> Int { (dimension + 7) / 8 }
+
+    static func bytes(dimension: Int) -> Int { 3 * groups(dimension: dimension) }
 
     /// How many passages `doc` has (0 for none or an unknown id).
     func count(of doc: Int) -> UInt8 { doc < counts.count ? counts[doc] : 0 }
@@ -37,64 +49,56 @@ struct PassageStore: Sendable {
         let kept = units.prefix(Int(UInt8.max))
         starts[doc] = Int32(scales.count)
         counts[doc] = UInt8(kept.count)
-        let width = PassageStore.bytes(dimension: dimension)
+        let groups = PassageStore.groups(dimension: dimension)
         for unit in kept {
-            let largest = unit.reduce(Float(0)) { max($0, abs($1)) }
-            let factor = largest > 0 ? 7 / largest : 0
-            var row = [UInt8](repeating: 0x88, count: width)
-            for (i, value) in unit.enumerated() {
-                let nibble = UInt8(Int((value * factor).rounded()) + 8)
-                row[i / 2] = i % 2 == 0 ? (row[i / 2] & 0xF0) | nibble : (row[i / 2] & 0x0F) | (nibble << 4)
-            }
+            let (row, scale) = PassageStore.encoded(unit, groups: groups)
             codes.append(contentsOf: row)
-            scales.append(largest / 7)
+            scales.append(scale)
         }
     }
 
-    /// A unit query split into even and odd components, ready for the nibble dot product.
+    /// The bit planes of a unit vector's codes, and its scale.
+    static func encoded(_ unit: [Float], groups: Int) -> (planes: [UInt8], scale: Float) {
+        let rms = (unit.reduce(Float(0)) { $0 + $1 * $1 } / Float(max(1, unit.count))).squareRoot()
+        let delta = step * rms
+        var planes = [UInt8](repeating: 0, count: 3 * groups)
+        guard delta > 0 else { return (planes, 0) }
+        for (i, value) in unit.enumerated() {
+            // Codes 0...7 stand for steps −4...3, whose middles are (2·code − 7)·delta/2.
+            let code = Int(min(3, max(-4, (value / delta).rounded(.down)))) + 4
+            for bit in 0..<3 where code & (1 << bit) != 0 {
+                planes[bit * groups + i / 8] |= UInt8(1 << (i % 8))
+            }
+        }
+        return (planes, delta / 2)
+    }
+
+    /// A unit query padded to whole groups of eight, and the sum of its components.
     struct PreparedQuery {
-        var even: [Float]
-        var odd: [Float]
+        var padded: [Float]
         var sum: Float
     }
 
     static func prepare(_ unit: [Float], dimension: Int) -> PreparedQuery {
-        let width = bytes(dimension: dimension)
-        var even = [Float](repeating: 0, count: width)
-        var odd = [Float](repeating: 0, count: width)
-        for (i, value) in unit.enumerated() {
-            if i % 2 == 0 { even[i / 2] = value } else { odd[i / 2] = value }
-        }
-        return PreparedQuery(even: even, odd: odd, sum: unit.reduce(0, +))
+        var padded = unit
+        padded.append(contentsOf: repeatElement(0, count: 8 * groups(dimension: dimension) - unit.count))
+        return PreparedQuery(padded: padded, sum: unit.reduce(0, +))
     }
 
     /// The best cosine between the query and one of `doc`'s passages; nil when it has none.
     func best(_ query: PreparedQuery, doc: Int32) -> Float? {
         let doc = Int(doc)
         guard doc < counts.count, counts[doc] > 0 else { return nil }
-        let width = PassageStore.bytes(dimension: dimension)
+        let groups = Int32(PassageStore.groups(dimension: dimension))
         var best = -Float.infinity
-        query.even.withUnsafeBufferPointer { even in
-            query.odd.withUnsafeBufferPointer { odd in
-                for passage in Int(starts[doc])..<Int(starts[doc]) + Int(counts[doc]) {
-                    let raw = PassageStore.nibbleDot(codes.row(passage), width: width, even: even, odd: odd)
-                    // Σ q·(nibble − 8) = Σ q·nibble − 8·Σ q
-                    best = max(best, (raw - 8 * query.sum) * scales[passage])
-                }
+        query.padded.withUnsafeBufferPointer { q in
+            for passage in Int(starts[doc])..<Int(starts[doc]) + Int(counts[doc]) {
+                // Σ q·(2·code − 7)·scale, the code dot product in C (AVX2).
+                let raw = pb_dot_bitplanes3(codes.row(passage), q.baseAddress!, groups)
+                best = max(best, (2 * raw - 7 * query.sum) * scales[passage])
             }
         }
         return best
-    }
-
-    /// Σ even[j]·low(row[j]) + odd[j]·high(row[j]) (an AVX2 kernel in C).
-    @inline(__always)
-    static func nibbleDot(
-        _ row: UnsafePointer<UInt8>,
-        width: Int,
-        even: UnsafeBufferPointer<Float>,
-        odd: UnsafeBufferPointer<Float>
-    ) -> Float {
-        pb_dot_nibbles(row, even.baseAddress!, odd.baseAddress!, Int32(width))
     }
 }
 

@@ -5,11 +5,8 @@ extension DenseIndex {
     func exactScan(_ unit: [Float], k: Int, filter: ((Int32) -> Bool)?) -> [ScoredDoc] {
         var top = TopK(k: k)
         unit.withUnsafeBufferPointer { q in
-            forEachChunk { first, matrix, scales, live in
-                for row in 0..<live.count where live[row] {
-                    let score = DenseIndex.dot(q, matrix.baseAddress! + row * dimension, count: dimension) * scales[row]
-                    offer(first + row, score, to: &top, filter: filter)
-                }
+            forEachRow { doc, row, scale in
+                offer(doc, DenseIndex.dot(q, row, count: dimension) * scale, to: &top, filter: filter)
             }
         }
         return top.sorted()
@@ -20,24 +17,33 @@ extension DenseIndex {
         let (queryCodes, queryScale) = DenseIndex.quantised(unit)
         var top = TopK(k: k)
         queryCodes.withUnsafeBufferPointer { q in
-            forEachChunk { first, matrix, scales, live in
-                for row in 0..<live.count where live[row] {
-                    let raw = pb_dot_i8(q.baseAddress!, matrix.baseAddress! + row * dimension, Int32(dimension))
-                    offer(first + row, Float(raw) * scales[row] * queryScale, to: &top, filter: filter)
-                }
+            forEachRow { doc, row, scale in
+                let raw = pb_dot_i8(q.baseAddress!, row, Int32(dimension))
+                offer(doc, Float(raw) * scale * queryScale, to: &top, filter: filter)
             }
         }
         return top.sorted()
     }
 
-    /// Calls `body` for each chunk of rows: its first internal id, its 8-bit rows, their
-    /// scales and liveness.
+    /// Calls `body` with every live vector's internal id, 8-bit row and scale: chunk by chunk,
+    /// or list by list when the index is clustered (its rows are there).
     @inline(__always)
-    func forEachChunk(
-        _ body: (Int, UnsafeBufferPointer<Int8>, UnsafeBufferPointer<Float>, UnsafeBufferPointer<Bool>) -> Void
-    ) {
+    func forEachRow(_ body: (Int, UnsafePointer<Int8>, Float) -> Void) {
+        if let clusters {
+            for list in clusters.lists {
+                list.codes.withUnsafeBufferPointer { codes in
+                    for (i, scale) in list.scales.enumerated() where scale > 0 {
+                        body(Int(list.docs[i]), codes.baseAddress! + i * dimension, scale)
+                    }
+                }
+            }
+            return
+        }
         for chunk in 0..<isLive.chunkCount {
-            body(chunk << DenseIndex.rowShift, codes.chunk(chunk), codeScales.chunk(chunk), isLive.chunk(chunk))
+            let (first, matrix, scales, live) = (chunk << DenseIndex.rowShift, codes.chunk(chunk), codeScales.chunk(chunk), isLive.chunk(chunk))
+            for row in 0..<live.count where live[row] {
+                body(first + row, matrix.baseAddress! + row * dimension, scales[row])
+            }
         }
     }
 
@@ -51,7 +57,7 @@ extension DenseIndex {
     /// Cosine of a unit query with a stored row.
     func cosine(_ unit: [Float], _ doc: Int32) -> Float {
         unit.withUnsafeBufferPointer { q in
-            DenseIndex.dot(q, codes.row(Int(doc)), count: dimension) * codeScales[Int(doc)]
+            DenseIndex.dot(q, row(doc), count: dimension) * codeScales[Int(doc)]
         }
     }
 

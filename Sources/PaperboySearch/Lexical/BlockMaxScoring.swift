@@ -181,7 +181,7 @@ struct BlockMaxScoring {
 /// A position in one query term's posting list.
 struct PostingCursor {
     let docs: UnsafeBufferPointer<UInt32>
-    let impacts: UnsafeBufferPointer<Float>
+    let impacts: UnsafeBufferPointer<Impact>
     let blocks: UnsafeBufferPointer<PostingBlock>
     let weight: Float
     let maxImpact: Float
@@ -191,7 +191,7 @@ struct PostingCursor {
 
     init(
         docs: UnsafeBufferPointer<UInt32>,
-        impacts: UnsafeBufferPointer<Float>,
+        impacts: UnsafeBufferPointer<Impact>,
         blocks: UnsafeBufferPointer<PostingBlock>,
         weight: Float,
         maxImpact: Float
@@ -209,7 +209,7 @@ struct PostingCursor {
     var doc: UInt32 { position < docs.count ? docs[position] : .max }
 
     /// What the current posting adds to its document's score.
-    var contribution: Float { weight * impacts[position] }
+    var contribution: Float { weight * impacts[position].value }
 
     /// Moves to the first posting whose document is `target` or later.
     mutating func advance(to target: UInt32) {
@@ -240,7 +240,7 @@ struct PostingCursor {
         while position < docs.count {
             let doc = docs[position]
             guard doc <= window.last else { break }
-            window.scores[Int(doc)] += weight * impacts[position]
+            window.scores[Int(doc)] += weight * impacts[position].value
             window.mark(doc)
             position += 1
         }
@@ -255,14 +255,14 @@ struct PostingCursor {
         let end = QueryScoring.lowerBound(docs, window.last &+ 1, from: position)
         if end - position <= 8 * expected {
             for position in position..<end where window.isMarked(docs[position]) {
-                window.scores[Int(docs[position])] += weight * impacts[position]
+                window.scores[Int(docs[position])] += weight * impacts[position].value
             }
             position = end
         } else {
             window.forEachMarked(clearing: false) { doc in
                 advance(to: UInt32(doc))
                 if position < end && docs[position] == UInt32(doc) {
-                    window.scores[doc] += weight * impacts[position]
+                    window.scores[doc] += weight * impacts[position].value
                 }
             }
         }

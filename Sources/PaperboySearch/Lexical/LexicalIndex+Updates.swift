@@ -41,8 +41,8 @@ extension LexicalIndex {
             postings[term] = PostingList()  // keep the arrays uniquely referenced while editing
             for i in list.docs.indices {
                 let doc = Int(list.docs[i])
-                let tf = parameters.termFrequency(impact: list.impacts[i], lengthNorm: lengthNorms[doc])
-                list.impacts[i] = parameters.impact(termFrequency: tf, lengthNorm: newNorms[doc])
+                let tf = parameters.termFrequency(impact: list.impacts[i].value, lengthNorm: lengthNorms[doc])
+                list.impacts[i] = Impact(parameters.impact(termFrequency: tf, lengthNorm: newNorms[doc]))
             }
             list.recomputeMaxima()
             postings[term] = list

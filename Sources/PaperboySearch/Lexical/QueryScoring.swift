@@ -132,7 +132,7 @@ struct QueryScoring {
                 for doc in candidates {
                     position = QueryScoring.lowerBound(docs, doc, from: position)
                     guard position < docs.count else { return }
-                    if docs[position] == doc { scores[Int(doc)] += weight * impacts[position] }
+                    if docs[position] == doc { scores[Int(doc)] += weight * impacts[position].value }
                 }
             }
         }
@@ -165,7 +165,7 @@ struct QueryScoring {
         list.docs.withUnsafeBufferPointer { docs in
             list.impacts.withUnsafeBufferPointer { impacts in
                 for i in 0..<docs.count {
-                    scores[Int(docs[i])] += weight * impacts[i]
+                    scores[Int(docs[i])] += weight * impacts[i].value
                 }
             }
         }
@@ -179,7 +179,7 @@ struct QueryScoring {
                 for i in 0..<docs.count {
                     let doc = Int(docs[i])
                     if scores[doc] == 0 { touched.append(docs[i]) }
-                    scores[doc] += weight * impacts[i]
+                    scores[doc] += weight * impacts[i].value
                 }
             }
         }

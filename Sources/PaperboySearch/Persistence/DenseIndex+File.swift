@@ -25,7 +25,7 @@ extension DenseIndex {
         let ids = try file.readStrings()
         isLive = try ChunkedArray(reading: file, rowShift: DenseIndex.rowShift)
         let limit = ids.count
-        guard codes.count == limit * dimension, codeScales.count == limit, isLive.count == limit else {
+        guard codes.count == limit * dimension || codes.isEmpty, codeScales.count == limit, isLive.count == limit else {
             throw IndexFileError("the dense index's per-vector arrays differ in length")
         }
         internalIDs.reserveCapacity(limit)
@@ -36,6 +36,14 @@ extension DenseIndex {
         passages = try PassageStore(reading: file, dimension: dimension, vectors: limit)
         if try file.read(Bool.self) {
             clusters = try DenseClusters(reading: file, dimension: dimension, vectors: limit)
+        }
+        // Each live vector's row is in `codes`, or in a cluster's list when clustered.
+        if let clusters {
+            guard codes.isEmpty, (0..<limit).allSatisfy({ !isLive[$0] || clusters.row(of: Int32($0)) != nil }) else {
+                throw IndexFileError("a vector has no row in the clusters")
+            }
+        } else if codes.count != limit * dimension {
+            throw IndexFileError("the dense index's rows are missing")
         }
     }
 }
@@ -73,7 +81,7 @@ extension DenseClusters {
         file.write(UInt64(lists.count))
         for list in lists {
             file.write(list.docs)
-            file.write(list.codes)
+            list.codes.write(to: file)
             file.write(list.scales)
         }
         entries.write(to: file)
@@ -89,7 +97,10 @@ extension DenseClusters {
             throw IndexFileError("the clusters' centroids and lists disagree")
         }
         for _ in 0..<listCount {
-            let list = List(docs: try file.readArray(), codes: try file.readArray(), scales: try file.readArray())
+            // Room for a sixteenth more members, as appends go (`AppendBuffer`).
+            let docs: [Int32] = try file.readArray()
+            let codes = try AppendBuffer<Int8>(reading: file) { ($0 / 16 / dimension + 1) * dimension }
+            let list = List(docs: docs, codes: codes, scales: try file.readArray())
             guard list.codes.count == list.docs.count * dimension, list.scales.count == list.docs.count,
                 list.docs.allSatisfy({ $0 >= 0 && Int($0) < vectors })
             else { throw IndexFileError("a cluster's list is damaged") }

@@ -36,12 +36,24 @@ struct AppendBuffer<Element: Sendable>: Sendable, RandomAccessCollection {
     }
 
     mutating func append(_ element: Element) {
-        if count == storage.capacity || !storage.claim(count) {
-            reallocate(capacity: Swift.max(16, storage.capacity * 2, count + 1))
-            _ = storage.claim(count)
+        withUnsafePointer(to: element) { append(contentsOf: UnsafeBufferPointer(start: $0, count: 1)) }
+    }
+
+    mutating func append(contentsOf elements: UnsafeBufferPointer<Element>) {
+        guard !elements.isEmpty else { return }
+        if count + elements.count > storage.capacity || !storage.claim(count, elements.count) {
+            reallocate(capacity: Swift.max(16, storage.capacity * 2, count + elements.count))
+            _ = storage.claim(count, elements.count)
         }
-        (storage.base + count).initialize(to: element)
-        count += 1
+        (storage.base + count).initialize(from: elements.baseAddress!, count: elements.count)
+        count += elements.count
+    }
+
+    /// Element `position`'s address: valid while this buffer or a copy of it is alive and the
+    /// element unchanged (appends never move what a copy holds).
+    func address(of position: Int) -> UnsafePointer<Element> {
+        precondition(position >= 0 && position < count, "index out of range")
+        return UnsafePointer(storage.base + position)
     }
 
     func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
