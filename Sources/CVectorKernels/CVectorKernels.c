@@ -79,6 +79,34 @@ int32_t pb_dot_i8(const int8_t *a, const int8_t *b, int count) {
     return total;
 }
 
+void pb_dots_i8(const int8_t *query, const int8_t *rows, int n, int dimension, int32_t *out) {
+    if (dimension % 32 != 0 || dimension > 1024) {
+        for (int r = 0; r < n; r++) out[r] = pb_dot_i8(query, rows + (long)r * dimension, dimension);
+        return;
+    }
+    __m256i wide[64];  // the query as 16-bit lanes, 16 per register
+    for (int i = 0; i < dimension; i += 16) {
+        wide[i / 16] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(query + i)));
+    }
+    for (int r = 0; r < n; r++) {
+        const int8_t *row = rows + (long)r * dimension;
+        _mm_prefetch((const char *)(row + 4 * dimension), _MM_HINT_T0);
+        _mm_prefetch((const char *)(row + 4 * dimension + 192), _MM_HINT_T0);
+        __m256i sum0 = _mm256_setzero_si256(), sum1 = _mm256_setzero_si256();
+        for (int i = 0; i < dimension; i += 32) {
+            __m256i x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(row + i)));
+            __m256i x1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(row + i + 16)));
+            sum0 = _mm256_add_epi32(sum0, _mm256_madd_epi16(x0, wide[i / 16]));
+            sum1 = _mm256_add_epi32(sum1, _mm256_madd_epi16(x1, wide[i / 16 + 1]));
+        }
+        __m256i sum = _mm256_add_epi32(sum0, sum1);
+        __m128i half = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+        half = _mm_add_epi32(half, _mm_shuffle_epi32(half, _MM_SHUFFLE(1, 0, 3, 2)));
+        half = _mm_add_epi32(half, _mm_shuffle_epi32(half, _MM_SHUFFLE(2, 3, 0, 1)));
+        out[r] = _mm_cvtsi128_si32(half);
+    }
+}
+
 
 void pb_nearest_i8(const int8_t *const *rows, int n, const int8_t *centroids, const float *scales, int k,
                    int dimension, int32_t *out) {
@@ -142,6 +170,10 @@ int32_t pb_dot_i8(const int8_t *a, const int8_t *b, int count) {
     int32_t total = 0;
     for (int i = 0; i < count; i++) total += (int32_t)a[i] * (int32_t)b[i];
     return total;
+}
+
+void pb_dots_i8(const int8_t *query, const int8_t *rows, int n, int dimension, int32_t *out) {
+    for (int r = 0; r < n; r++) out[r] = pb_dot_i8(query, rows + (long)r * dimension, dimension);
 }
 
 

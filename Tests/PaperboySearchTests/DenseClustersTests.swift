@@ -138,6 +138,22 @@ import Testing
         #expect(index.vector(of: index.internalID(of: "v5")!) == index.vector(of: index.internalID(of: "v3")!))
     }
 
+    @Test func theListKernelScoresAsTheScanDoes() {
+        // 384 dimensions take the kernel's AVX2 path (a multiple of 32); 48 the per-row one.
+        for dimension in [384, 48] {
+            let vectors = DenseIndexTests.randomVectors(count: 600, dimension: dimension, seed: 12)
+            var flat = DenseIndex(dimension: dimension)
+            for (i, vector) in vectors.enumerated() { flat.upsert(id: "v\(i)", vector: vector) }
+            var clustered = flat
+            clustered.cluster(clusterCount: 7)
+            let queries = DenseIndexTests.randomVectors(count: 10, dimension: dimension, seed: 13)
+            for query in queries {
+                // Reading every cluster, the clustered shortlist is the full scan's.
+                #expect(clustered.search(query, k: 20) == flat.search(query, k: 20))
+            }
+        }
+    }
+
     @Test func onlyLargeIndexesCluster() {
         var small = Self.index(Self.topicalVectors(count: 500, centers: 10, seed: 9))
         #expect(!small.needsClustering)

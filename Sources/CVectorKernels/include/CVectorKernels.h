@@ -18,6 +18,10 @@ float pb_dot_bitplanes3(const uint8_t *row, const float *query, int groups);
 /// sum(a[i] * b[i]) for two 8-bit vectors, exact in 32 bits for `count` up to 2^17.
 int32_t pb_dot_i8(const int8_t *a, const int8_t *b, int count);
 
+/// out[r] = dot(query, row r) for `n` rows stored one after another (`dimension` bytes
+/// each): a cluster's list in one call, the query widened once instead of once per row.
+void pb_dots_i8(const int8_t *query, const int8_t *rows, int n, int dimension, int32_t *out);
+
 /// For each of the `n` rows (`dimension` bytes each), the index of the centroid (`k` rows of
 /// `centroids`) with the largest `scales[c] * dot(row, centroid c)`, written to `out`. Rows go
 /// four at a time, so each centroid is read once per four rows.

@@ -105,13 +105,19 @@ extension DenseIndex {
     private func clusteredScan(_ unit: [Float], k: Int, clusters: DenseClusters, filter: ((Int32) -> Bool)?) -> [ScoredDoc] {
         let (queryCodes, queryScale) = DenseIndex.quantised(unit)
         var top = TopK(k: k)
+        var raw: [Int32] = []
         queryCodes.withUnsafeBufferPointer { query in
             for cluster in clusters.closest(to: query.baseAddress!, probes: probeCount) {
                 let list = clusters.lists[Int(cluster)]
+                // The whole list's dot products in one call (an AVX2 kernel), then the top k.
+                if raw.count < list.scales.count { raw = [Int32](repeating: 0, count: list.scales.count * 2) }
                 list.codes.withUnsafeBufferPointer { codes in
+                    raw.withUnsafeMutableBufferPointer { out in
+                        guard let rows = codes.baseAddress else { return }
+                        pb_dots_i8(query.baseAddress!, rows, Int32(list.scales.count), Int32(dimension), out.baseAddress!)
+                    }
                     for (i, scale) in list.scales.enumerated() where scale > 0 {
-                        let raw = pb_dot_i8(query.baseAddress!, codes.baseAddress! + i * dimension, Int32(dimension))
-                        let candidate = ScoredDoc(doc: list.docs[i], score: Float(raw) * scale * queryScale)
+                        let candidate = ScoredDoc(doc: list.docs[i], score: Float(raw[i]) * scale * queryScale)
                         guard top.admits(candidate) else { continue }
                         if let filter, !filter(candidate.doc) { continue }
                         top.insert(candidate)
