@@ -16,6 +16,27 @@ static void nearest_one_by_one(const int8_t *const *rows, int n, const int8_t *c
     }
 }
 
+void pb_bitplane_table(const float *query, int groups, float *table) {
+    for (int g = 0; g < groups; g++) {
+        float *t = table + 256 * g;
+        const float *q = query + 8 * g;
+        t[0] = 0;
+        // Each mask's sum is a smaller mask's (without its lowest bit) plus one component.
+        for (int m = 1; m < 256; m++) t[m] = t[m & (m - 1)] + q[__builtin_ctz(m)];
+    }
+}
+
+float pb_dot_bitplanes3(const uint8_t *row, const float *table, int groups) {
+    float sum0 = 0, sum1 = 0, sum2 = 0;
+    for (int g = 0; g < groups; g++) {
+        const float *t = table + 256 * g;
+        sum0 += t[row[g]];
+        sum1 += t[row[groups + g]];
+        sum2 += t[row[2 * groups + g]];
+    }
+    return sum0 + 2 * sum1 + 4 * sum2;
+}
+
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 
@@ -39,24 +60,6 @@ float pb_dot_f32_i8(const float *a, const int8_t *b, int count) {
     float total = horizontal_sum(_mm256_add_ps(sum0, sum1));
     for (; i < count; i++) total += a[i] * (float)b[i];
     return total;
-}
-
-float pb_dot_bitplanes3(const uint8_t *row, const float *query, int groups) {
-    // Each plane byte becomes a lane mask (lane j set when bit j is), which selects the
-    // query's components to add: plane b's sum counts 2^b times.
-    const __m256i bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
-    __m256 sum0 = _mm256_setzero_ps(), sum1 = _mm256_setzero_ps(), sum2 = _mm256_setzero_ps();
-    for (int g = 0; g < groups; g++) {
-        __m256 q = _mm256_loadu_ps(query + 8 * g);
-        __m256i m0 = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(row[g]), bits), bits);
-        __m256i m1 = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(row[groups + g]), bits), bits);
-        __m256i m2 = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(row[2 * groups + g]), bits), bits);
-        sum0 = _mm256_add_ps(sum0, _mm256_and_ps(q, _mm256_castsi256_ps(m0)));
-        sum1 = _mm256_add_ps(sum1, _mm256_and_ps(q, _mm256_castsi256_ps(m1)));
-        sum2 = _mm256_add_ps(sum2, _mm256_and_ps(q, _mm256_castsi256_ps(m2)));
-    }
-    __m256 total = _mm256_fmadd_ps(_mm256_set1_ps(4), sum2, _mm256_fmadd_ps(_mm256_set1_ps(2), sum1, sum0));
-    return horizontal_sum(total);
 }
 
 int32_t pb_dot_i8(const int8_t *a, const int8_t *b, int count) {
@@ -153,16 +156,6 @@ void pb_nearest_i8(const int8_t *const *rows, int n, const int8_t *centroids, co
 float pb_dot_f32_i8(const float *a, const int8_t *b, int count) {
     float total = 0;
     for (int i = 0; i < count; i++) total += a[i] * (float)b[i];
-    return total;
-}
-
-float pb_dot_bitplanes3(const uint8_t *row, const float *query, int groups) {
-    float total = 0;
-    for (int i = 0; i < 8 * groups; i++) {
-        int code = ((row[i / 8] >> (i % 8)) & 1) | (((row[groups + i / 8] >> (i % 8)) & 1) << 1)
-            | (((row[2 * groups + i / 8] >> (i % 8)) & 1) << 2);
-        total += query[i] * (float)code;
-    }
     return total;
 }
 
