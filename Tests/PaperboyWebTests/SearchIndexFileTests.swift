@@ -116,7 +116,7 @@ import Testing
             try await Self.catchUp(engine, to: 50, papers: 60)
             #expect(engine.loadSource == .store)
             #expect(engine.indexFileIsBehind)
-            try await SearchIndexKeeper(engine: engine, path: path, logger: Self.logger).writeIfBehind()
+            await SearchIndexKeeper(engine: engine, path: path, logger: Self.logger).writeIfBehind()
             #expect(!engine.indexFileIsBehind)
             #expect(FileManager.default.fileExists(atPath: path))
 
