@@ -107,7 +107,7 @@ def test_eval_prints_one_line_per_method(tmp_path):
     result = run_paperboy("eval", "--dataset", str(dataset), "--split", "test", "--cache", str(tmp_path / "cache"))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert lines[0] == "# tiny split=test all-MiniLM-L6-v2: 3 docs, 2 judged queries"
+    assert lines[0] == "# tiny split=test all-MiniLM-L6-v2-int8: 3 docs, 2 judged queries"  # int8 by default
     for method in ("lexical", "dense", "hybrid"):
         line = next(l for l in lines if l.startswith(method + " "))
         assert re.fullmatch(method + r" nDCG@10=\d\.\d{3} Recall@100=\d\.\d{3}", line), line
