@@ -219,6 +219,37 @@ import Testing
         }
     }
 
+    /// Clusters trained in the background once the index grew large enough: the file is
+    /// written again, though no revision moved, so the next start does not train them again.
+    @Test func clustersTrainedAfterTheFileWasWrittenAreWrittenAgain() async throws {
+        try await Self.withStore { store, directory in
+            let path = directory.appendingPathComponent("index").path
+            let engine = SearchEngine(store: store, embedder: WordHashEmbedder(), indexFile: path, logger: Self.logger)
+            try await engine.load()
+            let keeper = SearchIndexKeeper(engine: engine, path: path, logger: Self.logger)
+            await keeper.writeIfBehind()
+            #expect(!engine.indexFileIsBehind)
+
+            var random = SplitMix64(seed: 15)
+            engine.addEmbeddings(
+                (0..<DenseIndex.clusteringThreshold).map { i in
+                    PaperEmbedding(paperID: "p\(i)", vector: (0..<16).map { _ in Float.random(in: -1...1, using: &random) }, passages: nil)
+                }
+            )
+            for _ in 0..<6000 where engine.clusterCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(engine.clusterCount > 0)
+            #expect(engine.indexFileIsBehind)
+            await keeper.writeIfBehind()
+            #expect(!engine.indexFileIsBehind)
+
+            let restarted = SearchEngine(store: store, embedder: WordHashEmbedder(), indexFile: path, logger: Self.logger)
+            try await restarted.load()
+            #expect(restarted.loadSource == .file)
+            #expect(restarted.clusterCount == engine.clusterCount)
+            #expect(restarted.embeddedCount == DenseIndex.clusteringThreshold)
+        }
+    }
+
     @Test func embeddingsSavedAfterAPositionComeBackInOrderOnce() async throws {
         try await Self.withStore { store, _ in
             let feed = try #require(store as? any SearchIndexSource)

@@ -112,15 +112,15 @@ extension SearchEngine {
             Result { try SearchEngine.write(indexes, header: header, to: path) }
         }
         try written.get()
-        filePositions.withLock { $0 = FilePositions(position: header.position, embeddingPosition: header.embeddingPosition) }
+        filePositions.withLock { $0 = FilePositions(indexes) }
         return (header.position, header.embeddingPosition)
     }
 
-    /// Whether the index has loaded papers or embeddings the file does not hold (true when
-    /// there is no file).
+    /// Whether the index has loaded papers or embeddings the file does not hold, or trained
+    /// its dense clusters since (true when there is no file).
     public var indexFileIsBehind: Bool {
         let indexes = snapshot
-        return filePositions.withLock { $0 } != FilePositions(position: indexes.position, embeddingPosition: indexes.embeddingPosition)
+        return filePositions.withLock { $0 } != FilePositions(indexes)
     }
 
     static func write(_ indexes: Indexes, header: IndexFileHeader, to path: String) throws {

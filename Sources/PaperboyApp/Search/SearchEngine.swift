@@ -83,6 +83,15 @@ public final class SearchEngine: Sendable {
     struct FilePositions: Equatable {
         var position: RevisionPosition
         var embeddingPosition: RevisionPosition?
+        /// Clusters trained later (as the index grew) are written again too: otherwise the
+        /// next start would train them once more.
+        var clusterTrainingSize: Int
+
+        init(_ indexes: Indexes) {
+            position = indexes.position
+            embeddingPosition = indexes.embeddingPosition
+            clusterTrainingSize = indexes.dense.clusterTrainingSize
+        }
     }
 
     public init(store: any PaperStore, embedder: (any TextEmbedder)?, indexFile: String? = nil, logger: Logger) {
@@ -99,6 +108,8 @@ public final class SearchEngine: Sendable {
     /// How far into the store's revisions the index has loaded.
     public var position: RevisionPosition { snapshot.position }
     public var embeddedCount: Int { snapshot.dense.count }
+    /// Clusters the dense index searches through, 0 while it scans every vector.
+    public var clusterCount: Int { snapshot.dense.clusterCount }
     public var passageCount: Int { snapshot.dense.passageCount }
     /// How far into the store's embeddings the index has loaded (nil: the store has no feed).
     public var embeddingPosition: RevisionPosition? { snapshot.embeddingPosition }
@@ -118,7 +129,7 @@ public final class SearchEngine: Sendable {
             let restored = await readIndexFile(indexFile, source: indexSource)
         {
             writer.withLock { _ in state.withLock { $0 = restored } }
-            filePositions.withLock { $0 = FilePositions(position: restored.position, embeddingPosition: restored.embeddingPosition) }
+            filePositions.withLock { $0 = FilePositions(restored) }
             source = .file
         } else {
             try await build()

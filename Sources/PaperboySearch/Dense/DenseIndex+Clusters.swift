@@ -34,6 +34,10 @@ extension DenseIndex {
     /// Clusters trained, 0 when unclustered.
     public var clusterCount: Int { clusters?.count ?? 0 }
 
+    /// How many vectors the clusters were trained on, 0 when unclustered: it changes with
+    /// every training.
+    public var clusterTrainingSize: Int { clusters?.trainedCount ?? 0 }
+
     /// Groups the vectors into `clusterCount` clusters (an inverted file, `DenseClusters`), so
     /// that searches read only the clusters nearest to each query (`probeCount`). Vectors added
     /// later join their nearest cluster; retrain when the index has grown a lot (the engine
