@@ -210,6 +210,13 @@ import Testing
             let ids = dense.compactMap { ($0["paper"] as? [String: Any])?["id"] as? String }
             #expect(ids.contains("2405.17247"), "\(ids)")
 
+            // The same query again is answered from the query vector cache.
+            _ = try await client.get("/api/papers/search?q=how+computers+connect+pictures+with+words&mode=dense&limit=3")
+            let after = try #require(try json(try await client.get("/healthz").body) as? [String: Any])
+            let cache = try #require((after["search"] as? [String: Any])?["queryCache"] as? [String: Int])
+            #expect(cache["hits"] == 1)
+            #expect(cache["misses"] == 1)
+
             let page = try await client.get("/papers/2405.17247")
             #expect(page.body.contains("<h2>Related papers</h2>"))
         }

@@ -60,6 +60,14 @@ public struct HealthService: Sendable {
             /// Where this node's index came from at start: "file" (the index file, then what
             /// changed since) or "store" (rebuilt from the database).
             public var loadedFrom: String?
+            /// Query embeddings answered from the cache (`QueryVectorCache`) and computed,
+            /// since start.
+            public var queryCache: QueryCache
+        }
+
+        public struct QueryCache: Codable, Sendable, Equatable {
+            public var hits: Int
+            public var misses: Int
         }
 
         public struct Backfill: Codable, Sendable, Equatable {
@@ -92,6 +100,7 @@ public struct HealthService: Sendable {
         let subscribers = try await store.subscriberCounts()
         let deliveries = try await store.deliveryCounts(date: today)
         let sync = try await SyncStatusService(store: store).status()
+        let queryCache = search.queryVectors.statistics
         return Health(
             store: .init(
                 backend: store.backendName,
@@ -106,7 +115,8 @@ public struct HealthService: Sendable {
                 embeddedPapers: search.embeddedCount,
                 sentenceVectors: search.passageCount,
                 semantic: search.embedder != nil,
-                loadedFrom: search.loadSource?.rawValue
+                loadedFrom: search.loadSource?.rawValue,
+                queryCache: .init(hits: queryCache.hits, misses: queryCache.misses)
             ),
             embeddingBackfill: .init(
                 running: embeddings.running,
