@@ -100,6 +100,30 @@ import Testing
         #expect(copy.count == 3)
         #expect(copy.suggest("atten") == original.suggest("atten"))
         #expect(copy.suggest("uber").map(\.id) == ["c"])
+        var updated = copy
+        updated.upsert(id: "d", title: "Attentive readers", weight: 20)
+        #expect(updated.suggest("atten").map(\.id) == ["d", "a", "b"])
+    }
+
+    @Test func suggestionsOutOfOrderOrOfUnevenLengthAreRefused() throws {
+        func write(keys: [String], ids: [String], lengths: [UInt16]? = nil) -> (IndexFileWriter) -> Void {
+            { file in
+                file.write(Array(keys.joined().utf8))
+                file.write(lengths ?? keys.map { UInt16($0.utf8.count) })
+                file.write(strings: ids, count: ids.count)
+                file.write([Float](repeating: 1, count: ids.count))
+            }
+        }
+        #expect(try Self.roundTrip(write(keys: ["alpha", "beta"], ids: ["a", "b"])) { try Suggester(reading: $0) }.count == 2)
+        #expect(throws: IndexFileError.self) {
+            try Self.roundTrip(write(keys: ["beta", "alpha"], ids: ["b", "a"])) { try Suggester(reading: $0) }
+        }
+        #expect(throws: IndexFileError.self) {
+            try Self.roundTrip(write(keys: ["alpha", "beta"], ids: ["a", "a"])) { try Suggester(reading: $0) }
+        }
+        #expect(throws: IndexFileError.self) {
+            try Self.roundTrip(write(keys: ["alpha", "beta"], ids: ["a", "b"], lengths: [5, 5])) { try Suggester(reading: $0) }
+        }
     }
 
     @Test func aDamagedTruncatedOrForeignFileIsRefused() throws {

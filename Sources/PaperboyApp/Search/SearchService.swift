@@ -88,12 +88,21 @@ public struct SearchService: Sendable {
         try await store.papers(ids: engine.related(to: paper, limit: limit).map(\.id))
     }
 
-    /// Titles starting with `prefix`, best first; papers an editor hid are left out (the
-    /// in-memory suggester still holds them, so a few more are asked for and checked).
-    public func suggest(_ prefix: String, limit: Int) async throws -> [Suggester.Suggestion] {
+    /// A paper whose title starts with what was typed.
+    public struct TitleSuggestion: Sendable, Equatable {
+        public var id: String
+        public var title: String
+    }
+
+    /// Titles starting with `prefix`, best first, as the store has them; papers an editor hid
+    /// are left out (the in-memory suggester still holds them, so a few more are asked for).
+    public func suggest(_ prefix: String, limit: Int) async throws -> [TitleSuggestion] {
         let candidates = engine.suggest(String(prefix.prefix(250)), limit: limit + 5)
         guard !candidates.isEmpty else { return [] }
-        let shown = Set(try await store.papers(ids: candidates.map(\.id)).map(\.id))
-        return Array(candidates.filter { shown.contains($0.id) }.prefix(limit))
+        let titles = Dictionary(
+            try await store.papers(ids: candidates.map(\.id)).map { ($0.id, $0.title) },
+            uniquingKeysWith: { first, _ in first }
+        )
+        return Array(candidates.compactMap { candidate in titles[candidate.id].map { TitleSuggestion(id: candidate.id, title: $0) } }.prefix(limit))
     }
 }

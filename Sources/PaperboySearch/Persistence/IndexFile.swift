@@ -13,7 +13,7 @@ import Foundation
 /// sees the old file or the new one, never half of one.
 public enum IndexFile {
     /// Bumped whenever any persisted type's layout changes.
-    public static let formatVersion: UInt32 = 2
+    public static let formatVersion: UInt32 = 3
     /// The first and last eight bytes of every index file ("PBYINDEX", "PBIDXEND" as ASCII).
     static let magic: UInt64 = 0x5845_444E_4959_4250
     static let trailerMagic: UInt64 = 0x444E_4558_4449_4250
