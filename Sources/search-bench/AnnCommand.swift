@@ -26,6 +26,12 @@ enum AnnCommand {
         print(
             "ann vectors=\(target) sample=\(real.papers.count) noise=\(noise) clusters=\(index.clusterCount) cluster_s=\(String(format: "%.2f", now() - clusterStart)) queries=\(real.queries.count) rss_mb=\(ScaleCommand.rssMegabytes())"
         )
+        let sizes = index.clusterSizes.sorted()
+        if !sizes.isEmpty {
+            print(
+                "ann cluster_rows min=\(sizes[0]) p50=\(sizes[sizes.count / 2]) p90=\(sizes[sizes.count * 9 / 10]) p99=\(sizes[sizes.count * 99 / 100]) max=\(sizes[sizes.count - 1])"
+            )
+        }
         let exact = real.queries.map { Set(index.search($0, k: 10, mode: .exact).map(\.doc)) }
         let inputs = real.queries.indices.map(String.init)
         for probes in probeList {
@@ -34,6 +40,10 @@ enum AnnCommand {
             for (query, truth) in zip(real.queries, exact) {
                 found += truth.intersection(index.search(query, k: 10).map(\.doc)).count
             }
+            let rows = real.queries.map { index.rowsRead(for: $0) }.sorted()
+            print(
+                "ann probes=\(index.probeCount) rows_read p50=\(rows[rows.count / 2]) p90=\(rows[rows.count * 9 / 10]) p99=\(rows[rows.count * 99 / 100])"
+            )
             let times = LatencyCommand.measure(inputs) { _ = index.search(real.queries[Int($0)!], k: 10) }
             print(
                 "ann probes=\(index.probeCount)\(probes == 0 ? "(auto)" : "") recall10=\(String(format: "%.4f", Double(found) / Double(10 * exact.count))) \(LatencyCommand.percentiles(times))"

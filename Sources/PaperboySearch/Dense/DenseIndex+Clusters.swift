@@ -91,6 +91,18 @@ extension DenseIndex {
         }
     }
 
+    /// How many vectors each cluster holds (empty when unclustered), for benchmarks.
+    public var clusterSizes: [Int] { clusters?.lists.map(\.docs.count) ?? [] }
+
+    /// How many rows a clustered search for `vector` reads (`count` when unclustered).
+    public func rowsRead(for vector: [Float]) -> Int {
+        guard let clusters, let unit = DenseIndex.normalised(vector) else { return count }
+        let (queryCodes, _) = DenseIndex.quantised(unit)
+        return queryCodes.withUnsafeBufferPointer { query in
+            clusters.closest(to: query.baseAddress!, probes: probeCount).reduce(0) { $0 + clusters.lists[Int($1)].docs.count }
+        }
+    }
+
     /// Files a new or replaced row under its nearest cluster.
     mutating func fileInCluster(_ doc: Int32, _ row: [Int8]) {
         guard clusters != nil else { return }
