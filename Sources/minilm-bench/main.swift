@@ -66,6 +66,16 @@ func measure(_ precision: MiniLMEmbedder.Precision, label: String) throws {
         "query: median \(format(wall[150] * 1e3)) ms, best \(format(wall[0] * 1e3)) ms, p90 \(format(wall[270] * 1e3)) ms; CPU time median \(format(cpu[150] * 1e3)) ms"
     )
 
+    // Would embedding concurrent queries as one batch be faster? A batch of n queries would
+    // multiply the same weights by n times the rows; n queries' tokens in one sequence cost
+    // the same matrix products (plus a little more attention), so their time a query tells.
+    let oneThread = embedders.first!.embedder
+    for n in [1, 2, 4, 8, 16] {
+        let text = Array(repeating: query, count: n).joined(separator: " ")
+        let runs = (0..<60).map { _ in cpuSeconds { _ = oneThread.embed(text) } }.sorted()
+        print("\(n) queries' tokens in one pass, 1 thread: CPU time median \(format(runs[30] * 1e3 / Double(n))) ms a query")
+    }
+
     for (threads, embedder) in embedders {
         _ = embedder.embed(batch: Array(abstracts.prefix(threads)))
         let rates = (0..<5).map { _ in Double(abstracts.count) / seconds { _ = embedder.embed(batch: abstracts) } }.sorted()
