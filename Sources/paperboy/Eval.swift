@@ -23,7 +23,7 @@ struct Eval: AsyncParsableCommand {
 
     @Flag(
         name: .long,
-        help: "Search the dense index through its inverted file (clusters 1.5·√n), reading the share of clusters a million-paper index reads (6.4 %)."
+        help: "Search the dense index through its inverted file, reading the share of clusters a million-paper index reads (6.4 %)."
     )
     var clustered = false
 
@@ -74,11 +74,11 @@ struct Eval: AsyncParsableCommand {
             wholePaper.upsert(id: document.id, vector: vector)
         }
         if clustered {
-            // The share of clusters a million-paper index reads (96 of 1,500): a collection
-            // this small would otherwise read all of them.
+            // The share of clusters a million-paper index reads (`rowsPerQuery` of its rows): a
+            // collection this small would otherwise read all of them.
             dense.cluster()
             wholePaper.cluster()
-            dense.probes = Int((Double(dense.clusterCount) * 96 / 1500).rounded(.up))
+            dense.probes = Int((Double(dense.clusterCount) * Double(DenseIndex.rowsPerQuery) / 1_000_000).rounded(.up))
             wholePaper.probes = dense.probes
             print("# dense index clustered: \(dense.clusterCount) clusters, \(dense.probeCount) read a query")
         }
