@@ -160,7 +160,7 @@ import Testing
         let trained = small.clusterIfLarge()
         #expect(!trained)
         #expect(!small.isClustered)
-        #expect(DenseIndex.defaultClusterCount(for: 1_000_000) == 1_500)
+        #expect(DenseIndex.defaultClusterCount(for: 1_000_000) == 4_000)
         #expect(small.probeCount == 0)
     }
 }
