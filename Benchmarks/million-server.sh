@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A real `paperboy serve` holding N papers (issue 15; default 1,000,000), every one with a stored
-# whole-paper vector and its sentence vectors: the whole archive imported, synthetic embeddings
-# seeded (Benchmarks/seed-synthetic-embeddings.py), then papers and embeddings copied to N
+# whole-paper vector and its sentence vectors: the whole archive with synthetic embeddings
+# (Benchmarks/embedded-archive.sh), then papers and embeddings copied to N
 # (Benchmarks/replicate-papers.py: copy k > 0 of a paper is `<id>#<k>`, the scale rule).
 # Starts the server twice on that database:
 #   1. without an index file: it builds the index from the store and writes the file;
@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
-SHARED=${SHARED:-../shared/data}
+export SHARED=${SHARED:-../shared/data}
 BIN=.build/release/paperboy
 WORK=${WORK:-var/million}
 DB=$WORK/papers-$N.sqlite
@@ -26,9 +26,8 @@ mkdir -p "$WORK"
 
 echo "## machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/ {print $2}') GiB"
 if [ ! -f "$DB" ]; then
-    $BIN import hf-daily "$SHARED/hf-daily-papers" --database "$DB.partial" 2>/dev/null
-    $BIN import arxiv-jsonl "$SHARED/arxiv-cs/arxiv_daily_cs.jsonl.gz" --database "$DB.partial" 2>/dev/null
-    python3 Benchmarks/seed-synthetic-embeddings.py "$DB.partial"
+    Benchmarks/embedded-archive.sh "$WORK/archive.sqlite" "$BIN"
+    cp "$WORK/archive.sqlite" "$DB.partial"
     python3 Benchmarks/replicate-papers.py "$DB.partial" "$N" | tail -1
     sqlite3 "$DB.partial" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
     mv "$DB.partial" "$DB"

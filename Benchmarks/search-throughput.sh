@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-30}
-SHARED=${SHARED:-../shared/data}
+export SHARED=${SHARED:-../shared/data}
 BIN=${BIN:-.build/release/paperboy}
 WORK=${WORK:-var/throughput}
 DB=$WORK/bench.sqlite
@@ -25,12 +25,7 @@ trap 'kill $SERVER 2>/dev/null || true' EXIT
 mkdir -p "$WORK"
 
 echo "## machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/ {print $2}') GiB; server: $BIN"
-if [ ! -f "$DB" ]; then
-    $BIN import hf-daily "$SHARED/hf-daily-papers" --database "$DB.partial" 2>/dev/null
-    $BIN import arxiv-jsonl "$SHARED/arxiv-cs/arxiv_daily_cs.jsonl.gz" --database "$DB.partial" 2>/dev/null
-    python3 Benchmarks/seed-synthetic-embeddings.py "$DB.partial"
-    mv "$DB.partial" "$DB"
-fi
+Benchmarks/embedded-archive.sh "$DB" "$BIN"
 ../shared/tools/anchor-bench latency --n 1000 --dump-queries "$WORK/queries.raw" >/dev/null
 python3 -c "
 import sys, urllib.parse
