@@ -63,30 +63,12 @@ public struct DenseClusters: Sendable {
         guard k > 0 else { return clusters }
         let sampleSize = min(rows.count, k * sampleFactor)
         let sample = (0..<sampleSize).map { Int32(rows[$0 * rows.count / sampleSize]) }
-        var centroidVectors = (0..<k).map { c in index.unitVector(of: sample[c * sampleSize / k]) }
-        for _ in 0..<iterations {
-            clusters.setCentroids(centroidVectors)
-            let assignment = clusters.nearest(rows: sample, in: index)
-            var sums = [[Float]](repeating: [Float](repeating: 0, count: dimension), count: k)
-            var sizes = [Int](repeating: 0, count: k)
-            for (i, cluster) in assignment.enumerated() {
-                let row = index.row(sample[i])
-                let scale = index.codeScales[Int(sample[i])]
-                sizes[Int(cluster)] += 1
-                sums[Int(cluster)].withUnsafeMutableBufferPointer { sum in
-                    for j in 0..<dimension { sum[j] += Float(row[j]) * scale }
-                }
-            }
-            for c in 0..<k {
-                if sizes[c] > 0, DenseIndex.normalised(sums[c]) != nil {
-                    let members = Float(sizes[c])
-                    centroidVectors[c] = sums[c].map { $0 / members }
-                } else {
-                    // An empty cluster starts again from a sample row (a different one each time).
-                    centroidVectors[c] = index.unitVector(of: sample[(c * 7919 + sizes.count) % sampleSize])
-                }
-            }
-        }
+        var centroidVectors = kMeans(
+            (0..<k).map { c in index.unitVector(of: sample[c * sampleSize / k]) },
+            sample: sample,
+            iterations: iterations,
+            in: index
+        )
         clusters.setCentroids(centroidVectors)
         // Hubs: a cluster with over `splitFactor` times the average share of the sample is
         // split into as many average-sized ones, trained on its own members. Queries near a
@@ -95,7 +77,13 @@ public struct DenseClusters: Sendable {
         for (i, cluster) in clusters.nearest(rows: sample, in: index).enumerated() { members[Int(cluster)].append(sample[i]) }
         let average = Double(sampleSize) / Double(k)
         for c in 0..<k where Double(members[c].count) > splitFactor * average {
-            let parts = subClusters(members[c], parts: Int((Double(members[c].count) / average).rounded(.up)), in: index)
+            let count = Int((Double(members[c].count) / average).rounded(.up))
+            let parts = kMeans(
+                (0..<count).map { index.unitVector(of: members[c][$0 * members[c].count / count]) },
+                sample: members[c],
+                iterations: 4,
+                in: index
+            )
             centroidVectors[c] = parts[0]
             centroidVectors += parts.dropFirst()
         }
@@ -114,32 +102,33 @@ public struct DenseClusters: Sendable {
     /// How many times the average share of the sample a cluster may hold before it is split.
     static let splitFactor = 4.0
 
-    /// `parts` centroids (members' means) for the rows `docs`, by a few rounds of k-means
-    /// among them alone.
-    private static func subClusters(_ docs: [Int32], parts: Int, in index: DenseIndex, iterations: Int = 4) -> [[Float]] {
-        let vectors = docs.map { index.unitVector(of: $0) }
+    /// `iterations` rounds of k-means by dot product over the rows `sample`, from `centres`:
+    /// each round files every row under its best-scoring centroid and moves each centroid to
+    /// its members' mean; one left without members starts again from a sample row.
+    private static func kMeans(_ centres: [[Float]], sample: [Int32], iterations: Int, in index: DenseIndex) -> [[Float]] {
         let dimension = index.dimension
-        var centres = (0..<parts).map { vectors[$0 * vectors.count / parts] }
+        var centres = centres
+        var clusters = DenseClusters(dimension: dimension)
         for _ in 0..<iterations {
-            var sums = [[Float]](repeating: [Float](repeating: 0, count: dimension), count: parts)
-            var sizes = [Int](repeating: 0, count: parts)
-            for vector in vectors {
-                var best = 0
-                var bestScore = -Float.infinity
-                for (part, centre) in centres.enumerated() {
-                    var score: Float = 0
-                    for j in 0..<dimension { score += vector[j] * centre[j] }
-                    if score > bestScore {
-                        bestScore = score
-                        best = part
-                    }
+            clusters.setCentroids(centres)
+            let assignment = clusters.nearest(rows: sample, in: index)
+            var sums = [[Float]](repeating: [Float](repeating: 0, count: dimension), count: centres.count)
+            var sizes = [Int](repeating: 0, count: centres.count)
+            for (i, cluster) in assignment.enumerated() {
+                let row = index.row(sample[i])
+                let scale = index.codeScales[Int(sample[i])]
+                sizes[Int(cluster)] += 1
+                sums[Int(cluster)].withUnsafeMutableBufferPointer { sum in
+                    for j in 0..<dimension { sum[j] += Float(row[j]) * scale }
                 }
-                sizes[best] += 1
-                for j in 0..<dimension { sums[best][j] += vector[j] }
             }
-            for part in 0..<parts where sizes[part] > 0 {
-                let count = Float(sizes[part])
-                centres[part] = sums[part].map { $0 / count }
+            for c in centres.indices {
+                if sizes[c] > 0, sums[c].contains(where: { $0 != 0 }) {
+                    let members = Float(sizes[c])
+                    centres[c] = sums[c].map { $0 / members }
+                } else {
+                    centres[c] = index.unitVector(of: sample[(c * 7919 + sizes.count) % sample.count])
+                }
             }
         }
         return centres
